@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/ingest"
+)
+
+const importAbout = `Imports a file. KIND is one of:
+  groups     product groups, CSV: code,name_fi,name_en,food
+  stores     stores, CSV: store_id,name,city
+  catalogue  products, CSV or JSON array: gtin,name_fi,name_en,group,origin,country,unit,net_kg,
+             nutrients_ref,energy_kj,protein_g,fat_g,sat_fat_g,carb_g,sugars_g,fibre_g,salt_g,
+             fvb_pct,emission_group
+  members    the card ↔ member registry, CSV: member_ref,card,card_status,closed_at,level,email
+  receipts   receipts, NDJSON (one JSON receipt per line) or CSV (one row per product line:
+             store,till,receipt,purchased_at,card,total,gtin,quantity,amount,discount)
+The format follows the file name's ending (.csv, .json, .ndjson or .jsonl); FILE - reads stdin.
+Receipts are imported in transactions of --batch receipts; re-running an import after a crash
+stores each receipt once. Rejected receipts are listed with their line, field and reason.`
+
+func runImport(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlagSet("import", "import [flags] KIND FILE", importAbout)
+	e.flags(fs)
+	batch := fs.Int("batch", ingest.DefaultBatch, "receipts per transaction")
+	format := fs.String("format", "", "csv, json or ndjson (default: from the file name)")
+	asOf := fs.String("as-of", "", "validate purchase times against this date instead of now (YYYY-MM-DD or RFC 3339)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		fs.Usage()
+		return usageError("import needs KIND and FILE")
+	}
+	if err := e.validate(); err != nil {
+		return err
+	}
+	clock, err := e.parseAsOf(*asOf)
+	if err != nil {
+		return err
+	}
+	kind, name := fs.Arg(0), fs.Arg(1)
+	in, size, err := openInput(e, name)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if *format == "" {
+		*format = formatOf(name)
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fail := func(err error) error { return fmt.Errorf("%s: %w", name, err) }
+	switch kind {
+	case "groups":
+		gs, err := ingest.ReadGroups(in)
+		if err != nil {
+			return fail(err)
+		}
+		if err := db.UpsertGroups(ctx, gs); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(e.stdout, "imported %d product groups\n", len(gs))
+	case "stores":
+		ss, err := ingest.ReadStores(in)
+		if err != nil {
+			return fail(err)
+		}
+		if err := db.UpsertStores(ctx, ss); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(e.stdout, "imported %d stores\n", len(ss))
+	case "catalogue", "products":
+		ps, err := ingest.ReadProducts(in, *format)
+		if err != nil {
+			return fail(err)
+		}
+		if err := db.UpsertProducts(ctx, ps); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(e.stdout, "imported %d products\n", len(ps))
+	case "members":
+		rows, err := ingest.ReadMembers(in)
+		if err != nil {
+			return fail(err)
+		}
+		byRef := map[string]int{}
+		var es []kori.Enrolment
+		for _, r := range rows {
+			i, ok := byRef[r.Ref]
+			if !ok {
+				i = len(es)
+				byRef[r.Ref] = i
+				es = append(es, kori.Enrolment{Ref: r.Ref, Level: r.Level, Email: r.Email})
+			}
+			es[i].Cards = append(es[i].Cards, r.Card)
+		}
+		if _, err := db.ImportMembers(ctx, es, "import"); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(e.stdout, "imported %d members with %d cards\n", len(es), len(rows))
+	case "receipts":
+		var reader ingest.Reader
+		var bar *progressbar.ProgressBar
+		var src io.Reader = in
+		if !*quiet && size > 0 {
+			bar = progressbar.NewOptions64(size, progressbar.OptionSetWriter(e.stderr), progressbar.OptionShowBytes(true),
+				progressbar.OptionSetDescription("importing receipts"), progressbar.OptionThrottle(200_000_000),
+				progressbar.OptionShowCount(), progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }))
+			pr := progressbar.NewReader(in, bar)
+			src = &pr
+		}
+		switch *format {
+		case "csv":
+			reader = ingest.NewCSVReader(src)
+		case "ndjson", "json":
+			reader = ingest.NewNDJSONReader(src)
+		default:
+			return usageError(fmt.Sprintf("receipts: format %q is not csv or ndjson", *format))
+		}
+		svc := ingest.NewService(db, e.cfg.zone, clock)
+		shown := 0
+		sum, err := svc.Stream(ctx, reader, *batch, func(_ []ingest.Parsed, results []ingest.Result) {
+			for _, r := range results {
+				if r.Status == ingest.StatusRejected && shown < 1000 {
+					shown++
+					if bar != nil {
+						bar.Clear()
+					}
+					fmt.Fprintf(e.stderr, "%s: %v\n", name, r.Error)
+				}
+			}
+		})
+		if bar != nil {
+			_ = bar.Finish()
+		}
+		fmt.Fprintf(e.stdout, "receipts: %d stored (%d lines), %d already stored, %d not stored (unknown card or level none), %d rejected\n",
+			sum.Stored, sum.Lines, sum.Duplicates, sum.NotStored, sum.Rejected)
+		if err != nil {
+			return fail(err)
+		}
+		if sum.Rejected > 0 {
+			return fmt.Errorf("%d receipts rejected (listed above); fix them and import the file again: stored receipts are not duplicated", sum.Rejected)
+		}
+	default:
+		fs.Usage()
+		return usageError(fmt.Sprintf("unknown KIND %q", kind))
+	}
+	return nil
+}
+
+func openInput(e *env, name string) (io.ReadCloser, int64, error) {
+	if name == "-" {
+		return io.NopCloser(e.stdin), -1, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, st.Size(), nil
+}
+
+func formatOf(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv":
+		return "csv"
+	case ".json":
+		return "json"
+	default:
+		return "ndjson"
+	}
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/server"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlagSet("serve", "serve [flags]", "Serves the API and the member UI until interrupted.")
+	e.flags(fs)
+	addr := fs.String("addr", envOr(e, "KORI_ADDR", "localhost:8080"), "address to listen on (env KORI_ADDR)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Sprintf("serve takes no arguments, got %q", fs.Args()))
+	}
+	if err := e.validate(); err != nil {
+		return err
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	clock := kori.SystemClock{}
+	srv := &server.Server{
+		Store:   db,
+		Ingest:  ingest.NewService(db, e.cfg.zone, clock),
+		Log:     log,
+		Clock:   clock,
+		Version: version,
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another kori running? choose another with --addr)", *addr, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(e.stdout, "Kori %s serving %s database at http://%s\n", version, db.Dialect(), displayAddr(ln.Addr()))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func envOr(e *env, key, fallback string) string {
+	if v := e.getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func displayAddr(a net.Addr) string {
+	if t, ok := a.(*net.TCPAddr); ok && t.IP.IsLoopback() {
+		return fmt.Sprintf("localhost:%d", t.Port)
+	}
+	return a.String()
+}

@@ -1,0 +1,502 @@
+// Package demo builds a deterministic synthetic data set — catalogue, stores,
+// members and eleven years of purchases — so that a newcomer sees a working
+// Kori within a minute, and so that tests and benchmarks have realistic data.
+// Purchases go through the real ingest path, so every rule of the product
+// applies to demo data exactly as to a chain's.
+package demo
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/ingest"
+)
+
+//go:embed products.csv
+var productsCSV []byte
+
+// Groups are the product groups of the demo catalogue, also a sensible default
+// taxonomy for a grocery chain.
+var Groups = []kori.ProductGroup{
+	{Code: "dairy", NameFi: "Maitotuotteet", NameEn: "Dairy", Food: true},
+	{Code: "cheese", NameFi: "Juustot", NameEn: "Cheese", Food: true},
+	{Code: "eggs", NameFi: "Munat", NameEn: "Eggs", Food: true},
+	{Code: "meat", NameFi: "Liha", NameEn: "Meat", Food: true},
+	{Code: "poultry", NameFi: "Siipikarja", NameEn: "Poultry", Food: true},
+	{Code: "cold_cuts", NameFi: "Leikkeleet ja makkarat", NameEn: "Cold cuts and sausages", Food: true},
+	{Code: "fish", NameFi: "Kala ja äyriäiset", NameEn: "Fish and seafood", Food: true},
+	{Code: "vegetarian", NameFi: "Kasviproteiinit ja pähkinät", NameEn: "Plant proteins and nuts", Food: true},
+	{Code: "bread", NameFi: "Leivät", NameEn: "Bread", Food: true},
+	{Code: "cereals", NameFi: "Viljatuotteet", NameEn: "Cereals, pasta and rice", Food: true},
+	{Code: "potatoes", NameFi: "Perunat", NameEn: "Potatoes", Food: true},
+	{Code: "vegetables", NameFi: "Vihannekset", NameEn: "Vegetables", Food: true},
+	{Code: "fruit", NameFi: "Hedelmät", NameEn: "Fruit", Food: true},
+	{Code: "berries", NameFi: "Marjat", NameEn: "Berries", Food: true},
+	{Code: "fats", NameFi: "Rasvat ja öljyt", NameEn: "Fats and oils", Food: true},
+	{Code: "ready_meals", NameFi: "Valmisruoat ja kastikkeet", NameEn: "Ready meals and sauces", Food: true},
+	{Code: "sweets", NameFi: "Makeiset ja naposteltavat", NameEn: "Sweets and snacks", Food: true},
+	{Code: "drinks", NameFi: "Juomat", NameEn: "Drinks", Food: true},
+	{Code: "coffee", NameFi: "Kahvi ja tee", NameEn: "Coffee and tea", Food: true},
+	{Code: "household", NameFi: "Koti ja siivous", NameEn: "Household", Food: false},
+	{Code: "hygiene", NameFi: "Hygienia", NameEn: "Personal care", Food: false},
+	{Code: kori.UnknownGroup, NameFi: "Tuntematon tuote", NameEn: "Unknown product", Food: false},
+}
+
+// Stores are the demo chain's stores.
+var Stores = []kori.Store{
+	{ID: "S001", Name: "Kori Market Kamppi", City: "Helsinki"},
+	{ID: "S002", Name: "Kori Supermarket Tikkurila", City: "Vantaa"},
+	{ID: "S003", Name: "Kori Market Hervanta", City: "Tampere"},
+	{ID: "S004", Name: "Kori Citymarket Raisio", City: "Raisio"},
+	{ID: "S005", Name: "Kori Lähikauppa Kallio", City: "Helsinki"},
+	{ID: "S006", Name: "Kori Supermarket Oulu", City: "Oulu"},
+}
+
+// Product is a demo catalogue item with its shelf price and shopping tags.
+type Product struct {
+	kori.Product
+	Price kori.Money // per piece, or per kg
+	Tags  []string
+}
+
+// Catalogue returns the demo catalogue: every base product, and a house-brand
+// variant of every other food product, with GTINs under the Finnish prefix.
+// products.csv is the catalogue import format plus two columns of its own:
+// the shelf price and the shopping tags that drive the personas.
+func Catalogue() ([]Product, error) {
+	cr := csv.NewReader(bytes.NewReader(productsCSV))
+	recs, err := cr.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("demo catalogue: %w", err)
+	}
+	header := recs[0]
+	var out []Product
+	for i, rec := range recs[1:] {
+		row := map[string]string{}
+		for j, h := range header {
+			row[h] = rec[j]
+		}
+		price, err := ingest.ParseMoney(row["price"])
+		if err != nil {
+			return nil, fmt.Errorf("demo catalogue line %d: price: %w", i+2, err)
+		}
+		tags := strings.Fields(row["tags"])
+		delete(row, "price")
+		delete(row, "tags")
+		row["gtin"] = gtin(i * 2)
+		p, err := ingest.ProductFromRow(i+2, row)
+		if err != nil {
+			return nil, fmt.Errorf("demo catalogue: %w", err)
+		}
+		base := Product{Product: p, Price: price, Tags: tags}
+		out = append(out, base)
+		if i%2 == 0 && p.HasNutrients {
+			v := base
+			v.GTIN = gtin(i*2 + 1)
+			v.NameFi, v.NameEn = "Kori "+lowerFirst(p.NameFi), "Kori "+lowerFirst(p.NameEn)
+			v.Price = kori.Money(math.Round(float64(price) * 0.82))
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	return strings.ToLower(string(r[0])) + string(r[1:])
+}
+
+// gtin makes an EAN-13 under the Finnish GS1 prefix 64 with a valid check digit.
+func gtin(n int) string {
+	body := fmt.Sprintf("641234%06d", n)
+	sum := 0
+	for i, c := range body {
+		d := int(c - '0')
+		if i%2 == 1 {
+			d *= 3
+		}
+		sum += d
+	}
+	return body + fmt.Sprint((10-sum%10)%10)
+}
+
+// Persona shapes a member's shopping.
+type Persona string
+
+// The demo personas.
+const (
+	Family     Persona = "family"
+	Single     Persona = "single"
+	Vegetarian Persona = "vegetarian"
+	Pensioner  Persona = "pensioner"
+	Student    Persona = "student"
+)
+
+var personas = []Persona{Family, Single, Vegetarian, Pensioner, Student}
+
+// Member is a generated demo member.
+type Member struct {
+	Ref     string
+	Email   string
+	Card    string
+	Persona Persona
+	Level   kori.Level
+	Joined  time.Time
+	// ObjectsPersonalisation and ObjectsAnalytics are the member's objections.
+	ObjectsPersonalisation bool
+	ObjectsAnalytics       bool
+	// ReducesMeat and Localist shape trends: less meat, more domestic, year by year.
+	ReducesMeat bool
+	Localist    bool
+	seed        uint64
+}
+
+// Options configure a demo data set.
+type Options struct {
+	Members int
+	Seed    uint64
+	From    time.Time // first purchase date (default 1 Jan 2015)
+	Until   time.Time // last purchase time (the clock's now)
+	Zone    *time.Location
+}
+
+// Members returns the demo members. Levels are spread like a real programme
+// (K-Plussa: about 0.4 % restricted), with at least one member at each
+// restricted level so that every level can be seen in the demo.
+func Members(o Options) []Member {
+	r := rand.New(rand.NewPCG(o.Seed, 1))
+	restricted := max(3, int(math.Round(float64(o.Members)*0.004)))
+	out := make([]Member, o.Members)
+	for i := range out {
+		m := Member{
+			Ref:     fmt.Sprintf("M%06d", i+1),
+			Email:   fmt.Sprintf("member%d@demo.kori.invalid", i+1),
+			Card:    fmt.Sprintf("2000%09d", 100000+i*7919%1000000),
+			Persona: personas[i%len(personas)],
+			Level:   kori.LevelProduct,
+			seed:    o.Seed*1_000_003 + uint64(i),
+		}
+		// Spread the restricted members over the list, not all at its start.
+		if restricted > 0 && i > 0 && i%max(1, o.Members/restricted) == 0 {
+			m.Level = []kori.Level{kori.LevelGroup, kori.LevelTotal, kori.LevelNone}[(i/max(1, o.Members/restricted)-1)%3]
+		}
+		m.ObjectsPersonalisation = r.Float64() < 0.05
+		m.ObjectsAnalytics = r.Float64() < 0.03
+		m.ReducesMeat = r.Float64() < 0.35
+		m.Localist = r.Float64() < 0.6
+		start := o.From
+		if m.Persona == Student {
+			start = start.AddDate(2+r.IntN(6), r.IntN(12), 0)
+		} else if r.Float64() < 0.15 {
+			start = start.AddDate(r.IntN(8), r.IntN(12), 0)
+		}
+		m.Joined = start
+		out[i] = m
+	}
+	return out
+}
+
+type personaShape struct {
+	visitsPerWeek float64
+	basket        int
+}
+
+var shapes = map[Persona]personaShape{
+	Family:     {2.6, 14},
+	Single:     {1.6, 7},
+	Vegetarian: {1.8, 9},
+	Pensioner:  {3.0, 6},
+	Student:    {1.3, 6},
+}
+
+// weight is how likely a member is to put a product in the basket in a month.
+func weight(p *Product, m *Member, year int, month time.Month) float64 {
+	w := 1.0
+	has := func(t string) bool {
+		for _, x := range p.Tags {
+			if x == t {
+				return true
+			}
+		}
+		return false
+	}
+	if has("staple") {
+		w *= 4
+	}
+	switch m.Persona {
+	case Family:
+		if has("family") || has("kids") {
+			w *= 3
+		}
+	case Pensioner:
+		if has("pensioner") {
+			w *= 3
+		}
+		if has("student") {
+			w *= 0.3
+		}
+	case Student:
+		if has("student") {
+			w *= 3
+		}
+		if has("pensioner") {
+			w *= 0.3
+		}
+	case Vegetarian:
+		if has("veg") {
+			w *= 3
+		}
+		switch p.Group {
+		case "meat", "poultry", "cold_cuts":
+			return 0
+		case "fish":
+			w *= 0.2
+		}
+	}
+	if has("baby") && (m.Persona != Family || year > 2018) {
+		return 0
+	}
+	years := float64(year - 2015)
+	if m.ReducesMeat && (p.Group == "meat" || p.Group == "cold_cuts") {
+		w *= math.Max(0.15, 1-0.08*years)
+	}
+	if m.ReducesMeat && (p.Group == "vegetarian" || p.Group == "vegetables") {
+		w *= 1 + 0.06*years
+	}
+	if m.Localist && (p.Origin == kori.OriginFiRaw || p.Origin == kori.OriginFiMade) {
+		w *= 1 + 0.05*years
+	}
+	summer := month >= 6 && month <= 8
+	switch {
+	case has("summer") && summer:
+		w *= 5
+	case has("summer"):
+		w *= 0.15
+	}
+	switch {
+	case has("christmas") && month == 12:
+		w *= 8
+	case has("christmas") && month == 11:
+		w *= 1.5
+	case has("christmas"):
+		w *= 0.08
+	}
+	switch {
+	case has("easter") && (month == 3 || month == 4):
+		w *= 4
+	case has("easter"):
+		w *= 0.03
+	}
+	switch {
+	case has("autumn") && (month == 9 || month == 10):
+		w *= 4
+	case has("autumn"):
+		w *= 0.3
+	}
+	if has("winter") && (month >= 11 || month <= 3) {
+		w *= 2
+	} else if has("winter") {
+		w *= 0.4
+	}
+	if has("treat") {
+		w *= 0.7
+	}
+	return w
+}
+
+// Receipts calls emit with every receipt of a member, in time order. Receipt
+// numbers come from counter, shared by all members so that they are unique
+// per store, till and day.
+func Receipts(m *Member, catalogue []Product, stores []kori.Store, o Options, counter map[string]int, emit func(kori.Receipt) error) error {
+	r := rand.New(rand.NewPCG(m.seed, 2))
+	shape := shapes[m.Persona]
+	home := stores[int(m.seed%uint64(len(stores)))]
+	cum := make([]float64, len(catalogue))
+	zone := o.Zone
+	day := time.Date(m.Joined.Year(), m.Joined.Month(), m.Joined.Day(), 0, 0, 0, 0, zone)
+	curMonth := -1
+	for ; !day.After(o.Until); day = day.AddDate(0, 0, 1) {
+		if ym := day.Year()*12 + int(day.Month()); ym != curMonth {
+			curMonth = ym
+			total := 0.0
+			for i := range catalogue {
+				total += weight(&catalogue[i], m, day.Year(), day.Month())
+				cum[i] = total
+			}
+		}
+		if r.Float64() >= shape.visitsPerWeek/7 {
+			continue
+		}
+		store := home
+		if r.Float64() < 0.2 {
+			store = stores[r.IntN(len(stores))]
+		}
+		at := day.Add(time.Duration(8*3600+r.IntN(13*3600)) * time.Second)
+		if at.After(o.Until) {
+			break
+		}
+		n := max(1, int(float64(shape.basket)*(0.4+r.Float64()*1.2)))
+		if day.Month() == 12 && day.Day() > 15 {
+			n += n / 2
+		}
+		lines := basket(r, catalogue, cum, n)
+		var total kori.Money
+		for _, l := range lines {
+			total += l.Amount
+		}
+		till := 1 + r.IntN(6)
+		key := fmt.Sprintf("%s/%d/%s", store.ID, till, day.Format("20060102"))
+		counter[key]++
+		rec := kori.Receipt{
+			Key:         kori.ReceiptKey{Store: store.ID, Till: till, Number: fmt.Sprintf("%d", counter[key])},
+			Card:        m.Card,
+			PurchasedAt: at,
+			Total:       total,
+			Lines:       lines,
+		}
+		if err := emit(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func basket(r *rand.Rand, catalogue []Product, cum []float64, n int) []kori.Line {
+	total := cum[len(cum)-1]
+	picked := map[int]int{}
+	var order []int
+	for k := 0; k < n; k++ {
+		x := r.Float64() * total
+		lo, hi := 0, len(cum)-1
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if cum[mid] < x {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		if picked[lo] == 0 {
+			order = append(order, lo)
+		}
+		picked[lo]++
+	}
+	lines := make([]kori.Line, 0, len(order))
+	for _, i := range order {
+		p := &catalogue[i]
+		q := float64(picked[i])
+		if p.Unit == kori.UnitKg {
+			q = math.Round((0.2+r.Float64()*1.3)*1000) / 1000
+		}
+		amount := kori.Money(math.Round(float64(p.Price) * q))
+		var discount kori.Money
+		if r.Float64() < 0.1 {
+			discount = kori.Money(math.Round(float64(amount) * 0.2))
+			amount -= discount
+		}
+		lines = append(lines, kori.Line{GTIN: p.GTIN, Quantity: q, Amount: amount, Discount: discount})
+	}
+	return lines
+}
+
+// Seed is what Generate needs of the store besides ingest.
+type Seed interface {
+	ingest.Store
+	UpsertGroups(ctx context.Context, groups []kori.ProductGroup) error
+	UpsertStores(ctx context.Context, stores []kori.Store) error
+	UpsertProducts(ctx context.Context, products []kori.Product) error
+	ImportMembers(ctx context.Context, ms []kori.Enrolment, channel string) ([]kori.MemberID, error)
+}
+
+// Progress is told how many members are done out of how many.
+type Progress func(done, total int, summary ingest.Summary)
+
+// Generate writes the demo data set: groups, stores, catalogue, members and
+// their purchases through ingest, reporting progress after each member.
+func Generate(ctx context.Context, db Seed, svc *ingest.Service, o Options, progress Progress) (ingest.Summary, []Member, error) {
+	var sum ingest.Summary
+	if o.Zone == nil {
+		o.Zone = time.UTC
+	}
+	if o.From.IsZero() {
+		o.From = time.Date(2015, 1, 1, 0, 0, 0, 0, o.Zone)
+	}
+	cat, err := Catalogue()
+	if err != nil {
+		return sum, nil, err
+	}
+	if err := db.UpsertGroups(ctx, Groups); err != nil {
+		return sum, nil, err
+	}
+	if err := db.UpsertStores(ctx, Stores); err != nil {
+		return sum, nil, err
+	}
+	products := make([]kori.Product, len(cat))
+	for i := range cat {
+		products[i] = cat[i].Product
+	}
+	if err := db.UpsertProducts(ctx, products); err != nil {
+		return sum, nil, err
+	}
+	members := Members(o)
+	enrol := make([]kori.Enrolment, len(members))
+	for i, m := range members {
+		enrol[i] = kori.Enrolment{Ref: m.Ref, Level: m.Level, Email: m.Email, JoinedAt: m.Joined,
+			Cards:                  []kori.Card{{Number: m.Card, Status: kori.CardActive}},
+			ObjectsPersonalisation: m.ObjectsPersonalisation, ObjectsAnalytics: m.ObjectsAnalytics}
+	}
+	if _, err := db.ImportMembers(ctx, enrol, "demo"); err != nil {
+		return sum, nil, err
+	}
+	counter := map[string]int{}
+	batch := make([]ingest.Parsed, 0, ingest.DefaultBatch)
+	line := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		res, err := svc.Ingest(ctx, batch)
+		if err != nil {
+			return err
+		}
+		for i, r := range res {
+			if r.Status == ingest.StatusRejected {
+				return fmt.Errorf("demo receipt rejected: %v", r.Error)
+			}
+			sum.Add(r, len(batch[i].Receipt.Lines))
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for i := range members {
+		err := Receipts(&members[i], cat, Stores, o, counter, func(r kori.Receipt) error {
+			line++
+			batch = append(batch, ingest.Parsed{Line: line, Receipt: r})
+			if len(batch) == cap(batch) {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return sum, nil, err
+		}
+		if progress != nil {
+			progress(i+1, len(members), sum)
+		}
+	}
+	if err := flush(); err != nil {
+		return sum, nil, err
+	}
+	return sum, members, nil
+}

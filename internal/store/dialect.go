@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// dialect is everything that differs between SQLite and PostgreSQL. Keep it
+// small: a query that needs more than this should be rewritten portably.
+type dialect interface {
+	name() string
+	// open returns the write and read pools.
+	open(ctx context.Context, url string) (write, read *sql.DB, err error)
+	// rebind turns ? placeholders into the engine's own.
+	rebind(query string) string
+	// allocIDs reserves n ids from the named sequence.
+	allocIDs(ctx context.Context, tx *sql.Tx, seq string, n int) (first int64, err error)
+}
+
+func dialectFor(url string) (dialect, error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return postgresDialect{}, nil
+	case url == "":
+		return nil, fmt.Errorf("no database given: pass --db with a file path or a postgres:// URL")
+	}
+	return sqliteDialect{}, nil
+}
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) name() string { return "sqlite" }
+
+func (sqliteDialect) rebind(q string) string { return q }
+
+// open sets the pragmas in the order that matters: busy_timeout first so that
+// the others wait rather than fail, then WAL with synchronous=NORMAL (durable
+// across process crashes, fast), foreign keys, and secure_delete so that
+// deleted member data is overwritten in the file, not left in free pages.
+func (sqliteDialect) open(ctx context.Context, path string) (*sql.DB, *sql.DB, error) {
+	path = strings.TrimPrefix(path, "sqlite:")
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	params := url.Values{}
+	params.Set("_busy_timeout", "10000")
+	params.Set("_journal_mode", "WAL")
+	params.Set("_synchronous", "NORMAL")
+	params.Set("_foreign_keys", "on")
+	params.Set("_secure_delete", "on")
+	params.Set("_cache_size", "-65536")
+	writeParams := url.Values{}
+	for k, v := range params {
+		writeParams[k] = v
+	}
+	writeParams.Set("_txlock", "immediate")
+	write, err := sql.Open("sqlite3", "file:"+path+"?"+writeParams.Encode())
+	if err != nil {
+		return nil, nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite3", "file:"+path+"?"+params.Encode())
+	if err != nil {
+		write.Close()
+		return nil, nil, err
+	}
+	read.SetMaxOpenConns(8)
+	return write, read, nil
+}
+
+func (sqliteDialect) allocIDs(ctx context.Context, tx *sql.Tx, seq string, n int) (int64, error) {
+	var next int64
+	err := tx.QueryRowContext(ctx, `UPDATE id_sequences SET next_value = next_value + ? WHERE name = ? RETURNING next_value`, n, seq).Scan(&next)
+	return next - int64(n), err
+}
+
+type postgresDialect struct{}
+
+func (postgresDialect) name() string { return "postgres" }
+
+// rebind turns ? into $1, $2, …; Kori's queries never contain a literal '?'.
+func (postgresDialect) rebind(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+func (postgresDialect) open(ctx context.Context, url string) (*sql.DB, *sql.DB, error) {
+	return nil, nil, fmt.Errorf("PostgreSQL support is not built yet; use an SQLite path for --db")
+}
+
+func (postgresDialect) allocIDs(ctx context.Context, tx *sql.Tx, seq string, n int) (int64, error) {
+	var next int64
+	err := tx.QueryRowContext(ctx, `UPDATE id_sequences SET next_value = next_value + $1 WHERE name = $2 RETURNING next_value`, n, seq).Scan(&next)
+	return next - int64(n), err
+}

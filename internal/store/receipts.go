@@ -1,0 +1,268 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/kori-project/kori"
+)
+
+var figureList = strings.Join(kori.FigureColumns, ", ")
+
+func rollupUpsert() string {
+	sets := make([]string, len(kori.FigureColumns))
+	for i, c := range kori.FigureColumns {
+		sets[i] = c + " = month_rollups." + c + " + excluded." + c
+	}
+	return `INSERT INTO month_rollups (member_id, year, month, group_code, ` + figureList + `)
+		VALUES (` + placeholders(4+len(kori.FigureColumns)) + `)
+		ON CONFLICT (member_id, year, month, group_code) DO UPDATE SET ` + strings.Join(sets, ", ")
+}
+
+type rollupKey struct {
+	member      kori.MemberID
+	year, month int
+	group       string
+}
+
+// WriteReceipts stores receipts already reduced to their members' grain, in one
+// transaction: the receipts, their lines or group sums, the monthly rollups,
+// and the last use of each card. A receipt already stored (same member, store,
+// till, business day and number) is left as it is, so re-sending a batch
+// converges to the same state.
+func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kori.WriteOutcome, error) {
+	out := make([]kori.WriteOutcome, len(rs))
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		n := 0
+		for i := range rs {
+			if rs[i].Grain != kori.LevelNone {
+				n++
+			}
+		}
+		var nextID int64
+		if n > 0 {
+			var err error
+			if nextID, err = db.d.allocIDs(ctx, tx, "receipt", n); err != nil {
+				return err
+			}
+		}
+		w, err := db.prepareWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer w.close()
+		rollups := map[rollupKey]*kori.Figures{}
+		var order []rollupKey
+		lastUse := map[kori.MemberID]int64{}
+		cardUse := map[string]int64{}
+		for i := range rs {
+			r := &rs[i]
+			at := r.PurchasedAt.Unix()
+			lastUse[r.MemberID] = max(lastUse[r.MemberID], at)
+			cardUse[r.Card] = max(cardUse[r.Card], at)
+			if r.Grain == kori.LevelNone {
+				out[i] = kori.CardUse
+				continue
+			}
+			id := nextID
+			nextID++
+			res, err := w.receipt.ExecContext(ctx, r.MemberID, id, r.Year, r.Key.Store, r.Key.Till, r.Key.Number,
+				r.Key.BusinessDay, at, int64(r.Total), string(r.Grain))
+			if err != nil {
+				return err
+			}
+			if affected, err := res.RowsAffected(); err != nil {
+				return err
+			} else if affected == 0 {
+				out[i] = kori.Duplicate
+				continue
+			}
+			out[i] = kori.Stored
+			switch r.Grain {
+			case kori.LevelProduct:
+				for j, l := range r.Lines {
+					if _, err := w.line.ExecContext(ctx, r.MemberID, id, j+1, r.Year, l.GTIN, l.Group, l.Known,
+						l.Quantity, int64(l.Amount), int64(l.Discount)); err != nil {
+						return err
+					}
+				}
+			case kori.LevelGroup:
+				for _, g := range r.Groups {
+					args := append([]any{r.MemberID, id, g.Group, r.Year}, g.Figures.Values()...)
+					if _, err := w.group.ExecContext(ctx, args...); err != nil {
+						return err
+					}
+				}
+			}
+			for _, g := range r.GroupFigures() {
+				k := rollupKey{r.MemberID, r.Year, r.Month, g.Group}
+				f, ok := rollups[k]
+				if !ok {
+					f = &kori.Figures{}
+					rollups[k] = f
+					order = append(order, k)
+				}
+				f.Add(g.Figures)
+			}
+		}
+		for _, k := range order {
+			args := append([]any{k.member, k.year, k.month, k.group}, rollups[k].Values()...)
+			if _, err := w.rollup.ExecContext(ctx, args...); err != nil {
+				return err
+			}
+		}
+		for m, at := range lastUse {
+			if _, err := w.memberUse.ExecContext(ctx, at, at, m); err != nil {
+				return err
+			}
+		}
+		for c, at := range cardUse {
+			if _, err := w.cardUse.ExecContext(ctx, at, at, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// writer holds the prepared statements of one write transaction.
+type writer struct {
+	receipt, line, group, rollup, memberUse, cardUse *sql.Stmt
+}
+
+func (db *DB) prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
+	w := &writer{}
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&w.receipt, `INSERT INTO receipts (member_id, receipt_id, year, store_id, till, receipt_no, business_day, purchased_at, total_cents, grain)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`},
+		{&w.line, `INSERT INTO receipt_lines (member_id, receipt_id, line_no, year, gtin, group_code, known, quantity, amount_cents, discount_cents)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.group, `INSERT INTO receipt_groups (member_id, receipt_id, group_code, year, ` + figureList + `)
+			VALUES (` + placeholders(4+len(kori.FigureColumns)) + `)`},
+		{&w.rollup, rollupUpsert()},
+		{&w.memberUse, `UPDATE members SET last_card_use = CASE WHEN last_card_use < ? THEN ? ELSE last_card_use END WHERE member_id = ?`},
+		{&w.cardUse, `UPDATE cards SET last_used = CASE WHEN last_used < ? THEN ? ELSE last_used END WHERE card_number = ?`},
+	} {
+		s, err := tx.PrepareContext(ctx, db.q(p.sql))
+		if err != nil {
+			w.close()
+			return nil, err
+		}
+		*p.stmt = s
+	}
+	return w, nil
+}
+
+func (w *writer) close() {
+	for _, s := range []*sql.Stmt{w.receipt, w.line, w.group, w.rollup, w.memberUse, w.cardUse} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// ReceiptSummary is a stored receipt without its lines.
+type ReceiptSummary struct {
+	ID          int64
+	MemberID    kori.MemberID
+	Key         kori.ReceiptKey
+	Year        int
+	PurchasedAt int64
+	Total       kori.Money
+	Grain       kori.Level
+}
+
+// ReceiptsByMember returns a member's receipts, newest first.
+func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID) ([]ReceiptSummary, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT receipt_id, member_id, year, store_id, till, receipt_no, business_day,
+		purchased_at, total_cents, grain FROM receipts WHERE member_id = ? ORDER BY purchased_at DESC, receipt_id DESC`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ReceiptSummary
+	for rows.Next() {
+		var r ReceiptSummary
+		var grain string
+		if err := rows.Scan(&r.ID, &r.MemberID, &r.Year, &r.Key.Store, &r.Key.Till, &r.Key.Number, &r.Key.BusinessDay,
+			&r.PurchasedAt, (*int64)(&r.Total), &grain); err != nil {
+			return nil, err
+		}
+		r.Grain = kori.Level(grain)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// LinesByMember returns every stored product line of a member, in receipt and
+// line order.
+func (db *DB) LinesByMember(ctx context.Context, id kori.MemberID) ([]kori.StoredLine, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT gtin, group_code, known, quantity, amount_cents, discount_cents
+		FROM receipt_lines WHERE member_id = ? ORDER BY receipt_id, line_no`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.StoredLine
+	for rows.Next() {
+		var l kori.StoredLine
+		if err := rows.Scan(&l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// MonthRollup is one row of a member's monthly rollups.
+type MonthRollup struct {
+	Year, Month int
+	Group       string
+	Figures     kori.Figures
+}
+
+// RollupsByMember returns a member's monthly rollups in time and group order.
+func (db *DB) RollupsByMember(ctx context.Context, id kori.MemberID) ([]MonthRollup, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT year, month, group_code, `+figureList+`
+		FROM month_rollups WHERE member_id = ? ORDER BY year, month, group_code`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []MonthRollup
+	for rows.Next() {
+		var r MonthRollup
+		if err := rows.Scan(append([]any{&r.Year, &r.Month, &r.Group}, r.Figures.Pointers()...)...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// GroupSumsByMember returns the group sums of a member's group-level receipts.
+func (db *DB) GroupSumsByMember(ctx context.Context, id kori.MemberID) ([]kori.GroupSum, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT group_code, `+figureList+`
+		FROM receipt_groups WHERE member_id = ? ORDER BY receipt_id, group_code`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.GroupSum
+	for rows.Next() {
+		var g kori.GroupSum
+		if err := rows.Scan(append([]any{&g.Group}, g.Figures.Pointers()...)...); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
