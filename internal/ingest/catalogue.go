@@ -34,7 +34,7 @@ func table(r io.Reader, known []string, fn func(line int, row map[string]string)
 	}
 	for {
 		rec, err := cr.Read()
-		line, _ := cr.FieldPos(0)
+		line := csvLine(cr, rec, err)
 		if err == io.EOF {
 			return nil
 		} else if err != nil {

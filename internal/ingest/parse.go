@@ -361,8 +361,21 @@ func (c *csvReader) get(rec []string, name string) string {
 
 func (c *csvReader) readRow() ([]string, int, error) {
 	rec, err := c.cr.Read()
-	line, _ := c.cr.FieldPos(0)
-	return rec, line, err
+	return rec, csvLine(c.cr, rec, err), err
+}
+
+// csvLine returns the input line a record (or its parse error) is on;
+// FieldPos panics on a record it did not return, so errors use their own line.
+func csvLine(cr *csv.Reader, rec []string, err error) int {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return pe.StartLine
+	}
+	if len(rec) == 0 {
+		return 0
+	}
+	line, _ := cr.FieldPos(0)
+	return line
 }
 
 func (c *csvReader) Next() (Parsed, error) {
@@ -462,4 +475,62 @@ func (c *csvReader) build(rows [][]string, lines []int) Parsed {
 		r.Lines = append(r.Lines, kori.Line{GTIN: c.get(row, "gtin"), Quantity: q, Amount: amount, Discount: discount})
 	}
 	return Parsed{Line: at, Receipt: r}
+}
+
+// AppendJSON appends r in the wire format ParseJSON reads, without a newline.
+// Demo exports, tests and benchmarks use it to produce till-shaped input.
+func AppendJSON(b []byte, r *kori.Receipt) []byte {
+	b = append(b, `{"store":`...)
+	b = strconv.AppendQuote(b, r.Key.Store)
+	b = append(b, `,"till":`...)
+	b = strconv.AppendInt(b, int64(r.Key.Till), 10)
+	b = append(b, `,"receipt":`...)
+	b = strconv.AppendQuote(b, r.Key.Number)
+	b = append(b, `,"purchased_at":"`...)
+	b = r.PurchasedAt.AppendFormat(b, time.RFC3339)
+	b = append(b, `","card":`...)
+	b = strconv.AppendQuote(b, r.Card)
+	b = append(b, `,"total":"`...)
+	b = append(b, r.Total.String()...)
+	b = append(b, `","lines":[`...)
+	for i, l := range r.Lines {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"gtin":`...)
+		b = strconv.AppendQuote(b, l.GTIN)
+		b = append(b, `,"quantity":`...)
+		b = strconv.AppendFloat(b, l.Quantity, 'f', -1, 64)
+		b = append(b, `,"amount":"`...)
+		b = append(b, l.Amount.String()...)
+		b = append(b, `","discount":"`...)
+		b = append(b, l.Discount.String()...)
+		b = append(b, `"}`...)
+	}
+	return append(b, "]}"...)
+}
+
+// AppendCSV appends r as rows of the receipt CSV format (CSVColumns order).
+func AppendCSV(b []byte, r *kori.Receipt) []byte {
+	head := fmt.Sprintf("%s,%d,%s,%s,%s,%s,", csvField(r.Key.Store), r.Key.Till, csvField(r.Key.Number),
+		r.PurchasedAt.Format(time.RFC3339), csvField(r.Card), r.Total)
+	for _, l := range r.Lines {
+		b = append(b, head...)
+		b = append(b, l.GTIN...)
+		b = append(b, ',')
+		b = strconv.AppendFloat(b, l.Quantity, 'f', -1, 64)
+		b = append(b, ',')
+		b = append(b, l.Amount.String()...)
+		b = append(b, ',')
+		b = append(b, l.Discount.String()...)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+func csvField(s string) string {
+	if strings.ContainsAny(s, ",\"\n\r") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
 }

@@ -52,6 +52,11 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 			return err
 		}
 		defer w.close()
+		lines := db.newBulkInsert(tx, "receipt_lines", []string{"member_id", "receipt_id", "line_no", "year", "gtin",
+			"group_code", "known", "quantity", "amount_cents", "discount_cents"}, "")
+		defer lines.close()
+		groups := db.newBulkInsert(tx, "receipt_groups", append([]string{"member_id", "receipt_id", "group_code", "year"}, kori.FigureColumns...), "")
+		defer groups.close()
 		rollups := map[rollupKey]*kori.Figures{}
 		var order []rollupKey
 		lastUse := map[kori.MemberID]int64{}
@@ -82,7 +87,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 			switch r.Grain {
 			case kori.LevelProduct:
 				for j, l := range r.Lines {
-					if _, err := w.line.ExecContext(ctx, r.MemberID, id, j+1, r.Year, l.GTIN, l.Group, l.Known,
+					if err := lines.add(ctx, r.MemberID, id, j+1, r.Year, l.GTIN, l.Group, l.Known,
 						l.Quantity, int64(l.Amount), int64(l.Discount)); err != nil {
 						return err
 					}
@@ -90,7 +95,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 			case kori.LevelGroup:
 				for _, g := range r.Groups {
 					args := append([]any{r.MemberID, id, g.Group, r.Year}, g.Figures.Values()...)
-					if _, err := w.group.ExecContext(ctx, args...); err != nil {
+					if err := groups.add(ctx, args...); err != nil {
 						return err
 					}
 				}
@@ -105,6 +110,12 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 				}
 				f.Add(g.Figures)
 			}
+		}
+		if err := lines.flush(ctx); err != nil {
+			return err
+		}
+		if err := groups.flush(ctx); err != nil {
+			return err
 		}
 		for _, k := range order {
 			args := append([]any{k.member, k.year, k.month, k.group}, rollups[k].Values()...)
@@ -132,7 +143,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 
 // writer holds the prepared statements of one write transaction.
 type writer struct {
-	receipt, line, group, rollup, memberUse, cardUse *sql.Stmt
+	receipt, rollup, memberUse, cardUse *sql.Stmt
 }
 
 func (db *DB) prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
@@ -143,10 +154,6 @@ func (db *DB) prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	}{
 		{&w.receipt, `INSERT INTO receipts (member_id, receipt_id, year, store_id, till, receipt_no, business_day, purchased_at, total_cents, grain)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`},
-		{&w.line, `INSERT INTO receipt_lines (member_id, receipt_id, line_no, year, gtin, group_code, known, quantity, amount_cents, discount_cents)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&w.group, `INSERT INTO receipt_groups (member_id, receipt_id, group_code, year, ` + figureList + `)
-			VALUES (` + placeholders(4+len(kori.FigureColumns)) + `)`},
 		{&w.rollup, rollupUpsert()},
 		{&w.memberUse, `UPDATE members SET last_card_use = CASE WHEN last_card_use < ? THEN ? ELSE last_card_use END WHERE member_id = ?`},
 		{&w.cardUse, `UPDATE cards SET last_used = CASE WHEN last_used < ? THEN ? ELSE last_used END WHERE card_number = ?`},
@@ -162,7 +169,7 @@ func (db *DB) prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 }
 
 func (w *writer) close() {
-	for _, s := range []*sql.Stmt{w.receipt, w.line, w.group, w.rollup, w.memberUse, w.cardUse} {
+	for _, s := range []*sql.Stmt{w.receipt, w.rollup, w.memberUse, w.cardUse} {
 		if s != nil {
 			s.Close()
 		}

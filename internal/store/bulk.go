@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+)
+
+// bulkInsert buffers rows and inserts them with multi-row INSERT statements,
+// which costs one statement execution per chunk instead of one per row: the
+// difference between ingest keeping up with a chain's tills or not.
+type bulkInsert struct {
+	db      *DB
+	tx      *sql.Tx
+	head    string // INSERT INTO t (cols) VALUES
+	tail    string // e.g. ON CONFLICT …, may be empty
+	row     string // (?, ?, …)
+	cols    int
+	perStmt int
+	full    *sql.Stmt // prepared for perStmt rows
+	args    []any
+}
+
+func (db *DB) newBulkInsert(tx *sql.Tx, table string, cols []string, tail string) *bulkInsert {
+	perStmt := max(1, min(200, 30000/len(cols)))
+	return &bulkInsert{
+		db: db, tx: tx,
+		head:    "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ",
+		tail:    tail,
+		row:     "(" + placeholders(len(cols)) + ")",
+		cols:    len(cols),
+		perStmt: perStmt,
+		args:    make([]any, 0, perStmt*len(cols)),
+	}
+}
+
+func (b *bulkInsert) query(rows int) string {
+	var s strings.Builder
+	s.WriteString(b.head)
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			s.WriteString(", ")
+		}
+		s.WriteString(b.row)
+	}
+	if b.tail != "" {
+		s.WriteString(" ")
+		s.WriteString(b.tail)
+	}
+	return b.db.q(s.String())
+}
+
+// add buffers one row; its values must match the columns.
+func (b *bulkInsert) add(ctx context.Context, values ...any) error {
+	b.args = append(b.args, values...)
+	if len(b.args) == b.perStmt*b.cols {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+// flush inserts the buffered rows.
+func (b *bulkInsert) flush(ctx context.Context) error {
+	rows := len(b.args) / b.cols
+	if rows == 0 {
+		return nil
+	}
+	var err error
+	if rows == b.perStmt {
+		if b.full == nil {
+			if b.full, err = b.tx.PrepareContext(ctx, b.query(rows)); err != nil {
+				return err
+			}
+		}
+		_, err = b.full.ExecContext(ctx, b.args...)
+	} else {
+		_, err = b.tx.ExecContext(ctx, b.query(rows), b.args...)
+	}
+	b.args = b.args[:0]
+	return err
+}
+
+func (b *bulkInsert) close() {
+	if b.full != nil {
+		b.full.Close()
+	}
+}
