@@ -21,6 +21,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same data")
 	asOf := fs.String("as-of", "", "last purchase date (YYYY-MM-DD or RFC 3339; default now)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	ifEmpty := fs.Bool("if-empty", false, "do nothing when the database already has members (for make run)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -39,6 +40,16 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if *ifEmpty {
+		c, err := db.Counts(ctx)
+		if err != nil {
+			return err
+		}
+		if c["members"] > 0 {
+			fmt.Fprintf(e.stdout, "demo: the database already has %d members; nothing to do\n", c["members"])
+			return nil
+		}
+	}
 	var bar *progressbar.ProgressBar
 	if !*quiet {
 		bar = progressbar.NewOptions(*members, progressbar.OptionSetWriter(e.stderr),

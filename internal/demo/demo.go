@@ -171,10 +171,21 @@ type Options struct {
 	Zone    *time.Location
 }
 
+func (o Options) withDefaults() Options {
+	if o.Zone == nil {
+		o.Zone = time.UTC
+	}
+	if o.From.IsZero() {
+		o.From = time.Date(2015, 1, 1, 0, 0, 0, 0, o.Zone)
+	}
+	return o
+}
+
 // Members returns the demo members. Levels are spread like a real programme
 // (K-Plussa: about 0.4 % restricted), with at least one member at each
 // restricted level so that every level can be seen in the demo.
 func Members(o Options) []Member {
+	o = o.withDefaults()
 	r := rand.New(rand.NewPCG(o.Seed, 1))
 	restricted := max(3, int(math.Round(float64(o.Members)*0.004)))
 	out := make([]Member, o.Members)
@@ -426,37 +437,9 @@ type Progress func(done, total int, summary ingest.Summary)
 // their purchases through ingest, reporting progress after each member.
 func Generate(ctx context.Context, db Seed, svc *ingest.Service, o Options, progress Progress) (ingest.Summary, []Member, error) {
 	var sum ingest.Summary
-	if o.Zone == nil {
-		o.Zone = time.UTC
-	}
-	if o.From.IsZero() {
-		o.From = time.Date(2015, 1, 1, 0, 0, 0, 0, o.Zone)
-	}
-	cat, err := Catalogue()
+	o = o.withDefaults()
+	cat, members, err := Registry(ctx, db, o)
 	if err != nil {
-		return sum, nil, err
-	}
-	if err := db.UpsertGroups(ctx, Groups); err != nil {
-		return sum, nil, err
-	}
-	if err := db.UpsertStores(ctx, Stores); err != nil {
-		return sum, nil, err
-	}
-	products := make([]kori.Product, len(cat))
-	for i := range cat {
-		products[i] = cat[i].Product
-	}
-	if err := db.UpsertProducts(ctx, products); err != nil {
-		return sum, nil, err
-	}
-	members := Members(o)
-	enrol := make([]kori.Enrolment, len(members))
-	for i, m := range members {
-		enrol[i] = kori.Enrolment{Ref: m.Ref, Level: m.Level, Email: m.Email, JoinedAt: m.Joined,
-			Cards:                  []kori.Card{{Number: m.Card, Status: kori.CardActive}},
-			ObjectsPersonalisation: m.ObjectsPersonalisation, ObjectsAnalytics: m.ObjectsAnalytics}
-	}
-	if _, err := db.ImportMembers(ctx, enrol, "demo"); err != nil {
 		return sum, nil, err
 	}
 	counter := map[string]int{}
@@ -499,4 +482,39 @@ func Generate(ctx context.Context, db Seed, svc *ingest.Service, o Options, prog
 		return sum, nil, err
 	}
 	return sum, members, nil
+}
+
+// Registry writes everything of the demo but purchases — groups, stores,
+// catalogue and members with their cards — and returns the catalogue and
+// members, for callers that make the purchases themselves.
+func Registry(ctx context.Context, db Seed, o Options) ([]Product, []Member, error) {
+	o = o.withDefaults()
+	cat, err := Catalogue()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.UpsertGroups(ctx, Groups); err != nil {
+		return nil, nil, err
+	}
+	if err := db.UpsertStores(ctx, Stores); err != nil {
+		return nil, nil, err
+	}
+	products := make([]kori.Product, len(cat))
+	for i := range cat {
+		products[i] = cat[i].Product
+	}
+	if err := db.UpsertProducts(ctx, products); err != nil {
+		return nil, nil, err
+	}
+	members := Members(o)
+	enrol := make([]kori.Enrolment, len(members))
+	for i, m := range members {
+		enrol[i] = kori.Enrolment{Ref: m.Ref, Level: m.Level, Email: m.Email, JoinedAt: m.Joined,
+			Cards:                  []kori.Card{{Number: m.Card, Status: kori.CardActive}},
+			ObjectsPersonalisation: m.ObjectsPersonalisation, ObjectsAnalytics: m.ObjectsAnalytics}
+	}
+	if _, err := db.ImportMembers(ctx, enrol, "demo"); err != nil {
+		return nil, nil, err
+	}
+	return cat, members, nil
 }

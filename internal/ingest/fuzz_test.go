@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -118,4 +119,25 @@ func TestParseMoney(t *testing.T) {
 			t.Errorf("ParseMoney(%q): no error", in)
 		}
 	}
+}
+
+// FuzzFastParserAgreesWithEncodingJSON is a differential test: whenever the
+// fast parser accepts an input, encoding/json must read the same receipt.
+func FuzzFastParserAgreesWithEncodingJSON(f *testing.F) {
+	f.Add(receiptJSON(1, "9000"))
+	f.Add(`{"store":"S1","till":1,"receipt":"1","purchased_at":"2025-01-01T10:00:00+02:00","card":"1","total":1,"lines":[]}`)
+	f.Add(`{"store":"S1","till":1e1,"receipt":"1","purchased_at":"2025-01-01T10:00:00Z","card":"1","total":"1.5","lines":[{"gtin":"1","quantity":1,"amount":1.5}]}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := ingest.ParseFast([]byte(s))
+		if !ok {
+			return
+		}
+		std := ingest.ParseJSONStd([]byte(s), 1)
+		if std.Err != nil {
+			t.Fatalf("fast parser accepted what encoding/json rejects (%v): %q", std.Err, s)
+		}
+		if !reflect.DeepEqual(fast, std.Receipt) {
+			t.Fatalf("fast %+v\nstd  %+v\ninput %q", fast, std.Receipt, s)
+		}
+	})
 }

@@ -108,6 +108,24 @@ func (s *Service) catalogue(ctx context.Context) (*kori.Catalogue, error) {
 // result per receipt in order. An error is returned only when the batch could
 // not be written at all; then nothing of it was stored.
 func (s *Service) Ingest(ctx context.Context, batch []Parsed) ([]Result, error) {
+	p, err := s.prepare(ctx, batch)
+	if err != nil {
+		return nil, err
+	}
+	return s.commit(ctx, p)
+}
+
+// prepared is a batch validated and reduced to what may be stored, ready to
+// be written. Preparing reads only, so the next batch can be prepared while
+// the previous one is being written.
+type prepared struct {
+	batch   []Parsed
+	results []Result
+	writes  []kori.StoredReceipt
+	idx     []int // batch index of each write
+}
+
+func (s *Service) prepare(ctx context.Context, batch []Parsed) (*prepared, error) {
 	cat, err := s.catalogue(ctx)
 	if err != nil {
 		return nil, err
@@ -168,13 +186,19 @@ func (s *Service) Ingest(ctx context.Context, batch []Parsed) ([]Result, error) 
 		writes = append(writes, Reduce(&p.Receipt, h.MemberID, level, cat, s.Zone))
 		idx = append(idx, i)
 	}
+	return &prepared{batch: batch, results: results, writes: writes, idx: idx}, nil
+}
+
+// commit writes a prepared batch in one transaction.
+func (s *Service) commit(ctx context.Context, p *prepared) ([]Result, error) {
+	results, writes := p.results, p.writes
 	if len(writes) > 0 {
 		outcomes, err := s.Store.WriteReceipts(ctx, writes)
 		if err != nil {
 			return nil, err
 		}
 		for j, o := range outcomes {
-			r := &results[idx[j]]
+			r := &results[p.idx[j]]
 			switch o {
 			case kori.Stored:
 				r.Status, r.Grain = StatusStored, writes[j].Grain

@@ -120,6 +120,14 @@ func ParseMoney(s string) (kori.Money, error) {
 // ParseJSON parses one receipt from JSON. Unknown fields are errors, so that a
 // misspelt field is reported instead of silently ignored.
 func ParseJSON(data []byte, line int) Parsed {
+	if r, ok := parseFast(data); ok {
+		return Parsed{Line: line, Receipt: r}
+	}
+	return parseJSONStd(data, line)
+}
+
+// parseJSONStd is the general parser: slower, and the one that explains errors.
+func parseJSONStd(data []byte, line int) Parsed {
 	var w wireReceipt
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -170,8 +178,8 @@ func (w *wireReceipt) receipt(line int) (kori.Receipt, *LineError) {
 	case w.Total == nil:
 		return bad("total", "missing; give the receipt total in euros")
 	}
-	t, err := time.Parse(time.RFC3339, *w.PurchasedAt)
-	if err != nil {
+	t, ok := parseTime(*w.PurchasedAt)
+	if !ok {
 		return bad("purchased_at", "%q is not an RFC 3339 time with zone, e.g. 2025-03-01T17:45:00+02:00", *w.PurchasedAt)
 	}
 	r := kori.Receipt{
@@ -533,4 +541,10 @@ func csvField(s string) string {
 		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 	}
 	return s
+}
+
+// parseTime parses an RFC 3339 time with its zone.
+func parseTime(s string) (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339, s)
+	return t, err == nil
 }

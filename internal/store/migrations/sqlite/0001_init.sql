@@ -106,7 +106,6 @@ CREATE TABLE receipts (
     PRIMARY KEY (member_id, receipt_id)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX receipts_key ON receipts (member_id, year, store_id, till, business_day, receipt_no);
-CREATE INDEX receipts_member_time ON receipts (member_id, purchased_at);
 CREATE INDEX receipts_year ON receipts (year);
 
 CREATE TABLE receipt_lines (

@@ -1,0 +1,251 @@
+// Command bench measures Kori's bulk ingest against a bare SQLite insert of
+// the same rows, in the same run on the same machine, and writes the figures
+// to BENCHMARKS.md. Run it with `make bench`.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/demo"
+	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/store"
+)
+
+func main() {
+	out := flag.String("out", "BENCHMARKS.md", "file to write the results to")
+	big := flag.Int("receipts", 1_000_000, "receipts in the large file (peak RSS and sustained rate)")
+	small := flag.Int("compare", 100_000, "receipts in the file compared with bare inserts")
+	flag.Parse()
+	if err := run(*out, *big, *small); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	name    string
+	rows    int64
+	elapsed time.Duration
+	rssKB   int64
+}
+
+func (r result) rate() float64 { return float64(r.rows) / r.elapsed.Seconds() }
+
+func run(out string, big, small int) error {
+	ctx := context.Background()
+	tmp, err := os.MkdirTemp("", "kori-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bin := filepath.Join(tmp, "kori")
+	if b, err := exec.Command("go", "build", "-o", bin, "./cmd/kori").CombinedOutput(); err != nil {
+		return fmt.Errorf("build: %v\n%s", err, b)
+	}
+	zone, _ := time.LoadLocation(kori.DefaultZone)
+	until := time.Date(2026, 11, 25, 0, 0, 0, 0, zone)
+	opts := demo.Options{Members: big/1000 + 50, Seed: 42, Until: until, Zone: zone}
+
+	// One registry database, copied for each run so every run starts equal.
+	registry := filepath.Join(tmp, "registry.db")
+	db, err := store.Open(ctx, registry)
+	if err != nil {
+		return err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	cat, members, err := demo.Registry(ctx, db, opts)
+	if err != nil {
+		return err
+	}
+	db.Close()
+
+	fmt.Fprintln(os.Stderr, "writing receipt files…")
+	bigFile, smallFile := filepath.Join(tmp, "big.ndjson"), filepath.Join(tmp, "small.ndjson")
+	bigLines, smallLines, smallRows, err := writeFiles(cat, members, opts, bigFile, smallFile, big, small)
+	if err != nil {
+		return err
+	}
+
+	importRun := func(name, file string, lines int64) (result, error) {
+		dir := filepath.Join(tmp, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return result{}, err
+		}
+		if err := copyFile(registry, filepath.Join(dir, "kori.db")); err != nil {
+			return result{}, err
+		}
+		fmt.Fprintf(os.Stderr, "%s: kori import…\n", name)
+		cmd := exec.Command(bin, "import", "--data", dir, "--as-of", "2026-11-25", "--quiet", "receipts", file)
+		cmd.Stderr = os.Stderr
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			return result{}, fmt.Errorf("kori import: %w", err)
+		}
+		r := result{name: "kori import (NDJSON → receipts, lines, rollups)", rows: lines, elapsed: time.Since(start)}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			r.rssKB = ru.Maxrss
+		}
+		return r, nil
+	}
+	koriSmall, err := importRun("small", smallFile, smallLines)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "bare inserts…")
+	bareSingle, err := bareInsert(ctx, tmp, smallRows, false)
+	if err != nil {
+		return err
+	}
+	bareMulti, err := bareInsert(ctx, tmp, smallRows, true)
+	if err != nil {
+		return err
+	}
+	koriBig, err := importRun("big", bigFile, bigLines)
+	if err != nil {
+		return err
+	}
+	best := bareSingle
+	if bareMulti.rate() > best.rate() {
+		best = bareMulti
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` on %s. Machine: %s/%s, %d CPUs, %s.\n\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	fmt.Fprintf(&b, "## Bulk ingest, SQLite\n\nDemo purchases (%d members' worth) as NDJSON, imported with `kori import receipts` into a\n"+
+		"database holding the catalogue and members. \"Lines\" are product lines sent; Kori also writes the\n"+
+		"receipt rows, group sums for group-level members and the monthly rollups in the same transactions.\n"+
+		"The bare inserts write only the same product-line rows into the same table, with nothing parsed\n"+
+		"or computed, in transactions of the same size.\n\n", len(members))
+	fmt.Fprintf(&b, "| run | receipts | lines | seconds | lines/s | peak RSS |\n|---|---:|---:|---:|---:|---:|\n")
+	row := func(r result, receipts int) {
+		rss := "—"
+		if r.rssKB > 0 {
+			rss = fmt.Sprintf("%.0f MiB", float64(r.rssKB)/1024)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %.2f | %.0f | %s |\n", r.name, receipts, r.rows, r.elapsed.Seconds(), r.rate(), rss)
+	}
+	row(koriSmall, small)
+	row(bareSingle, small)
+	row(bareMulti, small)
+	row(koriBig, big)
+	fmt.Fprintf(&b, "\n**Ratio** Kori import ÷ fastest bare insert of the same rows: **%.2f** (target ≥ 0.5).\n\n", koriSmall.rate()/best.rate())
+	fmt.Fprintf(&b, "Peak RSS of the %d-receipt import: %.0f MiB (memory is bounded by one batch of %d receipts and the catalogue).\n",
+		big, float64(koriBig.rssKB)/1024, ingest.DefaultBatch)
+	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Print(b.String())
+	return nil
+}
+
+type lineRow struct {
+	member  kori.MemberID
+	receipt int64
+	lineNo  int
+	year    int
+	l       kori.Line
+}
+
+// writeFiles writes the large and the small NDJSON files (the small one is the
+// large one's head) and returns their line counts and the small file's rows.
+func writeFiles(cat []demo.Product, members []demo.Member, o demo.Options, bigFile, smallFile string, big, small int) (int64, int64, []lineRow, error) {
+	fb, err := os.Create(bigFile)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	defer fb.Close()
+	fs, err := os.Create(smallFile)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	defer fs.Close()
+	wb, ws := bufio.NewWriterSize(fb, 1<<20), bufio.NewWriterSize(fs, 1<<20)
+	var n int
+	var bigLines, smallLines int64
+	var rows []lineRow
+	counter := map[string]int{}
+	buf := make([]byte, 0, 4096)
+	stop := fmt.Errorf("enough")
+	for i := range members {
+		m := &members[i]
+		if m.Level == kori.LevelNone {
+			continue
+		}
+		err := demo.Receipts(m, cat, demo.Stores, o, counter, func(r kori.Receipt) error {
+			if n == big {
+				return stop
+			}
+			buf = append(ingest.AppendJSON(buf[:0], &r), '\n')
+			wb.Write(buf)
+			bigLines += int64(len(r.Lines))
+			if n < small {
+				ws.Write(buf)
+				smallLines += int64(len(r.Lines))
+				for j, l := range r.Lines {
+					rows = append(rows, lineRow{kori.MemberID(i + 1), int64(n), j + 1, r.PurchasedAt.In(o.Zone).Year(), l})
+				}
+			}
+			n++
+			return nil
+		})
+		if err == stop {
+			break
+		} else if err != nil {
+			return 0, 0, nil, err
+		}
+	}
+	if n < big {
+		return 0, 0, nil, fmt.Errorf("only %d receipts generated, wanted %d", n, big)
+	}
+	if err := wb.Flush(); err != nil {
+		return 0, 0, nil, err
+	}
+	return bigLines, smallLines, rows, ws.Flush()
+}
+
+// bareInsert writes the rows into receipt_lines of a fresh Kori SQLite
+// database (same schema, same pragmas) in transactions of the ingest batch
+// size: single-row prepared inserts, or multi-row ones.
+func bareInsert(ctx context.Context, tmp string, rows []lineRow, multi bool) (result, error) {
+	path := filepath.Join(tmp, fmt.Sprintf("bare-%v.db", multi))
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return result{}, err
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		return result{}, err
+	}
+	name := "bare SQLite insert, prepared single-row"
+	if multi {
+		name = "bare SQLite insert, multi-row (200 rows/statement)"
+	}
+	perTx := ingest.DefaultBatch * 8
+	start := time.Now()
+	err = store.BareLineInsert(ctx, db, len(rows), perTx, multi, func(i int) []any {
+		r := &rows[i]
+		return []any{r.member, r.receipt, r.lineNo, r.year, r.l.GTIN, "dairy", true, r.l.Quantity, int64(r.l.Amount), int64(r.l.Discount)}
+	})
+	return result{name: name, rows: int64(len(rows)), elapsed: time.Since(start)}, err
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o644)
+}
