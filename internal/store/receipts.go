@@ -10,15 +10,14 @@ import (
 
 var figureList = strings.Join(kori.FigureColumns, ", ")
 
-func rollupUpsert() string {
+// rollupConflict adds a batch's figures to the rollup rows that exist.
+var rollupConflict = func() string {
 	sets := make([]string, len(kori.FigureColumns))
 	for i, c := range kori.FigureColumns {
 		sets[i] = c + " = month_rollups." + c + " + excluded." + c
 	}
-	return `INSERT INTO month_rollups (member_id, year, month, group_code, ` + figureList + `)
-		VALUES (` + placeholders(4+len(kori.FigureColumns)) + `)
-		ON CONFLICT (member_id, year, month, group_code) DO UPDATE SET ` + strings.Join(sets, ", ")
-}
+	return `ON CONFLICT (member_id, year, month, group_code) DO UPDATE SET ` + strings.Join(sets, ", ")
+}()
 
 type rollupKey struct {
 	member      kori.MemberID
@@ -57,8 +56,12 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		defer lines.close()
 		groups := db.newBulkInsert(tx, "receipt_groups", append([]string{"member_id", "receipt_id", "group_code", "year"}, kori.FigureColumns...), "")
 		defer groups.close()
-		rollups := map[rollupKey]*kori.Figures{}
-		var order []rollupKey
+		// Receipts first, many per statement; RETURNING tells which were new.
+		type pending struct {
+			i  int
+			id int64
+		}
+		var todo []pending
 		lastUse := map[kori.MemberID]int64{}
 		cardUse := map[string]int64{}
 		for i := range rs {
@@ -70,31 +73,60 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 				out[i] = kori.CardUse
 				continue
 			}
-			id := nextID
+			out[i] = kori.Duplicate
+			todo = append(todo, pending{i, nextID})
 			nextID++
-			res, err := w.receipt.ExecContext(ctx, r.MemberID, id, r.Year, r.Key.Store, r.Key.Till, r.Key.Number,
-				r.Key.BusinessDay, at, int64(r.Total), string(r.Grain))
+		}
+		byID := make(map[int64]int, len(todo))
+		const perStmt = 200
+		for start := 0; start < len(todo); start += perStmt {
+			chunk := todo[start:min(start+perStmt, len(todo))]
+			args := make([]any, 0, len(chunk)*10)
+			for _, p := range chunk {
+				r := &rs[p.i]
+				byID[p.id] = p.i
+				args = append(args, r.MemberID, p.id, r.Year, r.Key.Store, r.Key.Till, r.Key.Number,
+					r.Key.BusinessDay, r.PurchasedAt.Unix(), int64(r.Total), string(r.Grain))
+			}
+			q := `INSERT INTO receipts (member_id, receipt_id, year, store_id, till, receipt_no, business_day, purchased_at, total_cents, grain) VALUES ` +
+				strings.TrimSuffix(strings.Repeat("("+placeholders(10)+"), ", len(chunk)), ", ") +
+				` ON CONFLICT DO NOTHING RETURNING receipt_id`
+			rows, err := tx.QueryContext(ctx, db.q(q), args...)
 			if err != nil {
 				return err
 			}
-			if affected, err := res.RowsAffected(); err != nil {
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				out[byID[id]] = kori.Stored
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
 				return err
-			} else if affected == 0 {
-				out[i] = kori.Duplicate
+			}
+		}
+		rollups := map[rollupKey]*kori.Figures{}
+		var order []rollupKey
+		for _, p := range todo {
+			r := &rs[p.i]
+			if out[p.i] != kori.Stored {
 				continue
 			}
-			out[i] = kori.Stored
+			id := p.id
 			switch r.Grain {
 			case kori.LevelProduct:
 				for j, l := range r.Lines {
-					if err := lines.add(ctx, r.MemberID, id, j+1, r.Year, l.GTIN, l.Group, l.Known,
+					if err := lines.add(ctx, int64(r.MemberID), id, j+1, r.Year, l.GTIN, l.Group, l.Known,
 						l.Quantity, int64(l.Amount), int64(l.Discount)); err != nil {
 						return err
 					}
 				}
 			case kori.LevelGroup:
 				for _, g := range r.Groups {
-					args := append([]any{r.MemberID, id, g.Group, r.Year}, g.Figures.Values()...)
+					args := append([]any{int64(r.MemberID), id, g.Group, r.Year}, g.Figures.Values()...)
 					if err := groups.add(ctx, args...); err != nil {
 						return err
 					}
@@ -117,11 +149,15 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		if err := groups.flush(ctx); err != nil {
 			return err
 		}
+		up := db.newBulkInsert(tx, "month_rollups", append([]string{"member_id", "year", "month", "group_code"}, kori.FigureColumns...), rollupConflict)
+		defer up.close()
 		for _, k := range order {
-			args := append([]any{k.member, k.year, k.month, k.group}, rollups[k].Values()...)
-			if _, err := w.rollup.ExecContext(ctx, args...); err != nil {
+			if err := up.add(ctx, append([]any{int64(k.member), k.year, k.month, k.group}, rollups[k].Values()...)...); err != nil {
 				return err
 			}
+		}
+		if err := up.flush(ctx); err != nil {
+			return err
 		}
 		for m, at := range lastUse {
 			if _, err := w.memberUse.ExecContext(ctx, at, at, m); err != nil {
@@ -143,7 +179,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 
 // writer holds the prepared statements of one write transaction.
 type writer struct {
-	receipt, rollup, memberUse, cardUse *sql.Stmt
+	memberUse, cardUse *sql.Stmt
 }
 
 func (db *DB) prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
@@ -152,9 +188,6 @@ func (db *DB) prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&w.receipt, `INSERT INTO receipts (member_id, receipt_id, year, store_id, till, receipt_no, business_day, purchased_at, total_cents, grain)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`},
-		{&w.rollup, rollupUpsert()},
 		{&w.memberUse, `UPDATE members SET last_card_use = CASE WHEN last_card_use < ? THEN ? ELSE last_card_use END WHERE member_id = ?`},
 		{&w.cardUse, `UPDATE cards SET last_used = CASE WHEN last_used < ? THEN ? ELSE last_used END WHERE card_number = ?`},
 	} {
@@ -169,7 +202,7 @@ func (db *DB) prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 }
 
 func (w *writer) close() {
-	for _, s := range []*sql.Stmt{w.receipt, w.rollup, w.memberUse, w.cardUse} {
+	for _, s := range []*sql.Stmt{w.memberUse, w.cardUse} {
 		if s != nil {
 			s.Close()
 		}

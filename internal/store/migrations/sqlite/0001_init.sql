@@ -194,7 +194,7 @@ CREATE TABLE month_rollups (
     nutri_d_cents INTEGER NOT NULL DEFAULT 0,
     nutri_e_cents INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (member_id, year, month, group_code)
-) WITHOUT ROWID;
+);
 CREATE INDEX month_rollups_year ON month_rollups (year);
 
 CREATE TABLE api_keys (
