@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -58,7 +59,10 @@ func (s *Server) postReceipts(w http.ResponseWriter, r *http.Request) error {
 		sum, err := s.Ingest.Stream(r.Context(), reader, ingest.DefaultBatch, func(_ []ingest.Parsed, results []ingest.Result) {
 			ans.Results = append(ans.Results, results...)
 		})
-		if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return kori.Errorf(kori.EINVALID, "body: larger than %d bytes; split the batch (the receipts before the limit were stored: %d)", maxBatchBody, sum.Stored)
+		} else if err != nil {
 			return err
 		}
 		ans.Summary = sum

@@ -1,0 +1,90 @@
+package kori_test
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// packages returns every package directory of the module with its parsed
+// non-test files' imports and whether any file has a package doc comment.
+func packages(t *testing.T) map[string]struct {
+	imports []string
+	doc     bool
+} {
+	t.Helper()
+	out := map[string]struct {
+		imports []string
+		doc     bool
+	}{}
+	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != "." || d.Name() == "testdata" || d.Name() == "kori-data") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly|parser.ParseComments)
+		if err != nil {
+			return err
+		}
+		dir := filepath.Dir(path)
+		p := out[dir]
+		if f.Doc != nil && strings.TrimSpace(f.Doc.Text()) != "" {
+			p.doc = true
+		}
+		for _, i := range f.Imports {
+			p.imports = append(p.imports, strings.Trim(i.Path.Value, `"`))
+		}
+		out[dir] = p
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+const module = "github.com/kori-project/kori"
+
+// TestArchitecture keeps the dependency rules honest: the domain imports only
+// the standard library, and no adapter but the command wires in the store.
+func TestArchitecture(t *testing.T) {
+	pkgs := packages(t)
+	if len(pkgs) < 5 {
+		t.Fatalf("found only %d packages; is the walk broken?", len(pkgs))
+	}
+	for dir, p := range pkgs {
+		for _, imp := range p.imports {
+			switch {
+			case dir == "." && strings.Contains(strings.SplitN(imp, "/", 2)[0], "."):
+				t.Errorf("the domain package imports %s; it may use only the standard library", imp)
+			case imp == module+"/internal/store" && !allowedStoreImporter(dir):
+				t.Errorf("%s imports the store; depend on a small interface instead and let cmd/kori wire it", dir)
+			}
+		}
+	}
+}
+
+func allowedStoreImporter(dir string) bool {
+	switch filepath.ToSlash(dir) {
+	case "cmd/kori", "internal/storetest", "internal/bench":
+		return true
+	}
+	return false
+}
+
+// TestEveryPackageHasADocComment: a package says why it exists.
+func TestEveryPackageHasADocComment(t *testing.T) {
+	for dir, p := range packages(t) {
+		if !p.doc {
+			t.Errorf("package in %s has no doc comment", dir)
+		}
+	}
+}
