@@ -242,26 +242,6 @@ func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID) ([]Receipt
 	return out, rows.Err()
 }
 
-// LinesByMember returns every stored product line of a member, in receipt and
-// line order.
-func (db *DB) LinesByMember(ctx context.Context, id kori.MemberID) ([]kori.StoredLine, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT gtin, group_code, known, quantity, amount_cents, discount_cents
-		FROM receipt_lines WHERE member_id = ? ORDER BY receipt_id, line_no`), id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []kori.StoredLine
-	for rows.Next() {
-		var l kori.StoredLine
-		if err := rows.Scan(&l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
-}
-
 // MonthRollup is one row of a member's monthly rollups.
 type MonthRollup struct {
 	Year, Month int
@@ -303,6 +283,32 @@ func (db *DB) GroupSumsByMember(ctx context.Context, id kori.MemberID) ([]kori.G
 			return nil, err
 		}
 		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// LineOfReceipt is a stored product line with the id of its receipt.
+type LineOfReceipt struct {
+	ReceiptID int64
+	kori.StoredLine
+}
+
+// LinesByMember returns a member's product lines with their receipt ids,
+// in receipt and line order.
+func (db *DB) LinesByMember(ctx context.Context, id kori.MemberID) ([]LineOfReceipt, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT receipt_id, gtin, group_code, known, quantity, amount_cents, discount_cents
+		FROM receipt_lines WHERE member_id = ? ORDER BY receipt_id, line_no`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LineOfReceipt
+	for rows.Next() {
+		var l LineOfReceipt
+		if err := rows.Scan(&l.ReceiptID, &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
 	}
 	return out, rows.Err()
 }

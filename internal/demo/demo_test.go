@@ -1,0 +1,126 @@
+package demo
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kori-project/kori"
+)
+
+func generate(t *testing.T, members int, seed uint64) ([]Product, []Member, []kori.Receipt) {
+	t.Helper()
+	cat, err := Catalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone, _ := time.LoadLocation("Europe/Helsinki")
+	o := Options{Members: members, Seed: seed, Until: time.Date(2026, 11, 25, 0, 0, 0, 0, zone), Zone: zone}
+	ms := Members(o)
+	var rs []kori.Receipt
+	counter := map[string]int{}
+	for i := range ms {
+		if err := Receipts(&ms[i], cat, Stores, o, counter, func(r kori.Receipt) error { rs = append(rs, r); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cat, ms, rs
+}
+
+func TestCatalogue(t *testing.T) {
+	cat, err := Catalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cat) < 200 {
+		t.Errorf("%d products, want a few hundred", len(cat))
+	}
+	seen := map[string]bool{}
+	for _, p := range cat {
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: %v", p.NameEn, err)
+		}
+		if seen[p.GTIN] {
+			t.Errorf("duplicate GTIN %s", p.GTIN)
+		}
+		seen[p.GTIN] = true
+		if p.Price <= 0 {
+			t.Errorf("%s has no price", p.NameEn)
+		}
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	_, _, a := generate(t, 6, 3)
+	_, _, b := generate(t, 6, 3)
+	_, _, c := generate(t, 6, 4)
+	if len(a) != len(b) || len(a) == 0 {
+		t.Fatalf("same seed gave %d and %d receipts", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].Total != b[i].Total || !a[i].PurchasedAt.Equal(b[i].PurchasedAt) || a[i].Key != b[i].Key {
+			t.Fatalf("receipt %d differs between runs with the same seed", i)
+		}
+	}
+	if len(c) == len(a) && c[0].Total == a[0].Total {
+		t.Error("a different seed gave the same data")
+	}
+}
+
+func TestLevelsSpreadLikeARealProgramme(t *testing.T) {
+	ms := Members(Options{Members: 2000, Seed: 1})
+	count := map[kori.Level]int{}
+	for _, m := range ms {
+		count[m.Level]++
+	}
+	restricted := 2000 - count[kori.LevelProduct]
+	if restricted < 3 || restricted > 12 {
+		t.Errorf("%d of 2000 restricted, want about 0.4 %%", restricted)
+	}
+	for _, l := range []kori.Level{kori.LevelGroup, kori.LevelTotal, kori.LevelNone} {
+		if count[l] == 0 {
+			t.Errorf("no member at level %s", l)
+		}
+	}
+}
+
+func TestShoppingIsRealistic(t *testing.T) {
+	cat, _, rs := generate(t, 25, 1)
+	byGTIN := map[string]*Product{}
+	for i := range cat {
+		byGTIN[cat[i].GTIN] = &cat[i]
+	}
+	var finnish, food kori.Money
+	berries := map[bool]kori.Money{} // summer or not
+	for _, r := range rs {
+		summer := r.PurchasedAt.Month() >= 6 && r.PurchasedAt.Month() <= 8
+		var sum kori.Money
+		for _, l := range r.Lines {
+			p := byGTIN[l.GTIN]
+			sum += l.Amount
+			if p.Group == "household" || p.Group == "hygiene" {
+				continue
+			}
+			food += l.Amount
+			if p.Origin == kori.OriginFiRaw || p.Origin == kori.OriginFiMade {
+				finnish += l.Amount
+			}
+			if p.Group == "berries" {
+				berries[summer] += l.Amount
+			}
+		}
+		if sum != r.Total {
+			t.Fatalf("receipt total %s is not the sum of its lines %s", r.Total, sum)
+		}
+	}
+	share := float64(finnish) / float64(food)
+	if share < 0.6 || share > 0.9 {
+		t.Errorf("Finnish share of food euros %.2f, want roughly three quarters", share)
+	}
+	// Berries per month: summer (3 months) well above the rest of the year (9).
+	if summer, rest := float64(berries[true])/3, float64(berries[false])/9; summer < 1.5*rest {
+		t.Errorf("berry euros per month: summer %.0f, rest of year %.0f; want summer well above", summer/100, rest/100)
+	}
+	if len(rs) < 25*300 {
+		t.Errorf("%d receipts for 25 members over up to 11 years", len(rs))
+	}
+}
