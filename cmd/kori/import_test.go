@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestImportEveryKind imports each kind of file through the command line, as
+// a chain setting Kori up would, and checks what is stored.
+func TestImportEveryKind(t *testing.T) {
+	dir := t.TempDir()
+	korirun(t, "migrate", "--data", dir)
+	groups := write(t, dir, "groups.csv", "code,name_fi,name_en,food\ndairy,Maitotuotteet,Dairy,true\nhousehold,Koti,Household,false\n")
+	stores := write(t, dir, "stores.csv", "store_id,name,city\nS1,Kori Kamppi,Helsinki\n")
+	catalogueCSV := write(t, dir, "products.csv", "gtin,name_fi,name_en,group,origin,country,unit,net_kg,nutrients_ref,emission_group\n"+
+		"6400000000011,Kevytmaito,Semi-skimmed milk,dairy,fi_raw,FI,pcs,1.03,milk 1.5% (semi-skimmed),Milk\n")
+	catalogueJSON := write(t, dir, "products.json", `[{"gtin":"6400000000028","name_fi":"Saippua","name_en":"Soap","group":"household","origin":"fi_made","unit":"pcs"}]`)
+	members := write(t, dir, "members.csv", "member_ref,card,card_status,closed_at,level,email\nC1,1001,active,,,a@example.com\nC1,1002,closed,2024-01-01T00:00:00Z,,\nC2,2001,active,,group,\n")
+	receipts := write(t, dir, "receipts.csv", "store,till,receipt,purchased_at,card,total,gtin,quantity,amount,discount\n"+
+		"S1,1,1,2025-03-01T10:00:00+02:00,1001,3.20,6400000000011,2,2.10,0\n"+
+		"S1,1,1,2025-03-01T10:00:00+02:00,1001,3.20,6400000000028,1,1.10,0\n"+
+		"S1,1,2,2025-03-01T11:00:00+02:00,2001,1.05,6400000000011,1,1.05,0\n")
+	for _, c := range []struct{ kind, file, want string }{
+		{"groups", groups, "2 product groups"},
+		{"stores", stores, "1 stores"},
+		{"catalogue", catalogueCSV, "1 products"},
+		{"catalogue", catalogueJSON, "1 products"},
+		{"members", members, "2 members with 3 cards"},
+		{"receipts", receipts, "2 stored (3 lines)"},
+	} {
+		if out := korirun(t, "import", "--data", dir, "--quiet", c.kind, c.file); !strings.Contains(out, c.want) {
+			t.Errorf("import %s: %q, want %q", c.kind, out, c.want)
+		}
+	}
+	got := counts(t, dir)
+	for table, n := range map[string]int64{"products": 2, "members": 2, "cards": 3, "receipts": 2, "receipt_lines": 2, "receipt_groups": 1} {
+		if got[table] != n {
+			t.Errorf("%s = %d, want %d", table, got[table], n)
+		}
+	}
+
+	// A catalogue with a bad row is refused whole, naming the line and field.
+	bad := write(t, dir, "bad.csv", "gtin,name_fi,name_en,group,origin,unit\n6400000000035,A,A,dairy,fi_raw,pcs\n123,B,B,dairy,fi_raw,pcs\n")
+	var errb bytes.Buffer
+	err := run(context.Background(), []string{"import", "--data", dir, "catalogue", bad}, func(string) string { return "" }, nil, &bytes.Buffer{}, &errb)
+	if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "gtin") {
+		t.Errorf("bad catalogue: %v, want an error naming line 3 and the gtin", err)
+	}
+	if counts(t, dir)["products"] != 2 {
+		t.Error("a refused catalogue changed the products")
+	}
+
+	// Rejected receipts are listed and make the command fail; good ones are kept.
+	mixed := write(t, dir, "mixed.ndjson", `{"store":"S1","till":1,"receipt":"9","purchased_at":"2025-03-02T10:00:00+02:00","card":"1001","total":"1.05","lines":[{"gtin":"6400000000011","quantity":1,"amount":"1.05"}]}`+"\n"+`{"store":"S1"}`+"\n")
+	errb.Reset()
+	err = run(context.Background(), []string{"import", "--data", dir, "--quiet", "receipts", mixed}, func(string) string { return "" }, nil, &bytes.Buffer{}, &errb)
+	if err == nil || !strings.Contains(errb.String(), "line 2: till: missing") {
+		t.Errorf("mixed import: err %v, stderr %q", err, errb.String())
+	}
+	if counts(t, dir)["receipts"] != 3 {
+		t.Error("the good receipt of a mixed file was not stored")
+	}
+}
