@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "github.com/mattn/go-sqlite3"    // registers the "sqlite3" driver
 )
 
 // dialect is everything that differs between SQLite and PostgreSQL. Keep it
@@ -23,12 +25,15 @@ type dialect interface {
 	rebind(query string) string
 	// allocIDs reserves n ids from the named sequence.
 	allocIDs(ctx context.Context, tx *sql.Tx, seq string, n int) (first int64, err error)
+	// ensureYears makes sure purchase data of the given years can be written
+	// (PostgreSQL: creates the years' partitions).
+	ensureYears(ctx context.Context, db *sql.DB, years []int) error
 }
 
 func dialectFor(url string) (dialect, error) {
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return postgresDialect{}, nil
+		return postgresDialect{mu: &sync.Mutex{}, known: map[int]bool{}}, nil
 	case url == "":
 		return nil, fmt.Errorf("no database given: pass --db with a file path or a postgres:// URL")
 	}
@@ -89,7 +94,14 @@ func (sqliteDialect) allocIDs(ctx context.Context, tx *sql.Tx, seq string, n int
 	return next - int64(n), err
 }
 
-type postgresDialect struct{}
+func (sqliteDialect) ensureYears(context.Context, *sql.DB, []int) error { return nil }
+
+// postgresDialect is PostgreSQL through pgx. Purchase tables are partitioned
+// by year; known holds the years whose partitions exist.
+type postgresDialect struct {
+	mu    *sync.Mutex
+	known map[int]bool
+}
 
 func (postgresDialect) name() string { return "postgres" }
 
@@ -110,8 +122,45 @@ func (postgresDialect) rebind(q string) string {
 	return b.String()
 }
 
+// open returns one pool for reads and writes: PostgreSQL handles concurrent
+// writers itself.
 func (postgresDialect) open(ctx context.Context, url string) (*sql.DB, *sql.DB, error) {
-	return nil, nil, fmt.Errorf("PostgreSQL support is not built yet; use an SQLite path for --db")
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, nil, err
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(8)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	return db, db, nil
+}
+
+// partitioned are the tables partitioned by purchase year.
+var partitioned = []string{"receipts", "receipt_lines", "receipt_groups", "month_rollups"}
+
+func (d postgresDialect) ensureYears(ctx context.Context, db *sql.DB, years []int) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, y := range years {
+		if d.known[y] {
+			continue
+		}
+		if y < 1900 || y > 9999 {
+			return fmt.Errorf("year %d out of range", y)
+		}
+		for _, t := range partitioned {
+			// The year is an int checked above, so formatting it into DDL is safe.
+			q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s_y%d PARTITION OF %s FOR VALUES IN (%d)`, t, y, t, y)
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("create partition %s_y%d: %w", t, y, err)
+			}
+		}
+		d.known[y] = true
+	}
+	return nil
 }
 
 func (postgresDialect) allocIDs(ctx context.Context, tx *sql.Tx, seq string, n int) (int64, error) {

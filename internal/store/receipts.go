@@ -32,6 +32,17 @@ type rollupKey struct {
 // converges to the same state.
 func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kori.WriteOutcome, error) {
 	out := make([]kori.WriteOutcome, len(rs))
+	var years []int
+	seenYear := map[int]bool{}
+	for i := range rs {
+		if y := rs[i].Year; !seenYear[y] && rs[i].Grain != kori.LevelNone {
+			seenYear[y] = true
+			years = append(years, y)
+		}
+	}
+	if err := db.d.ensureYears(ctx, db.write, years); err != nil {
+		return nil, err
+	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		n := 0
 		for i := range rs {
