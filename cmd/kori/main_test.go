@@ -19,11 +19,14 @@ import (
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/demo"
 	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/pgtest"
 	"github.com/kori-project/kori/internal/store"
 )
 
 // TestHelperProcess is not a test: other tests run the test binary as the
 // kori command through it, so that they can kill it like a real process.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
 func TestHelperProcess(t *testing.T) {
 	if os.Getenv("KORI_TEST_HELPER") != "1" {
 		return
@@ -58,11 +61,11 @@ var asOf = "2026-11-25"
 
 // seedRegistry writes groups, stores, catalogue and members (no receipts) of
 // the demo to a fresh database in dir, and returns NDJSON of their receipts.
-func seedRegistry(t *testing.T, dir string, members int) (receipts []byte, n int) {
+func seedRegistry(t *testing.T, target string, members int) (receipts []byte, n int) {
 	t.Helper()
-	korirun(t, "migrate", "--data", dir)
+	korirun(t, append([]string{"migrate"}, dbFlag(target)...)...)
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(dir, "kori.db"))
+	db, err := store.Open(ctx, dbURL(target))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,9 +90,34 @@ func seedRegistry(t *testing.T, dir string, members int) (receipts []byte, n int
 	return receipts, n
 }
 
-func counts(t *testing.T, dir string) map[string]int64 {
+// target is a data directory (SQLite) or a postgres:// URL; dbFlag and dbURL
+// turn it into the command's flag and the store's URL.
+func dbFlag(target string) []string {
+	if strings.HasPrefix(target, "postgres://") {
+		return []string{"--db", target}
+	}
+	return []string{"--data", target}
+}
+
+func dbURL(target string) string {
+	if strings.HasPrefix(target, "postgres://") {
+		return target
+	}
+	return filepath.Join(target, "kori.db")
+}
+
+// targets returns a fresh SQLite data directory and, when available, a fresh
+// PostgreSQL database, as subtests.
+func eachTarget(t *testing.T, fn func(t *testing.T, newTarget func() string)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, t.TempDir) })
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, func() string { return pgtest.NewDatabase(t) })
+	})
+}
+
+func counts(t *testing.T, target string) map[string]int64 {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(dir, "kori.db"))
+	db, err := store.Open(context.Background(), dbURL(target))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +135,11 @@ func TestKilledImportConvergesOnRerun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: imports a file twice")
 	}
-	killed, clean := t.TempDir(), t.TempDir()
+	eachTarget(t, testKilledImport)
+}
+
+func testKilledImport(t *testing.T, newTarget func() string) {
+	killed, clean := newTarget(), newTarget()
 	receipts, n := seedRegistry(t, killed, 12)
 	seedRegistry(t, clean, 12)
 	file := filepath.Join(t.TempDir(), "receipts.ndjson")
@@ -115,7 +147,7 @@ func TestKilledImportConvergesOnRerun(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cmd := helper("import", "--data", killed, "--as-of", asOf, "--batch", "100", "--quiet", "receipts", file)
+	cmd := helper(append(append([]string{"import"}, dbFlag(killed)...), "--as-of", asOf, "--batch", "100", "--quiet", "receipts", file)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -136,8 +168,8 @@ func TestKilledImportConvergesOnRerun(t *testing.T) {
 		t.Logf("import finished before the kill (%d receipts); the re-run still must change nothing", mid)
 	}
 
-	korirun(t, "import", "--data", killed, "--as-of", asOf, "--quiet", "receipts", file)
-	korirun(t, "import", "--data", clean, "--as-of", asOf, "--quiet", "receipts", file)
+	korirun(t, append(append([]string{"import"}, dbFlag(killed)...), "--as-of", asOf, "--quiet", "receipts", file)...)
+	korirun(t, append(append([]string{"import"}, dbFlag(clean)...), "--as-of", asOf, "--quiet", "receipts", file)...)
 	got, want := counts(t, killed), counts(t, clean)
 	for table, w := range want {
 		if got[table] != w {
@@ -152,10 +184,12 @@ func TestKilledImportConvergesOnRerun(t *testing.T) {
 
 // TestServeEndToEnd boots the real server on a free port with a temporary
 // data directory, creates an API key with the CLI, and ingests through HTTP.
-func TestServeEndToEnd(t *testing.T) {
-	dir := t.TempDir()
+func TestServeEndToEnd(t *testing.T) { eachTarget(t, testServeEndToEnd) }
+
+func testServeEndToEnd(t *testing.T, newTarget func() string) {
+	dir := newTarget()
 	receipts, _ := seedRegistry(t, dir, 2)
-	token := strings.TrimSpace(korirun(t, "apikey", "--data", dir, "create", "tills", "ingest"))
+	token := strings.TrimSpace(korirun(t, append(append([]string{"apikey"}, dbFlag(dir)...), "create", "tills", "ingest")...))
 	if !strings.HasPrefix(token, "kori_") {
 		t.Fatalf("token %q", token)
 	}
@@ -164,7 +198,7 @@ func TestServeEndToEnd(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, func(string) string { return "" }, nil, pw, io.Discard)
+		done <- run(ctx, append(append([]string{"serve"}, dbFlag(dir)...), "--addr", "127.0.0.1:0"), func(string) string { return "" }, nil, pw, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')

@@ -3,16 +3,19 @@ package ingest_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/pgtest"
 	"github.com/kori-project/kori/internal/store"
 	"github.com/kori-project/kori/internal/storetest"
 )
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 var (
 	ctx      = context.Background()
@@ -35,16 +38,9 @@ type fixture struct {
 	members map[kori.Level]kori.MemberID
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, open storetest.Opener) *fixture {
 	t.Helper()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kori.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := open(t)
 	storetest.Seed(t, db)
 	f := &fixture{db: db, svc: ingest.NewService(db, helsinki, kori.FixedClock(now)), members: map[kori.Level]kori.MemberID{}}
 	for i, l := range kori.Levels {
@@ -96,8 +92,10 @@ func (f *fixture) counts(t *testing.T) map[string]int64 {
 	return c
 }
 
-func TestReingestIsIdempotent(t *testing.T) {
-	f := newFixture(t)
+func TestReingestIsIdempotent(t *testing.T) { storetest.Each(t, testReingestIsIdempotent) }
+
+func testReingestIsIdempotent(t *testing.T, open storetest.Opener) {
+	f := newFixture(t, open)
 	var b strings.Builder
 	for i := 0; i < 10; i++ {
 		b.WriteString(receiptJSON(i, card(kori.Levels[i%4])) + "\n")
@@ -136,7 +134,11 @@ func TestReingestIsIdempotent(t *testing.T) {
 }
 
 func TestBadLinesAreReportedAndGoodOnesStored(t *testing.T) {
-	f := newFixture(t)
+	storetest.Each(t, testBadLinesAreReportedAndGoodOnesStored)
+}
+
+func testBadLinesAreReportedAndGoodOnesStored(t *testing.T, open storetest.Opener) {
+	f := newFixture(t, open)
 	good := receiptJSON(1, card(kori.LevelProduct))
 	lines := []struct {
 		json  string
@@ -200,7 +202,11 @@ func TestBadLinesAreReportedAndGoodOnesStored(t *testing.T) {
 }
 
 func TestEachLevelStoresExactlyWhatItAllows(t *testing.T) {
-	f := newFixture(t)
+	storetest.Each(t, testEachLevelStoresExactlyWhatItAllows)
+}
+
+func testEachLevelStoresExactlyWhatItAllows(t *testing.T, open storetest.Opener) {
+	f := newFixture(t, open)
 	var in strings.Builder
 	for _, l := range kori.Levels {
 		in.WriteString(receiptJSON(1, card(l)) + "\n")
@@ -281,8 +287,10 @@ func TestEachLevelStoresExactlyWhatItAllows(t *testing.T) {
 	}
 }
 
-func TestUnknownAndClosedCards(t *testing.T) {
-	f := newFixture(t)
+func TestUnknownAndClosedCards(t *testing.T) { storetest.Each(t, testUnknownAndClosedCards) }
+
+func testUnknownAndClosedCards(t *testing.T, open storetest.Opener) {
+	f := newFixture(t, open)
 	closedAt := time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)
 	if _, err := f.db.ImportMembers(ctx, []kori.Enrolment{{Ref: string(kori.LevelProduct),
 		Cards: []kori.Card{{Number: "7777", Status: kori.CardClosed, ClosedAt: closedAt}}}}, "test"); err != nil {
@@ -302,9 +310,13 @@ func TestUnknownAndClosedCards(t *testing.T) {
 }
 
 func TestLateReceiptIsStoredAtTheLowerLevel(t *testing.T) {
+	storetest.Each(t, testLateReceiptIsStoredAtTheLowerLevel)
+}
+
+func testLateReceiptIsStoredAtTheLowerLevel(t *testing.T, open storetest.Opener) {
 	// A member at product level in 2024 who is at total now: a 2024 receipt
 	// arriving today must not bring product lines back.
-	f := newFixture(t)
+	f := newFixture(t, open)
 	ids, err := f.db.ImportMembers(ctx, []kori.Enrolment{{Ref: "late", Level: kori.LevelTotal, JoinedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
 		Cards: []kori.Card{{Number: "5555", Status: kori.CardActive}}}}, "test")
 	if err != nil {
@@ -321,7 +333,11 @@ func TestLateReceiptIsStoredAtTheLowerLevel(t *testing.T) {
 }
 
 func TestCSVAndNDJSONGiveTheSameResult(t *testing.T) {
-	a, b := newFixture(t), newFixture(t)
+	storetest.Each(t, testCSVAndNDJSONGiveTheSameResult)
+}
+
+func testCSVAndNDJSONGiveTheSameResult(t *testing.T, open storetest.Opener) {
+	a, b := newFixture(t, open), newFixture(t, open)
 	var nd, csv []byte
 	csv = append(csv, strings.Join(ingest.CSVColumns, ",")+"\n"...)
 	for i := 0; i < 7; i++ {
@@ -348,9 +364,11 @@ func TestCSVAndNDJSONGiveTheSameResult(t *testing.T) {
 	}
 }
 
-func TestHelsinkiYear(t *testing.T) {
+func TestHelsinkiYear(t *testing.T) { storetest.Each(t, testHelsinkiYear) }
+
+func testHelsinkiYear(t *testing.T, open storetest.Opener) {
 	// 00:30 on 1 January in Helsinki is 22:30 UTC on 31 December: the new year.
-	f := newFixture(t)
+	f := newFixture(t, open)
 	r := strings.Replace(receiptJSON(1, card(kori.LevelProduct)), "2025-05-01T10:00:00+03:00", "2024-12-31T22:30:00Z", 1)
 	f.ingest(t, r+"\n")
 	rs, err := f.db.ReceiptsByMember(ctx, f.members[kori.LevelProduct])

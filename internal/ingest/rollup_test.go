@@ -2,28 +2,22 @@ package ingest_test
 
 import (
 	"math"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/demo"
 	"github.com/kori-project/kori/internal/ingest"
-	"github.com/kori-project/kori/internal/store"
+	"github.com/kori-project/kori/internal/storetest"
 )
 
 // TestRollupsAgreeWithRawLines ingests demo purchases and recomputes every
 // member's monthly figures from the stored raw lines and the catalogue,
 // independently of the rollup code, then compares.
-func TestRollupsAgreeWithRawLines(t *testing.T) {
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kori.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+func TestRollupsAgreeWithRawLines(t *testing.T) { storetest.Each(t, testRollupsAgreeWithRawLines) }
+
+func testRollupsAgreeWithRawLines(t *testing.T, open storetest.Opener) {
+	db := open(t)
 	until := time.Date(2017, 3, 1, 0, 0, 0, 0, helsinki)
 	opts := demo.Options{Members: 30, Seed: 9, Until: until, Zone: helsinki}
 	cat, members, err := demo.Registry(ctx, db, opts)

@@ -10,21 +10,7 @@ import (
 	"github.com/kori-project/kori/internal/storetest"
 )
 
-// openSQLite returns a migrated SQLite database in the test's temp dir.
-func openSQLite(t *testing.T) *store.DB {
-	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kori.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
-func TestSQLiteContract(t *testing.T) { storetest.Run(t, openSQLite) }
+func TestSQLiteContract(t *testing.T) { storetest.Run(t, storetest.OpenSQLite) }
 
 func TestCheckSchemaRefusesOldSchema(t *testing.T) {
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kori.db"))

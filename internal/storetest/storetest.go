@@ -5,10 +5,12 @@ package storetest
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/pgtest"
 	"github.com/kori-project/kori/internal/store"
 )
 
@@ -249,4 +251,37 @@ func testAPIKeys(t *testing.T, open Opener) {
 	if err := db.RevokeAPIKey(ctx, k.ID); kori.ErrorCode(err) != kori.ENOTFOUND {
 		t.Errorf("revoke twice: err = %v", err)
 	}
+}
+
+// OpenSQLite returns a migrated SQLite database in the test's temp dir.
+func OpenSQLite(t *testing.T) *store.DB {
+	t.Helper()
+	return openMigrated(t, filepath.Join(t.TempDir(), "kori.db"))
+}
+
+// OpenPostgres returns a migrated database on a throwaway PostgreSQL (see
+// pgtest), or skips the test when PostgreSQL is not available.
+func OpenPostgres(t *testing.T) *store.DB {
+	t.Helper()
+	return openMigrated(t, pgtest.NewDatabase(t))
+}
+
+func openMigrated(t *testing.T, url string) *store.DB {
+	t.Helper()
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// Each runs fn as a subtest against every database: SQLite always,
+// PostgreSQL when available. Feature tests that touch the store use it.
+func Each(t *testing.T, fn func(t *testing.T, open Opener)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, OpenSQLite) })
+	t.Run("postgres", func(t *testing.T) { fn(t, OpenPostgres) })
 }
