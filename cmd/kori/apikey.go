@@ -14,10 +14,7 @@ func runAPIKey(ctx context.Context, e *env, args []string) error {
 		"Manages API keys for the chain's systems. Scopes: "+strings.Join(kori.Scopes, ", ")+".\n"+
 			"A new key's token is printed once; Kori keeps only a hash of it.")
 	e.flags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := e.validate(); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	db, err := e.open(ctx)

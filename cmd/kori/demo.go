@@ -23,10 +23,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	asOf := fs.String("as-of", "", "last purchase date (YYYY-MM-DD or RFC 3339; default now)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	ifEmpty := fs.Bool("if-empty", false, "do nothing when the database already has members (for make run)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := e.validate(); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if *members < 1 {

@@ -137,6 +137,14 @@ func (e *env) newFlagSet(name, usageLine, about string) *flag.FlagSet {
 	return fs
 }
 
+// parse parses the command's flags and validates the configuration.
+func (e *env) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return e.validate()
+}
+
 // validate completes and checks the configuration after flags are parsed.
 func (e *env) validate() error {
 	c := &e.cfg

@@ -10,10 +10,7 @@ import (
 func runMigrate(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("migrate", "migrate [flags]", "Creates the database or upgrades its schema to this kori's version. Safe to run again.")
 	e.flags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := e.validate(); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	db, err := store.Open(ctx, e.cfg.Database)
