@@ -8,10 +8,16 @@ import (
 
 // bulkInsert buffers rows and inserts them with multi-row INSERT statements,
 // which costs one statement execution per chunk instead of one per row: the
-// difference between ingest keeping up with a chain's tills or not.
+// difference between ingest keeping up with a chain's tills or not. Where the
+// dialect can bulk-load (PostgreSQL COPY) and no conflict clause is needed,
+// it loads the rows that way instead.
 type bulkInsert struct {
 	db      *DB
 	tx      *sql.Tx
+	conn    *sql.Conn // set when loading with the dialect's bulk load
+	table   string
+	colList []string
+	rows    [][]any
 	head    string // INSERT INTO t (cols) VALUES
 	tail    string // e.g. ON CONFLICT …, may be empty
 	row     string // (?, ?, …)
@@ -24,7 +30,7 @@ type bulkInsert struct {
 func (db *DB) newBulkInsert(tx *sql.Tx, table string, cols []string, tail string) *bulkInsert {
 	perStmt := max(1, min(200, 30000/len(cols)))
 	return &bulkInsert{
-		db: db, tx: tx,
+		db: db, tx: tx, table: table, colList: cols,
 		head:    "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ",
 		tail:    tail,
 		row:     "(" + placeholders(len(cols)) + ")",
@@ -50,8 +56,21 @@ func (b *bulkInsert) query(rows int) string {
 	return b.db.q(s.String())
 }
 
+// withBulkLoad makes b load through the dialect's bulk load on conn, where
+// the dialect has one and b needs no conflict clause.
+func (b *bulkInsert) withBulkLoad(conn *sql.Conn) *bulkInsert {
+	if b.db.d.canBulkLoad() && b.tail == "" {
+		b.conn = conn
+	}
+	return b
+}
+
 // add buffers one row; its values must match the columns.
 func (b *bulkInsert) add(ctx context.Context, values ...any) error {
+	if b.conn != nil {
+		b.rows = append(b.rows, values)
+		return nil
+	}
 	b.args = append(b.args, values...)
 	if len(b.args) == b.perStmt*b.cols {
 		return b.flush(ctx)
@@ -61,6 +80,14 @@ func (b *bulkInsert) add(ctx context.Context, values ...any) error {
 
 // flush inserts the buffered rows.
 func (b *bulkInsert) flush(ctx context.Context) error {
+	if b.conn != nil {
+		if len(b.rows) == 0 {
+			return nil
+		}
+		err := b.db.d.bulkLoad(ctx, b.conn, b.table, b.colList, b.rows)
+		b.rows = b.rows[:0]
+		return err
+	}
 	rows := len(b.args) / b.cols
 	if rows == 0 {
 		return nil

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"sync"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	_ "github.com/mattn/go-sqlite3"    // registers the "sqlite3" driver
 )
 
@@ -28,6 +29,10 @@ type dialect interface {
 	// ensureYears makes sure purchase data of the given years can be written
 	// (PostgreSQL: creates the years' partitions).
 	ensureYears(ctx context.Context, db *sql.DB, years []int) error
+	// canBulkLoad reports whether bulkLoad is available.
+	canBulkLoad() bool
+	// bulkLoad loads rows into table inside the transaction open on conn.
+	bulkLoad(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error
 }
 
 func dialectFor(url string) (dialect, error) {
@@ -95,6 +100,13 @@ func (sqliteDialect) allocIDs(ctx context.Context, tx *sql.Tx, seq string, n int
 }
 
 func (sqliteDialect) ensureYears(context.Context, *sql.DB, []int) error { return nil }
+
+// SQLite's multi-row inserts are its bulk load: no separate path.
+func (sqliteDialect) canBulkLoad() bool { return false }
+
+func (sqliteDialect) bulkLoad(context.Context, *sql.Conn, string, []string, [][]any) error {
+	return fmt.Errorf("sqlite has no bulk load")
+}
 
 // postgresDialect is PostgreSQL through pgx. Purchase tables are partitioned
 // by year; known holds the years whose partitions exist.
@@ -167,4 +179,19 @@ func (postgresDialect) allocIDs(ctx context.Context, tx *sql.Tx, seq string, n i
 	var next int64
 	err := tx.QueryRowContext(ctx, `UPDATE id_sequences SET next_value = next_value + $1 WHERE name = $2 RETURNING next_value`, n, seq).Scan(&next)
 	return next - int64(n), err
+}
+
+func (postgresDialect) canBulkLoad() bool { return true }
+
+// bulkLoad uses COPY on the raw pgx connection; it joins the transaction
+// database/sql has open on the same connection.
+func (postgresDialect) bulkLoad(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("bulk load: unexpected driver connection %T", dc)
+		}
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+		return err
+	})
 }

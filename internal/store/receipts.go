@@ -43,7 +43,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 	if err := db.d.ensureYears(ctx, db.write, years); err != nil {
 		return nil, err
 	}
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inConnTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error {
 		n := 0
 		for i := range rs {
 			if rs[i].Grain != kori.LevelNone {
@@ -63,9 +63,9 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		}
 		defer w.close()
 		lines := db.newBulkInsert(tx, "receipt_lines", []string{"member_id", "receipt_id", "line_no", "year", "gtin",
-			"group_code", "known", "quantity", "amount_cents", "discount_cents"}, "")
+			"group_code", "known", "quantity", "amount_cents", "discount_cents"}, "").withBulkLoad(conn)
 		defer lines.close()
-		groups := db.newBulkInsert(tx, "receipt_groups", append([]string{"member_id", "receipt_id", "group_code", "year"}, kori.FigureColumns...), "")
+		groups := db.newBulkInsert(tx, "receipt_groups", append([]string{"member_id", "receipt_id", "group_code", "year"}, kori.FigureColumns...), "").withBulkLoad(conn)
 		defer groups.close()
 		// Receipts first, many per statement; RETURNING tells which were new.
 		type pending struct {

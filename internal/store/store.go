@@ -173,6 +173,26 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// inConnTx is inTx on a dedicated connection, which fn also gets, for the
+// dialect's bulk load (PostgreSQL COPY runs on the raw connection inside the
+// same transaction).
+func (db *DB) inConnTx(ctx context.Context, fn func(*sql.Conn, *sql.Tx) error) error {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(conn, tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
 // q rebinds a query to the dialect's placeholders.
 func (db *DB) q(query string) string { return db.d.rebind(query) }
 
