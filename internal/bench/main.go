@@ -8,6 +8,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/demo"
 	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/pgtest"
 	"github.com/kori-project/kori/internal/store"
 )
 
@@ -117,6 +119,10 @@ func run(out string, big, small int) error {
 	if err != nil {
 		return err
 	}
+	pg, pgErr := postgresRuns(ctx, bin, opts, smallFile, smallLines, smallRows)
+	if pgErr != nil {
+		fmt.Fprintln(os.Stderr, "PostgreSQL runs skipped:", pgErr)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` on %s. Machine: %s/%s, %d CPUs, %s.\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
@@ -141,6 +147,18 @@ func run(out string, big, small int) error {
 		"÷ bare multi-row insert: **%.2f**.\n\n", koriSmall.rate()/bareSingle.rate(), koriSmall.rate()/bareMulti.rate())
 	fmt.Fprintf(&b, "Peak RSS of the %d-receipt import: %.0f MiB (memory is bounded by one batch of %d receipts and the catalogue).\n",
 		big, float64(koriBig.rssKB)/1024, ingest.DefaultBatch)
+	fmt.Fprintf(&b, "\n## Bulk ingest, PostgreSQL\n\n")
+	if pgErr != nil {
+		fmt.Fprintf(&b, "Not measured: %v.\n", pgErr)
+	} else {
+		fmt.Fprintf(&b, "The same %d-receipt file into a throwaway PostgreSQL 15 cluster on the same machine (fsync off, as in\n"+
+			"tests), against a bare COPY of the same line rows into the same partitioned table.\n\n", small)
+		fmt.Fprintf(&b, "| run | receipts | lines | seconds | lines/s |\n|---|---:|---:|---:|---:|\n")
+		for _, r := range pg {
+			fmt.Fprintf(&b, "| %s | %d | %d | %.2f | %.0f |\n", r.name, small, r.rows, r.elapsed.Seconds(), r.rate())
+		}
+		fmt.Fprintf(&b, "\n**Ratio** Kori import ÷ bare COPY: **%.2f**.\n", pg[0].rate()/pg[1].rate())
+	}
 	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
 		return err
 	}
@@ -245,4 +263,70 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return os.WriteFile(to, b, 0o644)
+}
+
+// postgresRuns imports the file with Kori into PostgreSQL and COPYs the same
+// line rows into a fresh database, when PostgreSQL can be started here.
+func postgresRuns(ctx context.Context, bin string, opts demo.Options, file string, lines int64, rows []lineRow) ([]result, error) {
+	defer pgtest.Stop()
+	koriURL, drop1, err := pgtest.CreateDatabase()
+	if err != nil {
+		return nil, err
+	}
+	defer drop1()
+	bareURL, drop2, err := pgtest.CreateDatabase()
+	if err != nil {
+		return nil, err
+	}
+	defer drop2()
+	for _, url := range []string{koriURL, bareURL} {
+		db, err := store.Open(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := db.Migrate(ctx); err != nil {
+			return nil, err
+		}
+		if url == koriURL {
+			if _, _, err := demo.Registry(ctx, db, opts); err != nil {
+				return nil, err
+			}
+		}
+		db.Close()
+	}
+	fmt.Fprintln(os.Stderr, "postgres: kori import…")
+	cmd := exec.Command(bin, "import", "--db", koriURL, "--as-of", "2026-11-25", "--quiet", "receipts", file)
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("kori import: %w", err)
+	}
+	koriRun := result{name: "kori import (NDJSON → receipts, lines, rollups)", rows: lines, elapsed: time.Since(start)}
+
+	fmt.Fprintln(os.Stderr, "postgres: bare COPY…")
+	conn, err := pgx.Connect(ctx, bareURL)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(ctx)
+	for y := 2015; y <= 2026; y++ {
+		if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE TABLE receipt_lines_y%d PARTITION OF receipt_lines FOR VALUES IN (%d)", y, y)); err != nil {
+			return nil, err
+		}
+	}
+	cols := []string{"member_id", "receipt_id", "line_no", "year", "gtin", "group_code", "known", "quantity", "amount_cents", "discount_cents"}
+	perTx := ingest.DefaultBatch * 8
+	start = time.Now()
+	for from := 0; from < len(rows); from += perTx {
+		chunk := rows[from:min(from+perTx, len(rows))]
+		src := pgx.CopyFromSlice(len(chunk), func(i int) ([]any, error) {
+			r := &chunk[i]
+			return []any{int64(r.member), r.receipt, r.lineNo, r.year, r.l.GTIN, "dairy", true, r.l.Quantity, int64(r.l.Amount), int64(r.l.Discount)}, nil
+		})
+		if _, err := conn.CopyFrom(ctx, pgx.Identifier{"receipt_lines"}, cols, src); err != nil {
+			return nil, err
+		}
+	}
+	bare := result{name: "bare COPY of the line rows", rows: int64(len(rows)), elapsed: time.Since(start)}
+	return []result{koriRun, bare}, nil
 }

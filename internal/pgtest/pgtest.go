@@ -46,30 +46,41 @@ func Main(m *testing.M) int {
 // must be).
 func NewDatabase(t testing.TB) string {
 	t.Helper()
+	url, drop, err := CreateDatabase()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is required in CI but unavailable: %v", err)
+		}
+		t.Skipf("skipping PostgreSQL tests: %v (install postgresql-15 or set KORI_TEST_POSTGRES_URL)", err)
+	}
+	t.Cleanup(drop)
+	return url
+}
+
+// CreateDatabase starts the server if needed and creates an empty database
+// on it; drop removes the database. Benchmarks use it outside tests.
+func CreateDatabase() (url string, drop func(), err error) {
 	once.Do(start)
 	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL is required in CI but unavailable: %s", why)
-		}
-		t.Skipf("skipping PostgreSQL tests: %s (install postgresql-15 or set KORI_TEST_POSTGRES_URL)", why)
+		return "", nil, fmt.Errorf("%s", why)
 	}
 	name := fmt.Sprintf("kori_test_%d_%d", os.Getpid(), counter.Add(1))
 	admin, err := sql.Open("pgx", base+"/postgres?sslmode=disable")
 	if err != nil {
-		t.Fatal(err)
+		return "", nil, err
 	}
 	defer admin.Close()
 	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create test database: %v", err)
+		return "", nil, fmt.Errorf("create test database: %w", err)
 	}
-	t.Cleanup(func() {
+	drop = func() {
 		admin, err := sql.Open("pgx", base+"/postgres?sslmode=disable")
 		if err == nil {
 			_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
 			admin.Close()
 		}
-	})
-	return base + "/" + name + "?sslmode=disable"
+	}
+	return base + "/" + name + "?sslmode=disable", drop, nil
 }
 
 func start() {
