@@ -13,7 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
-	_ "github.com/mattn/go-sqlite3"    // registers the "sqlite3" driver
+	_ "github.com/mattn/go-sqlite3"  // registers the "sqlite3" driver
 )
 
 // dialect is everything that differs between SQLite and PostgreSQL. Keep it
