@@ -20,7 +20,8 @@ const importAbout = `Imports a file. KIND is one of:
   stores     stores, CSV: store_id,name,city
   catalogue  products, CSV or JSON array: gtin,name_fi,name_en,group,origin,country,unit,net_kg,
              nutrients_ref,energy_kj,protein_g,fat_g,sat_fat_g,carb_g,sugars_g,fibre_g,salt_g,
-             fvb_pct,emission_group
+             fvb_pct,emission_group,nutri_category (general, cheese, fats_oils_nuts_seeds,
+             beverage or water: Kori then computes the Nutri-Score grade from the nutrients)
   members    the card ↔ member registry, CSV: member_ref,card,card_status,closed_at,level,email
   receipts   receipts, NDJSON (one JSON receipt per line) or CSV (one row per product line:
              store,till,receipt,purchased_at,card,total,gtin,quantity,amount,discount)

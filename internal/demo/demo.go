@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/analysis"
 	"github.com/kori-project/kori/internal/ingest"
 )
 
@@ -96,6 +97,11 @@ func Catalogue() ([]Product, error) {
 		if err != nil {
 			return nil, fmt.Errorf("demo catalogue: %w", err)
 		}
+		if p.HasNutrients {
+			if p.NutriGrade, err = ingest.NutriGrade(&p, nutriCategory(&p, row), strings.Contains(p.NameEn, "Zero")); err != nil {
+				return nil, err
+			}
+		}
 		base := Product{Product: p, Price: price, Tags: tags}
 		out = append(out, base)
 		if i%2 == 0 && p.HasNutrients {
@@ -107,6 +113,23 @@ func Catalogue() ([]Product, error) {
 		}
 	}
 	return out, nil
+}
+
+// nutriCategory places a demo product in its Nutri-Score category.
+func nutriCategory(p *kori.Product, row map[string]string) analysis.NutriCategory {
+	ref := row["nutrients_ref"]
+	switch {
+	case ref == "mineral water":
+		return analysis.NutriWater
+	case p.Group == "cheese":
+		return analysis.NutriCheese
+	case p.Group == "fats", ref == "almonds", ref == "walnuts", ref == "peanuts, salted":
+		return analysis.NutriFats
+	case p.Group == "drinks", ref == "coffee (brewed)",
+		strings.HasPrefix(ref, "milk "), strings.HasPrefix(ref, "sour milk"), strings.HasPrefix(ref, "oat drink"), strings.HasPrefix(ref, "soya drink"):
+		return analysis.NutriBeverage
+	}
+	return analysis.NutriGeneral
 }
 
 func lowerFirst(s string) string {

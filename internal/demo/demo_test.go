@@ -124,3 +124,27 @@ func TestShoppingIsRealistic(t *testing.T) {
 		t.Errorf("%d receipts for 25 members over up to 11 years", len(rs))
 	}
 }
+
+func TestCatalogueHasNutriScores(t *testing.T) {
+	cat, err := Catalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	grades := map[string]int{}
+	byName := map[string]string{}
+	for _, p := range cat {
+		grades[p.NutriGrade]++
+		byName[p.NameEn] = p.NutriGrade
+	}
+	for _, g := range []string{"A", "B", "C", "D", "E"} {
+		if grades[g] == 0 {
+			t.Errorf("no product graded %s: %v", g, grades)
+		}
+	}
+	// Spot checks a shopper would expect.
+	for name, want := range map[string]string{"Carrots 1 kg": "A", "Mineral water 0.5 l": "A", "Milk chocolate 200 g": "E"} {
+		if byName[name] != want {
+			t.Errorf("%s graded %q, want %s", name, byName[name], want)
+		}
+	}
+}

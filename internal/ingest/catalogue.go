@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/analysis"
 	"github.com/kori-project/kori/internal/refdata"
 )
 
@@ -84,7 +85,7 @@ func jsonRows(r io.Reader, fn func(line int, row map[string]string) error) error
 // emission-factor table.
 var ProductColumns = []string{"gtin", "name_fi", "name_en", "group", "origin", "country", "unit", "net_kg",
 	"nutrients_ref", "energy_kj", "protein_g", "fat_g", "sat_fat_g", "carb_g", "sugars_g", "fibre_g", "salt_g",
-	"fvb_pct", "emission_group"}
+	"fvb_pct", "emission_group", "nutri_category"}
 
 // ReadProducts reads a product catalogue as CSV (format "csv") or a JSON array
 // with the same field names ("json"). The first bad row stops the read with
@@ -195,10 +196,35 @@ func ProductFromRow(line int, row map[string]string) (kori.Product, error) {
 		}
 		p.KgCO2ePerKg = f.KgCO2ePerKg
 	}
+	if c := row["nutri_category"]; c != "" {
+		if !p.HasNutrients {
+			return bad("nutri_category", "given without nutrients; Nutri-Score needs them")
+		}
+		grade, err := NutriGrade(&p, analysis.NutriCategory(c), false)
+		if err != nil {
+			return bad("nutri_category", "%v", err)
+		}
+		p.NutriGrade = grade
+	}
 	if err := p.Validate(); err != nil {
 		return bad("", "%s", kori.ErrorMessage(err))
 	}
 	return p, nil
+}
+
+// NutriGrade computes a product's Nutri-Score grade from its nutrients in the
+// given category (the grade is never guessed: without a category, none).
+func NutriGrade(p *kori.Product, c analysis.NutriCategory, sweeteners bool) (string, error) {
+	switch c {
+	case analysis.NutriGeneral, analysis.NutriCheese, analysis.NutriFats, analysis.NutriBeverage, analysis.NutriWater:
+	default:
+		return "", fmt.Errorf("%q is not one of general, cheese, fats_oils_nuts_seeds, beverage, water", string(c))
+	}
+	n := p.Nutrients
+	_, grade := analysis.NutriScore(analysis.NutriInput{Category: c, EnergyKJ: n.EnergyKJ, Sugars: n.Sugars, SatFat: n.SatFat,
+		Fat: n.Fat, Salt: n.Salt, Fibre: n.Fibre, Protein: n.Protein, FVLPct: p.FVBPct, Sweeteners: sweeteners,
+		RedMeatProduct: p.Group == "meat"})
+	return grade, nil
 }
 
 // ReadStores reads stores as CSV with columns store_id,name,city.
