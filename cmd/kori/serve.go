@@ -38,7 +38,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Store:   db,
 		Ingest:  ingest.NewService(db, e.cfg.zone, clock),
 		Log:     log,
-		Clock:   clock,
 		Version: version,
 	}
 	ln, err := net.Listen("tcp", *addr)

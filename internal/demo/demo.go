@@ -444,9 +444,8 @@ func basket(r *rand.Rand, catalogue []Product, cum []float64, n int) []kori.Line
 	return lines
 }
 
-// Seed is what Generate needs of the store besides ingest.
+// Seed is what Registry needs of the store.
 type Seed interface {
-	ingest.Store
 	UpsertGroups(ctx context.Context, groups []kori.ProductGroup) error
 	UpsertStores(ctx context.Context, stores []kori.Store) error
 	UpsertProducts(ctx context.Context, products []kori.Product) error

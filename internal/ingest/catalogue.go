@@ -264,7 +264,6 @@ type MemberRow struct {
 	Card  kori.Card
 	Level kori.Level
 	Email string
-	Line  int
 }
 
 // ReadMembers reads the card ↔ member registry as CSV with columns
@@ -272,7 +271,7 @@ type MemberRow struct {
 func ReadMembers(r io.Reader) ([]MemberRow, error) {
 	var out []MemberRow
 	err := table(r, []string{"member_ref", "card", "card_status", "closed_at", "level", "email"}, func(line int, row map[string]string) error {
-		m := MemberRow{Ref: row["member_ref"], Email: row["email"], Line: line, Level: kori.Level(row["level"]),
+		m := MemberRow{Ref: row["member_ref"], Email: row["email"], Level: kori.Level(row["level"]),
 			Card: kori.Card{Number: row["card"], Status: kori.CardStatus(row["card_status"])}}
 		if m.Ref == "" {
 			return &LineError{Line: line, Field: "member_ref", Reason: "missing"}

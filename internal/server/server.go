@@ -29,7 +29,6 @@ type Server struct {
 	Store  Store
 	Ingest *ingest.Service
 	Log    *slog.Logger
-	Clock  kori.Clock
 	// Version is reported by /healthz.
 	Version string
 }

@@ -38,7 +38,7 @@ func TestAPIScenarios(t *testing.T) {
 	_, ingestKey, _ := db.CreateAPIKey(ctx, "tills", []string{kori.ScopeIngest})
 	_, offersKey, _ := db.CreateAPIKey(ctx, "marketing", []string{kori.ScopeOffers})
 	clock := kori.FixedClock(time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC))
-	srv := &server.Server{Store: db, Ingest: ingest.NewService(db, time.UTC, clock), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Clock: clock, Version: "test"}
+	srv := &server.Server{Store: db, Ingest: ingest.NewService(db, time.UTC, clock), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"}
 	h := srv.Handler()
 
 	for _, tc := range []struct {

@@ -24,8 +24,6 @@ type dialect interface {
 	open(ctx context.Context, url string) (write, read *sql.DB, err error)
 	// rebind turns ? placeholders into the engine's own.
 	rebind(query string) string
-	// allocIDs reserves n ids from the named sequence.
-	allocIDs(ctx context.Context, tx *sql.Tx, seq string, n int) (first int64, err error)
 	// ensureYears makes sure purchase data of the given years can be written
 	// (PostgreSQL: creates the years' partitions).
 	ensureYears(ctx context.Context, db *sql.DB, years []int) error
@@ -91,12 +89,6 @@ func (sqliteDialect) open(ctx context.Context, path string) (*sql.DB, *sql.DB, e
 	}
 	read.SetMaxOpenConns(8)
 	return write, read, nil
-}
-
-func (sqliteDialect) allocIDs(ctx context.Context, tx *sql.Tx, seq string, n int) (int64, error) {
-	var next int64
-	err := tx.QueryRowContext(ctx, `UPDATE id_sequences SET next_value = next_value + ? WHERE name = ? RETURNING next_value`, n, seq).Scan(&next)
-	return next - int64(n), err
 }
 
 func (sqliteDialect) ensureYears(context.Context, *sql.DB, []int) error { return nil }
@@ -173,12 +165,6 @@ func (d postgresDialect) ensureYears(ctx context.Context, db *sql.DB, years []in
 		d.known[y] = true
 	}
 	return nil
-}
-
-func (postgresDialect) allocIDs(ctx context.Context, tx *sql.Tx, seq string, n int) (int64, error) {
-	var next int64
-	err := tx.QueryRowContext(ctx, `UPDATE id_sequences SET next_value = next_value + $1 WHERE name = $2 RETURNING next_value`, n, seq).Scan(&next)
-	return next - int64(n), err
 }
 
 func (postgresDialect) canBulkLoad() bool { return true }

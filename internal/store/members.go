@@ -67,7 +67,7 @@ func (db *DB) createMember(ctx context.Context, tx *sql.Tx, m kori.Enrolment, ch
 	if err := level.Validate(); err != nil {
 		return 0, err
 	}
-	id, err := db.d.allocIDs(ctx, tx, "member", 1)
+	id, err := db.allocIDs(ctx, tx, "member", 1)
 	if err != nil {
 		return 0, err
 	}

@@ -53,7 +53,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		var nextID int64
 		if n > 0 {
 			var err error
-			if nextID, err = db.d.allocIDs(ctx, tx, "receipt", n); err != nil {
+			if nextID, err = db.allocIDs(ctx, tx, "receipt", n); err != nil {
 				return err
 			}
 		}

@@ -193,6 +193,13 @@ func (db *DB) inConnTx(ctx context.Context, fn func(*sql.Conn, *sql.Tx) error) e
 	return tx.Commit()
 }
 
+// allocIDs reserves n consecutive ids from the named sequence and returns the first.
+func (db *DB) allocIDs(ctx context.Context, tx *sql.Tx, seq string, n int) (int64, error) {
+	var next int64
+	err := tx.QueryRowContext(ctx, db.q(`UPDATE id_sequences SET next_value = next_value + ? WHERE name = ? RETURNING next_value`), n, seq).Scan(&next)
+	return next - int64(n), err
+}
+
 // q rebinds a query to the dialect's placeholders.
 func (db *DB) q(query string) string { return db.d.rebind(query) }
 
