@@ -8,8 +8,11 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/demo"
 	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/password"
+	"github.com/kori-project/kori/internal/store"
 )
 
 func runDemo(ctx context.Context, e *env, args []string) error {
@@ -48,7 +51,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 		if c["members"] > 0 {
 			fmt.Fprintf(e.stdout, "demo: the database already has %d members; nothing to do\n", c["members"])
-			return nil
+			return printDemoLogins(ctx, e, db)
 		}
 	}
 	var bar *progressbar.ProgressBar
@@ -71,5 +74,42 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "demo: %d members, %d receipts stored (%d lines), %d already there, %d not stored (level none) in %s\n",
 		len(ms), sum.Stored, sum.Lines, sum.Duplicates, sum.NotStored, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(e.stdout, "demo member %s (%s, card %s) has level %s\n", ms[0].Ref, ms[0].Persona, ms[0].Card, ms[0].Level)
+	// Every demo member gets the same password, hashed once: argon2id is
+	// deliberately slow.
+	hash, err := password.Hash(demo.Password)
+	if err != nil {
+		return err
+	}
+	ids, err := db.MemberIDs(ctx)
+	if err != nil {
+		return err
+	}
+	if err := db.SetPasswords(ctx, ids, hash); err != nil {
+		return err
+	}
+	return printDemoLogins(ctx, e, db)
+}
+
+// printDemoLogins tells how to log in as a demo member of each level.
+func printDemoLogins(ctx context.Context, e *env, db *store.DB) error {
+	byLevel, err := db.MembersByLevel(ctx)
+	if err != nil {
+		return err
+	}
+	if len(byLevel) == 0 {
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "\nLog in at http://localhost:8080/login with password %q as:\n", demo.Password)
+	for _, l := range kori.Levels {
+		id, ok := byLevel[l]
+		if !ok {
+			continue
+		}
+		m, err := db.Member(ctx, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "  %-34s level %s\n", m.Email, l)
+	}
 	return nil
 }

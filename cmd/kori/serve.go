@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/ingest"
 	"github.com/kori-project/kori/internal/server"
 )
@@ -18,6 +17,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("serve", "serve [flags]", "Serves the API and the member UI until interrupted.")
 	e.flags(fs)
 	addr := fs.String("addr", envOr(e, "KORI_ADDR", "localhost:8080"), "address to listen on (env KORI_ADDR)")
+	asOf := fs.String("as-of", "", "serve as if it were this date (YYYY-MM-DD or RFC 3339), for demos and tests; default now")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -27,17 +27,22 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := e.validate(); err != nil {
 		return err
 	}
+	clock, err := e.parseAsOf(*asOf)
+	if err != nil {
+		return err
+	}
 	db, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	clock := kori.SystemClock{}
 	srv := &server.Server{
 		Store:   db,
 		Ingest:  ingest.NewService(db, e.cfg.zone, clock),
 		Log:     log,
+		Clock:   clock,
+		Zone:    e.cfg.zone,
 		Version: version,
 	}
 	ln, err := net.Listen("tcp", *addr)

@@ -185,6 +185,11 @@ type Member struct {
 	seed        uint64
 }
 
+// Password is every demo member's password. The demo's e-mail addresses are
+// under .invalid, a domain that can never receive mail, so the known password
+// opens nothing real.
+const Password = "kori-demo"
+
 // Options configure a demo data set.
 type Options struct {
 	Members int

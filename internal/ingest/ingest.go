@@ -87,7 +87,9 @@ func NewService(s Store, zone *time.Location, clock kori.Clock) *Service {
 	return &Service{Store: s, Zone: zone, Clock: clock}
 }
 
-func (s *Service) catalogue(ctx context.Context) (*kori.Catalogue, error) {
+// Catalogue returns the catalogue, reloaded only when its version changed;
+// the member pages use it to name products, groups and stores.
+func (s *Service) Catalogue(ctx context.Context) (*kori.Catalogue, error) {
 	v, err := s.Store.CatalogueVersion(ctx)
 	if err != nil {
 		return nil, err
@@ -126,7 +128,7 @@ type prepared struct {
 }
 
 func (s *Service) prepare(ctx context.Context, batch []Parsed) (*prepared, error) {
-	cat, err := s.catalogue(ctx)
+	cat, err := s.Catalogue(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -220,7 +220,7 @@ func testEachLevelStoresExactlyWhatItAllows(t *testing.T, open storetest.Opener)
 	}
 	for _, l := range kori.Levels {
 		id := f.members[l]
-		rs, err := f.db.ReceiptsByMember(ctx, id)
+		rs, err := f.db.ReceiptsByMember(ctx, id, kori.ReceiptFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -371,7 +371,7 @@ func testHelsinkiYear(t *testing.T, open storetest.Opener) {
 	f := newFixture(t, open)
 	r := strings.Replace(receiptJSON(1, card(kori.LevelProduct)), "2025-05-01T10:00:00+03:00", "2024-12-31T22:30:00Z", 1)
 	f.ingest(t, r+"\n")
-	rs, err := f.db.ReceiptsByMember(ctx, f.members[kori.LevelProduct])
+	rs, err := f.db.ReceiptsByMember(ctx, f.members[kori.LevelProduct], kori.ReceiptFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,7 @@ func testRollupsAgreeWithRawLines(t *testing.T, open storetest.Opener) {
 		}
 		// Independent recomputation: raw lines joined to their receipts' months.
 		want := map[key]kori.Figures{}
-		receipts, err := db.ReceiptsByMember(ctx, id)
+		receipts, err := db.ReceiptsByMember(ctx, id, kori.ReceiptFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +74,7 @@ func testRollupsAgreeWithRawLines(t *testing.T, open storetest.Opener) {
 		}
 		month := map[int64]time.Time{}
 		for _, r := range receipts {
-			month[r.ID] = time.Unix(r.PurchasedAt, 0).In(helsinki)
+			month[r.ID] = r.PurchasedAt.In(helsinki)
 		}
 		for _, l := range lines {
 			at := month[l.ReceiptID]

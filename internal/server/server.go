@@ -1,5 +1,5 @@
 // Package server is Kori's HTTP adapter: the JSON API for the retailer's
-// systems and (later) the members' web UI. Every route is in routes.go;
+// systems, and the members' web UI with its JSON twin for apps. Every route is in routes.go;
 // handlers return errors to one renderer, which maps Kori's error codes to
 // HTTP statuses in one table. It depends on the domain and on small
 // interfaces, never on a store implementation.
@@ -15,13 +15,28 @@ import (
 	"time"
 
 	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/analysis"
 	"github.com/kori-project/kori/internal/ingest"
 )
 
-// Store is what the server needs of the database.
+// Store is what the server needs of the database. Every member read takes
+// the member's id from the session, never from the request.
 type Store interface {
 	Authenticate(ctx context.Context, token string) (*kori.APIKey, error)
 	CheckSchema(ctx context.Context) error
+
+	Member(ctx context.Context, id kori.MemberID) (*kori.Member, error)
+	Credentials(ctx context.Context, email string) (kori.MemberID, string, error)
+	CreateSession(ctx context.Context, id kori.MemberID, tokenHash string, expires time.Time) error
+	SessionValid(ctx context.Context, id kori.MemberID, tokenHash string, now time.Time) error
+	DeleteSession(ctx context.Context, id kori.MemberID, tokenHash string) error
+
+	RollupsByMember(ctx context.Context, id kori.MemberID) ([]kori.MonthRollup, error)
+	StoreMonthsByMember(ctx context.Context, id kori.MemberID) ([]kori.StoreMonth, error)
+	ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, error)
+	ReceiptByID(ctx context.Context, member kori.MemberID, id int64) (*kori.ReceiptDetail, error)
+	ProductsByMember(ctx context.Context, id kori.MemberID, year int) ([]kori.ProductSum, error)
+	HeldData(ctx context.Context, id kori.MemberID) (kori.DataHeld, error)
 }
 
 // Server serves Kori over HTTP.
@@ -29,15 +44,46 @@ type Server struct {
 	Store  Store
 	Ingest *ingest.Service
 	Log    *slog.Logger
+	// Clock is "now" for sessions and for "this year" on the member pages;
+	// Zone is the chain's time zone the pages show times in.
+	Clock kori.Clock
+	Zone  *time.Location
 	// Version is reported by /healthz.
 	Version string
+
+	locales   locales
+	web       *web
+	limiter   *loginLimiter
+	targets   []analysis.Target
+	apiRoutes []apiRoute
 }
 
-// Handler returns the server's routes wrapped in the common middleware.
+// Handler returns the server's routes wrapped in the common middleware. It
+// panics if the embedded templates, translations or reference data are
+// broken, which the package's tests rule out before a release.
 func (s *Server) Handler() http.Handler {
+	if s.Clock == nil {
+		s.Clock = kori.SystemClock{}
+	}
+	if s.Zone == nil {
+		s.Zone = time.UTC
+	}
+	var err error
+	if s.locales, err = loadLocales(); err != nil {
+		panic(err)
+	}
+	if s.web, err = loadWeb(); err != nil {
+		panic(err)
+	}
+	if s.targets, err = analysis.Targets(); err != nil {
+		panic(err)
+	}
+	s.limiter = newLoginLimiter(s.Clock.Now)
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return s.logRequests(securityHeaders(mux))
+	// Browsers' cross-site posts are refused by their Fetch metadata before
+	// any handler runs; forms also carry a CSRF token.
+	return s.logRequests(securityHeaders(http.NewCrossOriginProtection().Handler(mux)))
 }
 
 // handlerFunc is a handler that returns its error to the renderer.
@@ -59,6 +105,7 @@ var statuses = map[string]int{
 	kori.EUNAUTHORIZED: http.StatusUnauthorized,
 	kori.EFORBIDDEN:    http.StatusForbidden,
 	kori.EINTERNAL:     http.StatusInternalServerError,
+	ETOOMANY:           http.StatusTooManyRequests,
 }
 
 // errorBody is the JSON shape of every error answer.
@@ -78,6 +125,17 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	if status == http.StatusInternalServerError {
 		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/healthz" {
+		l := s.locales.pick(r)
+		msg := l.T("error." + code)
+		if status == http.StatusForbidden {
+			msg = kori.ErrorMessage(err)
+		}
+		if rerr := s.render(w, r, status, "error", pageData{L: l, Error: msg}); rerr != nil {
+			s.Log.Error("error page failed", "err", rerr)
+		}
+		return
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kori"`)
@@ -137,7 +195,7 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		next.ServeHTTP(w, r)
 	})
 }

@@ -217,7 +217,7 @@ func testWriteReceipts(t *testing.T, open Opener) {
 	if !m.LastCardUse.Equal(at) {
 		t.Errorf("last card use = %v, want %v", m.LastCardUse, at)
 	}
-	rs, err := db.ReceiptsByMember(ctx, ids[0])
+	rs, err := db.ReceiptsByMember(ctx, ids[0], kori.ReceiptFilter{})
 	must(t, err)
 	if len(rs) != 3 || rs[0].Year != 2025 {
 		t.Errorf("receipts = %+v", rs)

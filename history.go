@@ -1,0 +1,65 @@
+package kori
+
+import "time"
+
+// MonthRollup is the sum of a member's purchases in one product group in one
+// month (chain time zone). The member's analyses read only rollups, so a page
+// costs the same whatever the number of lines behind it.
+type MonthRollup struct {
+	Year, Month int
+	Group       string
+	Figures     Figures
+}
+
+// StoreMonth is the number and sum of a member's receipts in one store in one
+// month: spending by store works at every grain down to total.
+type StoreMonth struct {
+	Year, Month int
+	Store       string
+	Receipts    int
+	Amount      Money
+}
+
+// ReceiptSummary is a stored receipt without its lines.
+type ReceiptSummary struct {
+	ID          int64
+	MemberID    MemberID
+	Key         ReceiptKey
+	Year        int
+	PurchasedAt time.Time
+	Total       Money
+	Grain       Level
+}
+
+// ReceiptDetail is a stored receipt with what its grain kept: product lines at
+// product, group sums at group, nothing more at total.
+type ReceiptDetail struct {
+	ReceiptSummary
+	Lines  []StoredLine
+	Groups []GroupSum
+}
+
+// ReceiptFilter narrows a member's receipts. Zero fields do not filter.
+type ReceiptFilter struct {
+	Year, Month int
+	// Stores, GTINs and Groups select receipts from one of the stores or with
+	// a line of one of the products or a sum in one of the groups; a search
+	// fills them from the names it matched.
+	Stores, GTINs, Groups []string
+	Search                bool // apply Stores, GTINs and Groups even when empty
+	Limit                 int
+}
+
+// ProductSum is what a member bought of one product in a period.
+type ProductSum struct {
+	GTIN     string
+	Lines    int
+	Quantity float64
+	Amount   Money
+}
+
+// DataHeld summarises what is stored about a member's purchases.
+type DataHeld struct {
+	Receipts, Lines, GroupSums, Rollups int64
+	First, Last                         time.Time // first and last purchase held; zero when none
+}

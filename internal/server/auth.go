@@ -1,0 +1,303 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/password"
+)
+
+// Member sessions. A session token is "<member id>.<secret>": the browser
+// keeps it in an HttpOnly cookie, an app sends it as a bearer token. Only the
+// SHA-256 of the secret is stored, keyed by member, so a stolen database does
+// not yield live sessions and a lookup touches one member's shard.
+const (
+	sessionCookie = "kori_session"
+	csrfCookie    = "kori_csrf"
+	csrfField     = "csrf"
+	langCookie    = "kori_lang"
+	// SessionTTL is how long a login lasts.
+	SessionTTL = 7 * 24 * time.Hour
+)
+
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// parseSession splits a session token into member id and secret hash.
+func parseSession(token string) (kori.MemberID, string, bool) {
+	idText, secret, ok := strings.Cut(token, ".")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if !ok || err != nil || id <= 0 || len(secret) < 32 {
+		return 0, "", false
+	}
+	return kori.MemberID(id), hashSecret(secret), true
+}
+
+// secureCookies tells whether cookies must carry Secure: always, except when
+// the request came over plain HTTP to a loopback address (make run).
+func secureCookies(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
+func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration, httpOnly bool) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: int(maxAge.Seconds()),
+		HttpOnly: httpOnly, Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
+}
+
+// memberKey is the request-context key of the logged-in member.
+type memberKey struct{}
+
+// session is an authenticated member request.
+type session struct {
+	member    *kori.Member
+	tokenHash string
+}
+
+func memberOf(ctx context.Context) *session {
+	s, _ := ctx.Value(memberKey{}).(*session)
+	return s
+}
+
+// authenticate finds the session of a request: the bearer token of an app or
+// the session cookie of a browser.
+func (s *Server) authenticate(r *http.Request) (*session, error) {
+	token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !bearer {
+		c, err := r.Cookie(sessionCookie)
+		if err != nil {
+			return nil, kori.Errorf(kori.EUNAUTHORIZED, "log in first: POST /api/v1/login with your e-mail and password")
+		}
+		token = c.Value
+	}
+	id, hash, ok := parseSession(token)
+	if !ok {
+		return nil, kori.Errorf(kori.EUNAUTHORIZED, "the session token is malformed; log in again")
+	}
+	if err := s.Store.SessionValid(r.Context(), id, hash, s.Clock.Now()); err != nil {
+		return nil, err
+	}
+	m, err := s.Store.Member(r.Context(), id)
+	if err != nil {
+		if kori.ErrorCode(err) == kori.ENOTFOUND {
+			return nil, kori.Errorf(kori.EUNAUTHORIZED, "your session has ended; log in again")
+		}
+		return nil, err
+	}
+	return &session{member: m, tokenHash: hash}, nil
+}
+
+// requireMember lets only logged-in members through: a browser is sent to
+// the login page (and back afterwards), an API client gets 401.
+func (s *Server) requireMember(api bool, next handlerFunc) http.Handler {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		sess, err := s.authenticate(r)
+		if err != nil {
+			if !api && kori.ErrorCode(err) == kori.EUNAUTHORIZED {
+				http.Redirect(w, r, "/login?next="+safeNext(r.URL.RequestURI()), http.StatusSeeOther)
+				return nil
+			}
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		return next(w, r.WithContext(context.WithValue(r.Context(), memberKey{}, sess)))
+	})
+}
+
+// safeNext keeps a post-login redirect on this site: only absolute paths,
+// never "//host" or a scheme.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/me"
+	}
+	return next
+}
+
+// login checks e-mail and password within the rate limits and opens a
+// session; it returns the session token.
+func (s *Server) login(r *http.Request, email, pw string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" || pw == "" {
+		return "", kori.Errorf(kori.EINVALID, "give both e-mail and password")
+	}
+	if !s.limiter.allow(clientIP(r), email) {
+		return "", errTooManyLogins
+	}
+	id, hash, err := s.Store.Credentials(r.Context(), email)
+	if err != nil {
+		if kori.ErrorCode(err) != kori.ENOTFOUND {
+			return "", err
+		}
+		password.CheckUnknown(pw)
+		return "", errBadLogin
+	}
+	if !password.Check(hash, pw) {
+		return "", errBadLogin
+	}
+	secret := randomToken()
+	if err := s.Store.CreateSession(r.Context(), id, hashSecret(secret), s.Clock.Now().Add(SessionTTL)); err != nil {
+		return "", err
+	}
+	return strconv.FormatInt(int64(id), 10) + "." + secret, nil
+}
+
+var (
+	errBadLogin      = kori.Errorf(kori.EUNAUTHORIZED, "wrong e-mail or password")
+	errTooManyLogins = &kori.Error{Code: ETOOMANY, Message: "too many login attempts; wait a minute and try again"}
+)
+
+// ETOOMANY is the error code of a request refused by a rate limit.
+const ETOOMANY = "too_many_requests"
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// loginLimiter limits login attempts per client address and per e-mail, so
+// that neither one address guessing many accounts nor many addresses guessing
+// one account get far. Buckets idle for an hour are forgotten.
+type loginLimiter struct {
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	perIP   rate.Limit
+	ipBurst int
+	perMail rate.Limit
+	burst   int
+	now     func() time.Time
+	swept   time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newLoginLimiter(now func() time.Time) *loginLimiter {
+	return &loginLimiter{buckets: map[string]*bucket{}, now: now,
+		perIP: rate.Every(2 * time.Second), ipBurst: 20, perMail: rate.Every(12 * time.Second), burst: 5}
+}
+
+func (l *loginLimiter) allow(ip, email string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if now.Sub(l.swept) > time.Hour {
+		for k, b := range l.buckets {
+			if now.Sub(b.seen) > time.Hour {
+				delete(l.buckets, k)
+			}
+		}
+		l.swept = now
+	}
+	get := func(key string, r rate.Limit, burst int) *rate.Limiter {
+		b, ok := l.buckets[key]
+		if !ok {
+			b = &bucket{lim: rate.NewLimiter(r, burst)}
+			l.buckets[key] = b
+		}
+		b.seen = now
+		return b.lim
+	}
+	// Both buckets are charged, so that an address cannot spread its guesses.
+	okIP := get("ip:"+ip, l.perIP, l.ipBurst).AllowN(now, 1)
+	okMail := get("mail:"+email, l.perMail, l.burst).AllowN(now, 1)
+	return okIP && okMail
+}
+
+// csrfToken returns the request's CSRF token, setting the cookie that holds
+// it when missing. Forms carry it in a hidden field (double submit), and
+// http.CrossOriginProtection over every route rejects cross-site posts by
+// their Sec-Fetch-Site and Origin headers as a second line.
+func csrfToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	t := randomToken()
+	setCookie(w, r, csrfCookie, t, 0, true)
+	r.AddCookie(&http.Cookie{Name: csrfCookie, Value: t})
+	return t
+}
+
+// checkCSRF verifies a form post's token against its cookie.
+func checkCSRF(r *http.Request) error {
+	c, err := r.Cookie(csrfCookie)
+	form := r.PostFormValue(csrfField)
+	if err != nil || form == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(form)) != 1 {
+		return kori.Errorf(kori.EFORBIDDEN, "the form has expired; reload the page and try again")
+	}
+	return nil
+}
+
+// postAPILogin is the app login: JSON e-mail and password in, a bearer
+// session token out.
+func (s *Server) postAPILogin(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return kori.Errorf(kori.EINVALID, "body must be JSON {\"email\": …, \"password\": …}: %v", err)
+	}
+	token, err := s.login(r, in.Email, in.Password)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, loginResponse{Token: token, ExpiresAt: s.Clock.Now().Add(SessionTTL).UTC()})
+	return nil
+}
+
+// loginResponse is the answer to an app login.
+type loginResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// postAPILogout ends the bearer session.
+func (s *Server) postAPILogout(w http.ResponseWriter, r *http.Request) error {
+	sess := memberOf(r.Context())
+	if err := s.Store.DeleteSession(r.Context(), sess.member.ID, sess.tokenHash); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

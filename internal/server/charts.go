@@ -1,0 +1,171 @@
+package server
+
+import (
+	"fmt"
+	"html/template"
+
+	"github.com/kori-project/kori/internal/chart"
+)
+
+// The charts of each member page, drawn from the page's view so that a chart
+// and the table beside it show the same numbers.
+
+func yearLabels(n int, year func(i int) int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprint(year(i))
+	}
+	return out
+}
+
+func monthLabels(l *Locale, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = l.MonthName(i + 1)
+	}
+	return out
+}
+
+func (l *Locale) eurFormat(v float64) string { return l.Num(v, 0) + " €" }
+func (l *Locale) pctFormat(v float64) string { return l.Num(v, 0) + " %" }
+func (l *Locale) kgFormat(v float64) string  { return l.Num(v, 0) + " kg" }
+
+func overviewCharts(v any, l *Locale) map[string]template.HTML {
+	o := v.(overviewView)
+	labels := yearLabels(len(o.Trend), func(i int) int { return o.Trend[i].Year })
+	series := func(f func(summary) float64) []float64 {
+		out := make([]float64, len(o.Trend))
+		for i, t := range o.Trend {
+			out[i] = f(t.summary)
+		}
+		return out
+	}
+	return map[string]template.HTML{
+		"spending": chart.Bars(chart.Chart{ID: "ov-spend", Title: l.T("overview.chart.spending"), Desc: l.T("chart.by_year_desc"),
+			Labels: labels, Series: []chart.Series{{Name: l.T("spending.amount"), Values: series(func(s summary) float64 { return float64(s.Amount) / 100 })}},
+			YLabel: "€", Format: l.eurFormat}),
+		"domestic": chart.Line(chart.Chart{ID: "ov-dom", Title: l.T("overview.chart.domestic"), Desc: l.T("chart.by_year_desc"),
+			Labels: labels, Series: []chart.Series{{Name: l.T("domestic.finnish"), Values: series(func(s summary) float64 { return s.FinnishShare * 100 })}},
+			YLabel: "%", Format: l.pctFormat}),
+		"carbon": chart.Bars(chart.Chart{ID: "ov-co2", Title: l.T("overview.chart.carbon"), Desc: l.T("chart.by_year_desc"),
+			Labels: labels, Series: []chart.Series{{Name: "kg CO₂e", Values: series(func(s summary) float64 { return s.KgCO2e })}},
+			YLabel: "kg CO₂e", Format: l.kgFormat}),
+		"nutri": chart.Line(chart.Chart{ID: "ov-nutri", Title: l.T("overview.chart.nutri"), Desc: l.T("chart.by_year_desc"),
+			Labels: labels, Series: []chart.Series{{Name: "A+B", Values: series(func(s summary) float64 { return s.NutriABShare * 100 })}},
+			YLabel: "%", Format: l.pctFormat}),
+	}
+}
+
+func spendingCharts(v any, l *Locale) map[string]template.HTML {
+	sp := v.(spendingView)
+	years, months := make([]float64, len(sp.ByYear)), make([]float64, len(sp.ByMonth))
+	for i, y := range sp.ByYear {
+		years[i] = float64(y.Amount) / 100
+	}
+	for i, m := range sp.ByMonth {
+		months[i] = float64(m.Amount) / 100
+	}
+	var gLabels, sLabels []string
+	var gValues, sValues []float64
+	for _, g := range sp.ByGroup {
+		gLabels, gValues = append(gLabels, g.Name), append(gValues, float64(g.Amount)/100)
+	}
+	for _, st := range sp.ByStore {
+		sLabels, sValues = append(sLabels, st.Name), append(sValues, float64(st.Amount)/100)
+	}
+	return map[string]template.HTML{
+		"years": chart.Bars(chart.Chart{ID: "sp-years", Title: l.T("spending.chart.years"), Desc: l.T("chart.by_year_desc"),
+			Labels: yearLabels(len(sp.ByYear), func(i int) int { return sp.ByYear[i].Year }),
+			Series: []chart.Series{{Name: l.T("spending.amount"), Values: years}}, YLabel: "€", Format: l.eurFormat}),
+		"months": chart.Bars(chart.Chart{ID: "sp-months", Title: l.T("spending.chart.months", "Year", sp.Year), Desc: l.T("chart.by_month_desc"),
+			Labels: monthLabels(l, 12), Series: []chart.Series{{Name: l.T("spending.amount"), Values: months}}, YLabel: "€", Format: l.eurFormat}),
+		"groups": chart.HBars(chart.Chart{ID: "sp-groups", Title: l.T("spending.chart.groups", "Year", sp.Year), Desc: l.T("chart.ranking_desc"),
+			Labels: gLabels, Series: []chart.Series{{Values: gValues}}, YLabel: "€", Format: l.eurFormat}),
+		"stores": chart.HBars(chart.Chart{ID: "sp-stores", Title: l.T("spending.chart.stores", "Year", sp.Year), Desc: l.T("chart.ranking_desc"),
+			Labels: sLabels, Series: []chart.Series{{Values: sValues}}, YLabel: "€", Format: l.eurFormat}),
+	}
+}
+
+// tiers returns the two-tier domestic shares as stacked series in percent.
+func tiers(l *Locale, rows []domesticRow) []chart.Series {
+	raw, made, foreign := make([]float64, len(rows)), make([]float64, len(rows)), make([]float64, len(rows))
+	for i, r := range rows {
+		raw[i], made[i], foreign[i] = r.FiRawShare*100, (r.FinnishShare-r.FiRawShare)*100, r.ForeignShare*100
+	}
+	return []chart.Series{{Name: l.T("origin.fi_raw"), Values: raw}, {Name: l.T("origin.fi_made"), Values: made}, {Name: l.T("origin.foreign"), Values: foreign}}
+}
+
+func domesticCharts(v any, l *Locale) map[string]template.HTML {
+	d := v.(domesticView)
+	var gLabels []string
+	var gValues []float64
+	for _, g := range d.ByGroup {
+		gLabels, gValues = append(gLabels, g.Name), append(gValues, g.FinnishShare*100)
+	}
+	return map[string]template.HTML{
+		"years": chart.Bars(chart.Chart{ID: "dom-years", Title: l.T("domestic.chart.years"), Desc: l.T("domestic.chart.desc"),
+			Labels: yearLabels(len(d.ByYear), func(i int) int { return d.ByYear[i].Year }), Series: tiers(l, d.ByYear),
+			Stacked: true, YLabel: "%", Format: l.pctFormat}),
+		"months": chart.Bars(chart.Chart{ID: "dom-months", Title: l.T("domestic.chart.months", "Year", d.Year), Desc: l.T("domestic.chart.desc"),
+			Labels: monthLabels(l, 12), Series: tiers(l, d.ByMonth), Stacked: true, YLabel: "%", Format: l.pctFormat}),
+		"groups": chart.HBars(chart.Chart{ID: "dom-groups", Title: l.T("domestic.chart.groups", "Year", d.Year), Desc: l.T("chart.ranking_desc"),
+			Labels: gLabels, Series: []chart.Series{{Values: gValues}}, YLabel: l.T("domestic.finnish") + " %", Format: l.pctFormat}),
+	}
+}
+
+func carbonCharts(v any, l *Locale) map[string]template.HTML {
+	c := v.(carbonView)
+	years, months := make([]float64, len(c.ByYear)), make([]float64, len(c.ByMonth))
+	for i, y := range c.ByYear {
+		years[i] = y.Kg
+	}
+	for i, m := range c.ByMonth {
+		months[i] = m.Kg
+	}
+	var gLabels, pLabels []string
+	var gValues, pValues []float64
+	for _, g := range c.ByGroup {
+		gLabels, gValues = append(gLabels, g.Name), append(gValues, g.Kg)
+	}
+	for _, p := range c.TopProducts {
+		pLabels, pValues = append(pLabels, p.Name), append(pValues, p.Kg)
+	}
+	return map[string]template.HTML{
+		"years": chart.Bars(chart.Chart{ID: "co2-years", Title: l.T("carbon.chart.years"), Desc: l.T("chart.by_year_desc"),
+			Labels: yearLabels(len(c.ByYear), func(i int) int { return c.ByYear[i].Year }),
+			Series: []chart.Series{{Name: "kg CO₂e", Values: years}}, YLabel: "kg CO₂e", Format: l.kgFormat}),
+		"months": chart.Bars(chart.Chart{ID: "co2-months", Title: l.T("carbon.chart.months", "Year", c.Year), Desc: l.T("chart.by_month_desc"),
+			Labels: monthLabels(l, 12), Series: []chart.Series{{Name: "kg CO₂e", Values: months}}, YLabel: "kg CO₂e", Format: l.kgFormat}),
+		"groups": chart.HBars(chart.Chart{ID: "co2-groups", Title: l.T("carbon.chart.groups", "Year", c.Year), Desc: l.T("chart.ranking_desc"),
+			Labels: gLabels, Series: []chart.Series{{Values: gValues}}, YLabel: "kg CO₂e", Format: l.kgFormat}),
+		"products": chart.HBars(chart.Chart{ID: "co2-products", Title: l.T("carbon.chart.products", "Year", c.Year), Desc: l.T("chart.ranking_desc"),
+			Labels: pLabels, Series: []chart.Series{{Values: pValues}}, YLabel: "kg CO₂e", Format: l.kgFormat}),
+	}
+}
+
+func nutritionCharts(v any, l *Locale) map[string]template.HTML {
+	n := v.(nutritionView)
+	energy := func(rows []nutritionRow) []chart.Series {
+		p, f, c := make([]float64, len(rows)), make([]float64, len(rows)), make([]float64, len(rows))
+		for i, r := range rows {
+			p[i], f[i], c[i] = r.ProteinE, r.FatE, r.CarbE
+		}
+		return []chart.Series{{Name: l.T("nutrition.protein"), Values: p}, {Name: l.T("nutrition.fat"), Values: f}, {Name: l.T("nutrition.carbohydrate"), Values: c}}
+	}
+	grades := make([]chart.Series, 5)
+	for g := range grades {
+		grades[g].Name = string(rune('A' + g))
+		for _, y := range n.ByYear {
+			grades[g].Values = append(grades[g].Values, y.NutriScore.Shares()[g]*100)
+		}
+	}
+	yl := yearLabels(len(n.ByYear), func(i int) int { return n.ByYear[i].Year })
+	return map[string]template.HTML{
+		"years": chart.Line(chart.Chart{ID: "nu-years", Title: l.T("nutrition.chart.years"), Desc: l.T("chart.by_year_desc"),
+			Labels: yl, Series: energy(n.ByYear), YLabel: "E%", Format: l.pctFormat}),
+		"months": chart.Line(chart.Chart{ID: "nu-months", Title: l.T("nutrition.chart.months", "Year", n.Year), Desc: l.T("chart.by_month_desc"),
+			Labels: monthLabels(l, 12), Series: energy(n.ByMonth), YLabel: "E%", Format: l.pctFormat}),
+		"nutriscore": chart.Bars(chart.Chart{ID: "nu-score", Title: l.T("nutrition.chart.nutriscore"), Desc: l.T("nutrition.chart.nutriscore_desc"),
+			Labels: yl, Series: grades, Stacked: true, YLabel: "%", Format: l.pctFormat}),
+	}
+}

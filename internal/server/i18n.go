@@ -1,0 +1,171 @@
+package server
+
+import (
+	"embed"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/kori-project/kori"
+)
+
+//go:embed locales/*.json
+var localeFiles embed.FS
+
+// languages Kori speaks, the first being the default.
+var languages = []language.Tag{language.Finnish, language.English}
+
+var langMatcher = language.NewMatcher(languages)
+
+// Locale formats text and numbers in one language. Templates call its
+// methods ({{.L.T "nav.overview"}}, {{.L.Eur .Amount}}), so one parsed template
+// serves both languages.
+type Locale struct {
+	Lang      string // "fi" or "en"
+	localizer *i18n.Localizer
+	printer   *message.Printer
+}
+
+// locales holds one Locale per language.
+type locales map[string]*Locale
+
+func loadLocales() (locales, error) {
+	bundle := i18n.NewBundle(language.English)
+	out := locales{}
+	for _, tag := range languages {
+		base, _ := tag.Base()
+		name := base.String()
+		if _, err := bundle.LoadMessageFileFS(localeFiles, "locales/"+name+".json"); err != nil {
+			return nil, fmt.Errorf("locale %s: %w", name, err)
+		}
+		out[name] = &Locale{Lang: name, localizer: i18n.NewLocalizer(bundle, name), printer: message.NewPrinter(tag)}
+	}
+	return out, nil
+}
+
+// pick chooses the language: the ?lang= switch, then the cookie the switch
+// set, then the browser's Accept-Language, then Finnish.
+func (ls locales) pick(r *http.Request) *Locale {
+	if l, ok := ls[r.URL.Query().Get("lang")]; ok {
+		return l
+	}
+	if c, err := r.Cookie(langCookie); err == nil {
+		if l, ok := ls[c.Value]; ok {
+			return l
+		}
+	}
+	tags, _, _ := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	_, i, conf := langMatcher.Match(tags...)
+	if conf == language.No {
+		i = 0
+	}
+	base, _ := languages[i].Base()
+	return ls[base.String()]
+}
+
+// T translates a message id; args are name/value pairs for its template
+// ({{.L.T "receipts.count" "N" 3}}). A missing message shows its id, so
+// a gap is visible rather than silent (and a test finds it).
+func (l *Locale) T(id string, args ...any) string {
+	var data map[string]any
+	if len(args) > 0 {
+		data = map[string]any{}
+		for i := 0; i+1 < len(args); i += 2 {
+			data[fmt.Sprint(args[i])] = args[i+1]
+		}
+	}
+	s, err := l.localizer.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+// Num formats a number with the given decimals in the language's style.
+func (l *Locale) Num(v float64, decimals int) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "–"
+	}
+	return l.printer.Sprintf("%.*f", decimals, v)
+}
+
+// Eur formats cents as euros.
+func (l *Locale) Eur(m kori.Money) string {
+	v := float64(m) / 100
+	if l.Lang == "fi" {
+		return l.Num(v, 2) + "\u00a0€"
+	}
+	return "€" + l.Num(v, 2)
+}
+
+// Pct formats a share (0.123) as a percentage with one decimal.
+func (l *Locale) Pct(share float64) string {
+	return l.Num(share*100, 1) + "\u00a0%"
+}
+
+// Change formats a relative change with its sign, or "–" when there is none.
+func (l *Locale) Change(c *float64) string {
+	if c == nil {
+		return "–"
+	}
+	sign := "+"
+	if *c < 0 {
+		sign = "−"
+	}
+	return sign + l.Num(math.Abs(*c)*100, 1) + "\u00a0%"
+}
+
+// Date formats a time as a date (chain time zone already applied).
+func (l *Locale) Date(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	if l.Lang == "fi" {
+		return t.Format("2.1.2006")
+	}
+	return t.Format("2 Jan 2006")
+}
+
+// DateTime formats a time with hours and minutes.
+func (l *Locale) DateTime(t time.Time) string {
+	if l.Lang == "fi" {
+		return t.Format("2.1.2006 klo 15.04")
+	}
+	return t.Format("2 Jan 2006 15:04")
+}
+
+// Month names a month of a year, short.
+func (l *Locale) Month(year, month int) string {
+	return l.T(fmt.Sprintf("month.%d", month)) + " " + fmt.Sprint(year)
+}
+
+// MonthName names a month without the year.
+func (l *Locale) MonthName(month int) string { return l.T(fmt.Sprintf("month.%d", month)) }
+
+// Name picks the Finnish or English name, falling back to the other.
+func (l *Locale) Name(fi, en string) string {
+	if l.Lang == "en" && en != "" || fi == "" {
+		return en
+	}
+	return fi
+}
+
+// Level names a purchase-data level.
+func (l *Locale) Level(v kori.Level) string { return l.T("level." + string(v)) }
+
+// Other is the other language, for the switch.
+func (l *Locale) Other() string {
+	if l.Lang == "fi" {
+		return "en"
+	}
+	return "fi"
+}
+
+// Upper is strings.ToUpper for templates.
+func (l *Locale) Upper(s string) string { return strings.ToUpper(s) }

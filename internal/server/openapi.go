@@ -1,0 +1,171 @@
+package server
+
+import (
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/kori-project/kori/internal/analysis"
+)
+
+// The OpenAPI document is generated from the routes as registered and from
+// the Go types the handlers encode, so it cannot drift from them; a test also
+// checks live answers against it.
+
+func (s *Server) getOpenAPI(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, s.openAPI())
+	return nil
+}
+
+func (s *Server) openAPI() map[string]any {
+	paths := map[string]any{}
+	errorResp := func(desc string) map[string]any {
+		return map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(errorBody{}))}}}
+	}
+	for _, rt := range s.apiRoutes {
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		op := map[string]any{"summary": rt.summary, "operationId": operationID(method, path)}
+		responses := map[string]any{}
+		if rt.response == nil {
+			responses["204"] = map[string]any{"description": "Done"}
+		} else {
+			responses["200"] = map[string]any{"description": "OK", "content": map[string]any{
+				"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(rt.response))}}}
+		}
+		if rt.member {
+			op["security"] = []any{map[string]any{"session": []any{}}}
+			responses["401"] = errorResp("No valid session: log in again")
+		}
+		var params []any
+		for _, seg := range strings.Split(path, "/") {
+			if strings.HasPrefix(seg, "{") {
+				params = append(params, map[string]any{"name": strings.Trim(seg, "{}"), "in": "path", "required": true, "schema": map[string]any{"type": "integer"}})
+				responses["404"] = errorResp("Not found, also for another member's data")
+			}
+		}
+		for _, q := range queryParams[path] {
+			params = append(params, map[string]any{"name": q, "in": "query", "required": false, "schema": map[string]any{"type": "string"}})
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		if method == "POST" && path == "/api/v1/login" {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{
+				"type": "object", "required": []string{"email", "password"},
+				"properties": map[string]any{"email": map[string]any{"type": "string"}, "password": map[string]any{"type": "string"}}}}}}
+			responses["401"] = errorResp("Wrong e-mail or password")
+			responses["429"] = errorResp("Too many attempts; wait a minute")
+		}
+		op["responses"] = responses
+		item, _ := paths[path].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[path] = item
+		}
+		item[strings.ToLower(method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{"title": "Kori member API", "version": "1",
+			"description": "A member's own purchase data and analyses. Money is in cents, shares are between 0 and 1. " +
+				"Log in with POST /api/v1/login and send the token as `Authorization: Bearer <token>`."},
+		"paths": paths,
+		"components": map[string]any{"securitySchemes": map[string]any{"session": map[string]any{"type": "http", "scheme": "bearer"}}},
+	}
+}
+
+// queryParams names the optional query parameters of the member routes.
+var queryParams = map[string][]string{
+	"/api/v1/me/overview":  {"lang"},
+	"/api/v1/me/receipts":  {"month", "q", "year", "lang"},
+	"/api/v1/me/spending":  {"year", "lang"},
+	"/api/v1/me/domestic":  {"year", "lang"},
+	"/api/v1/me/carbon":    {"year", "lang"},
+	"/api/v1/me/nutrition": {"year", "lang"},
+}
+
+func operationID(method, path string) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(method))
+	for _, seg := range strings.Split(strings.TrimPrefix(path, "/api/v1/"), "/") {
+		seg = strings.Trim(seg, "{}")
+		if seg != "" {
+			b.WriteString(strings.ToUpper(seg[:1]) + seg[1:])
+		}
+	}
+	return b.String()
+}
+
+var (
+	timeType        = reflect.TypeOf(time.Time{})
+	nutriScoresType = reflect.TypeOf(analysis.NutriScores{})
+)
+
+// schemaOf describes a Go type as JSON Schema the way encoding/json encodes
+// it: exported fields by their json names, embedded structs flattened,
+// pointers nullable.
+func schemaOf(t reflect.Type) map[string]any {
+	nullable := false
+	for t.Kind() == reflect.Pointer {
+		t, nullable = t.Elem(), true
+	}
+	var s map[string]any
+	switch {
+	case t == timeType:
+		s = map[string]any{"type": "string", "format": "date-time"}
+	case t == nutriScoresType: // custom MarshalJSON
+		props := map[string]any{}
+		for _, k := range []string{"a", "b", "c", "d", "e", "graded_share"} {
+			props[k] = map[string]any{"type": "number"}
+		}
+		s = map[string]any{"type": "object", "properties": props, "required": []string{"a", "b", "c", "d", "e", "graded_share"}, "additionalProperties": false}
+	default:
+		switch t.Kind() {
+		case reflect.Bool:
+			s = map[string]any{"type": "boolean"}
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint32, reflect.Uint64:
+			s = map[string]any{"type": "integer"}
+		case reflect.Float32, reflect.Float64:
+			s = map[string]any{"type": "number"}
+		case reflect.String:
+			s = map[string]any{"type": "string"}
+		case reflect.Slice:
+			s = map[string]any{"type": "array", "items": schemaOf(t.Elem())}
+		case reflect.Map:
+			s = map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem())}
+		case reflect.Struct:
+			props, required := map[string]any{}, []string{}
+			fields(t, props, &required)
+			s = map[string]any{"type": "object", "properties": props, "required": required, "additionalProperties": false}
+		default:
+			s = map[string]any{}
+		}
+	}
+	if nullable {
+		s["type"] = []any{s["type"], "null"}
+	}
+	return s
+}
+
+func fields(t reflect.Type, props map[string]any, required *[]string) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" || !f.IsExported() && !f.Anonymous {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct && f.Type != timeType && f.Type != nutriScoresType {
+			fields(f.Type, props, required)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = schemaOf(f.Type)
+		if !strings.Contains(opts, "omitempty") {
+			*required = append(*required, name)
+		}
+	}
+}

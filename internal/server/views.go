@@ -1,0 +1,646 @@
+package server
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/analysis"
+)
+
+// This file builds the view of each member page: one function per page,
+// whose result the HTML template renders and the JSON API returns as is, so
+// the two can never disagree. Money is in cents, shares are 0–1.
+
+// memberData is what every member page reads once per request.
+type memberData struct {
+	m       *kori.Member
+	cat     *kori.Catalogue
+	loc     *Locale
+	now     time.Time // in the chain's zone
+	rollups []kori.MonthRollup
+	stores  []kori.StoreMonth
+}
+
+func (s *Server) loadMember(r *http.Request, withRollups, withStores bool) (*memberData, error) {
+	ctx := r.Context()
+	d := &memberData{m: memberOf(ctx).member, loc: s.locales.pick(r), now: s.Clock.Now().In(s.Zone)}
+	var err error
+	if d.cat, err = s.Ingest.Catalogue(ctx); err != nil {
+		return nil, err
+	}
+	if withRollups {
+		if d.rollups, err = s.Store.RollupsByMember(ctx, d.m.ID); err != nil {
+			return nil, err
+		}
+	}
+	if withStores {
+		if d.stores, err = s.Store.StoreMonthsByMember(ctx, d.m.ID); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// groupName names a product group in the reader's language.
+func (d *memberData) groupName(code string) string {
+	switch code {
+	case kori.UnknownGroup, kori.NotItemised:
+		return d.loc.T("group." + code)
+	}
+	if g, ok := d.cat.Groups[code]; ok {
+		return d.loc.Name(g.NameFi, g.NameEn)
+	}
+	return code
+}
+
+func (d *memberData) storeName(id string) string {
+	if st, ok := d.cat.Stores[id]; ok {
+		return st.Name
+	}
+	return id
+}
+
+func (d *memberData) productName(gtin string) string {
+	if p, ok := d.cat.Products[gtin]; ok {
+		return d.loc.Name(p.NameFi, p.NameEn)
+	}
+	return d.loc.T("product.unknown", "GTIN", gtin)
+}
+
+// pageInfo is shared by every analysis view: the member's level, the years
+// with data and the year shown.
+type pageInfo struct {
+	Level kori.Level `json:"level"`
+	Years []int      `json:"years"`
+	Year  int        `json:"year"`
+}
+
+// info works out the years with data and the year asked for (?year=),
+// defaulting to the current year, or the latest with data.
+func (d *memberData) info(r *http.Request) pageInfo {
+	seen := map[int]bool{}
+	for _, x := range d.rollups {
+		seen[x.Year] = true
+	}
+	for _, x := range d.stores {
+		seen[x.Year] = true
+	}
+	p := pageInfo{Level: d.m.Level, Years: []int{}}
+	for y := range seen {
+		p.Years = append(p.Years, y)
+	}
+	sort.Ints(p.Years)
+	want, _ := strconv.Atoi(r.URL.Query().Get("year"))
+	switch {
+	case seen[want]:
+		p.Year = want
+	case seen[d.now.Year()] || len(p.Years) == 0:
+		p.Year = d.now.Year()
+	default:
+		p.Year = p.Years[len(p.Years)-1]
+	}
+	return p
+}
+
+func change(cur, prev float64) *float64 {
+	if c, ok := analysis.Change(cur, prev); ok {
+		return &c
+	}
+	return nil
+}
+
+// --- Overview ---------------------------------------------------------------
+
+// summary is the headline of each analysis over a period.
+type summary struct {
+	Amount       kori.Money `json:"amount_cents"`
+	Receipts     int        `json:"receipts"`
+	FinnishShare float64    `json:"finnish_share"`
+	KgCO2e       float64    `json:"kg_co2e"`
+	KgPerEuro    float64    `json:"kg_co2e_per_euro"`
+	NutriABShare float64    `json:"nutri_ab_share"`
+	FibrePerMJ   float64    `json:"fibre_g_per_mj"`
+}
+
+func summarise(f kori.Figures, receipts int) summary {
+	c, n := analysis.CarbonOf(f), analysis.NutriScoresOf(f)
+	return summary{Amount: f.Amount, Receipts: receipts, FinnishShare: analysis.DomesticOf(f).FinnishShare,
+		KgCO2e: c.Kg, KgPerEuro: c.KgPerEuro, NutriABShare: n.A + n.B, FibrePerMJ: analysis.NutritionOf(f).FibrePerMJ}
+}
+
+type yearSummary struct {
+	Year int `json:"year"`
+	summary
+}
+
+type overviewView struct {
+	pageInfo
+	// Month is the last month counted: this year so far is compared with
+	// the same months of last year.
+	Month    int                 `json:"month"`
+	ThisYear summary             `json:"this_year"`
+	LastYear summary             `json:"last_year"`
+	Change   map[string]*float64 `json:"change"`
+	Trend    []yearSummary       `json:"trend"`
+}
+
+func (s *Server) overview(r *http.Request, d *memberData) (any, error) {
+	v := overviewView{pageInfo: d.info(r), Month: int(d.now.Month())}
+	y := d.now.Year()
+	counts := analysis.ReceiptCounts(d.stores, true)
+	receiptsTo := func(year int) int {
+		n := 0
+		for m := 1; m <= v.Month; m++ {
+			n += counts[analysis.Period{Year: year, Month: m}]
+		}
+		return n
+	}
+	v.ThisYear = summarise(analysis.Total(d.rollups, analysis.YearToDate(y, v.Month)), receiptsTo(y))
+	v.LastYear = summarise(analysis.Total(d.rollups, analysis.YearToDate(y-1, v.Month)), receiptsTo(y-1))
+	v.Change = map[string]*float64{
+		"amount":         change(float64(v.ThisYear.Amount), float64(v.LastYear.Amount)),
+		"finnish_share":  change(v.ThisYear.FinnishShare, v.LastYear.FinnishShare),
+		"kg_co2e":        change(v.ThisYear.KgCO2e, v.LastYear.KgCO2e),
+		"nutri_ab_share": change(v.ThisYear.NutriABShare, v.LastYear.NutriABShare),
+	}
+	years := analysis.ReceiptCounts(d.stores, false)
+	v.Trend = []yearSummary{}
+	for _, p := range analysis.ByYear(d.rollups) {
+		v.Trend = append(v.Trend, yearSummary{Year: p.Year, summary: summarise(p.Figures, years[p.Period])})
+	}
+	return v, nil
+}
+
+// --- Spending ---------------------------------------------------------------
+
+type amountRow struct {
+	Year     int        `json:"year"`
+	Month    int        `json:"month,omitempty"`
+	Amount   kori.Money `json:"amount_cents"`
+	Receipts int        `json:"receipts"`
+	Change   *float64   `json:"change"` // against the previous year
+}
+
+type groupAmount struct {
+	Group  string     `json:"group"`
+	Name   string     `json:"name"`
+	Amount kori.Money `json:"amount_cents"`
+	Share  float64    `json:"share"`
+	Change *float64   `json:"change"` // against the previous year
+}
+
+type storeAmount struct {
+	Store    string     `json:"store"`
+	Name     string     `json:"name"`
+	Receipts int        `json:"receipts"`
+	Amount   kori.Money `json:"amount_cents"`
+	Share    float64    `json:"share"`
+}
+
+type spendingView struct {
+	pageInfo
+	Total   kori.Money    `json:"total_cents"`
+	ByYear  []amountRow   `json:"by_year"`
+	ByMonth []amountRow   `json:"by_month"`
+	ByGroup []groupAmount `json:"by_group"`
+	ByStore []storeAmount `json:"by_store"`
+}
+
+// spending works from receipts (store months) for totals, so that it is the
+// same at every level, and from rollups for the product groups.
+func (s *Server) spending(r *http.Request, d *memberData) (any, error) {
+	v := spendingView{pageInfo: d.info(r), ByYear: []amountRow{}, ByMonth: []amountRow{}, ByGroup: []groupAmount{}, ByStore: []storeAmount{}}
+	perYear, perMonth := map[int]*amountRow{}, map[int]*amountRow{}
+	for _, sm := range d.stores {
+		row, ok := perYear[sm.Year]
+		if !ok {
+			row = &amountRow{Year: sm.Year}
+			perYear[sm.Year] = row
+		}
+		row.Amount += sm.Amount
+		row.Receipts += sm.Receipts
+		if sm.Year == v.Year {
+			m, ok := perMonth[sm.Month]
+			if !ok {
+				m = &amountRow{Year: sm.Year, Month: sm.Month}
+				perMonth[sm.Month] = m
+			}
+			m.Amount += sm.Amount
+			m.Receipts += sm.Receipts
+		}
+	}
+	for _, y := range v.Years {
+		row := perYear[y]
+		if row == nil {
+			row = &amountRow{Year: y}
+		}
+		if prev := perYear[y-1]; prev != nil {
+			row.Change = change(float64(row.Amount), float64(prev.Amount))
+		}
+		v.ByYear = append(v.ByYear, *row)
+	}
+	for m := 1; m <= 12; m++ {
+		row := amountRow{Year: v.Year, Month: m}
+		if x := perMonth[m]; x != nil {
+			row = *x
+		}
+		v.ByMonth = append(v.ByMonth, row)
+		v.Total += row.Amount
+	}
+	prev := map[string]kori.Money{}
+	for _, g := range analysis.ByGroup(d.rollups, analysis.InYear(v.Year-1)) {
+		prev[g.Group] = g.Figures.Amount
+	}
+	groups := analysis.ByGroup(d.rollups, analysis.InYear(v.Year))
+	groupTotal := analysis.Total(d.rollups, analysis.InYear(v.Year)).Amount
+	for _, g := range groups {
+		v.ByGroup = append(v.ByGroup, groupAmount{Group: g.Group, Name: d.groupName(g.Group), Amount: g.Figures.Amount,
+			Share: analysis.Share(float64(g.Figures.Amount), float64(groupTotal)), Change: change(float64(g.Figures.Amount), float64(prev[g.Group]))})
+	}
+	for _, st := range analysis.ByStore(d.stores, analysis.InYear(v.Year)) {
+		v.ByStore = append(v.ByStore, storeAmount{Store: st.Store, Name: d.storeName(st.Store), Receipts: st.Receipts,
+			Amount: st.Amount, Share: analysis.Share(float64(st.Amount), float64(v.Total))})
+	}
+	return v, nil
+}
+
+// --- Domestic share -----------------------------------------------------------
+
+type domesticRow struct {
+	Year  int    `json:"year,omitempty"`
+	Month int    `json:"month,omitempty"`
+	Group string `json:"group,omitempty"`
+	Name  string `json:"name,omitempty"`
+	analysis.Domestic
+}
+
+type foreignProduct struct {
+	GTIN    string     `json:"gtin"`
+	Name    string     `json:"name"`
+	Country string     `json:"country"`
+	Group   string     `json:"group"`
+	Lines   int        `json:"lines"`
+	Amount  kori.Money `json:"amount_cents"`
+}
+
+type domesticView struct {
+	pageInfo
+	Total   analysis.Domestic `json:"total"`
+	ByYear  []domesticRow     `json:"by_year"`
+	ByMonth []domesticRow     `json:"by_month"`
+	ByGroup []domesticRow     `json:"by_group"`
+	// Foreign lists the foreign products bought in the year, largest first
+	// (product level only; at group level ByGroup shows foreign euros).
+	Foreign []foreignProduct `json:"foreign"`
+}
+
+func (s *Server) domestic(r *http.Request, d *memberData) (any, error) {
+	v := domesticView{pageInfo: d.info(r), ByYear: []domesticRow{}, ByMonth: []domesticRow{}, ByGroup: []domesticRow{}, Foreign: []foreignProduct{}}
+	v.Total = analysis.DomesticOf(analysis.Total(d.rollups, analysis.InYear(v.Year)))
+	for _, p := range analysis.ByYear(d.rollups) {
+		v.ByYear = append(v.ByYear, domesticRow{Year: p.Year, Domestic: analysis.DomesticOf(p.Figures)})
+	}
+	for _, p := range analysis.MonthsOf(analysis.ByMonth(d.rollups), v.Year) {
+		v.ByMonth = append(v.ByMonth, domesticRow{Year: p.Year, Month: p.Month, Domestic: analysis.DomesticOf(p.Figures)})
+	}
+	for _, g := range analysis.ByGroup(d.rollups, analysis.InYear(v.Year)) {
+		if g.Figures.Food > 0 {
+			v.ByGroup = append(v.ByGroup, domesticRow{Group: g.Group, Name: d.groupName(g.Group), Domestic: analysis.DomesticOf(g.Figures)})
+		}
+	}
+	sums, err := s.Store.ProductsByMember(r.Context(), d.m.ID, v.Year)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range analysis.ProductsWithFigures(sums, d.cat) {
+		if p.Figures.Foreign > 0 {
+			v.Foreign = append(v.Foreign, foreignProduct{GTIN: p.Product.GTIN, Name: d.loc.Name(p.Product.NameFi, p.Product.NameEn),
+				Country: p.Product.Country, Group: d.groupName(p.Product.Group), Lines: p.Sum.Lines, Amount: p.Sum.Amount})
+		}
+	}
+	return v, nil
+}
+
+// --- Carbon footprint ---------------------------------------------------------
+
+type carbonRow struct {
+	Year  int    `json:"year,omitempty"`
+	Month int    `json:"month,omitempty"`
+	Group string `json:"group,omitempty"`
+	Name  string `json:"name,omitempty"`
+	analysis.Carbon
+	Share  float64  `json:"share,omitempty"`  // of the period's kg (groups, products)
+	Change *float64 `json:"change,omitempty"` // of kg against the previous year
+}
+
+type carbonProduct struct {
+	GTIN   string     `json:"gtin"`
+	Name   string     `json:"name"`
+	Source string     `json:"emission_group"`
+	Kg     float64    `json:"kg_co2e"`
+	Share  float64    `json:"share"`
+	Amount kori.Money `json:"amount_cents"`
+}
+
+type carbonView struct {
+	pageInfo
+	Total       analysis.Carbon `json:"total"`
+	ByYear      []carbonRow     `json:"by_year"`
+	ByMonth     []carbonRow     `json:"by_month"`
+	ByGroup     []carbonRow     `json:"by_group"`
+	TopProducts []carbonProduct `json:"top_products"`
+}
+
+func (s *Server) carbon(r *http.Request, d *memberData) (any, error) {
+	v := carbonView{pageInfo: d.info(r), ByYear: []carbonRow{}, ByMonth: []carbonRow{}, ByGroup: []carbonRow{}, TopProducts: []carbonProduct{}}
+	v.Total = analysis.CarbonOf(analysis.Total(d.rollups, analysis.InYear(v.Year)))
+	var prev *analysis.Carbon
+	for _, p := range analysis.ByYear(d.rollups) {
+		c := analysis.CarbonOf(p.Figures)
+		row := carbonRow{Year: p.Year, Carbon: c}
+		if prev != nil {
+			row.Change = change(c.Kg, prev.Kg)
+		}
+		prev = &c
+		v.ByYear = append(v.ByYear, row)
+	}
+	for _, p := range analysis.MonthsOf(analysis.ByMonth(d.rollups), v.Year) {
+		v.ByMonth = append(v.ByMonth, carbonRow{Year: p.Year, Month: p.Month, Carbon: analysis.CarbonOf(p.Figures)})
+	}
+	groups := analysis.ByGroup(d.rollups, analysis.InYear(v.Year))
+	sort.SliceStable(groups, func(i, j int) bool { return groups[i].Figures.CO2eGrams > groups[j].Figures.CO2eGrams })
+	for _, g := range groups {
+		if g.Figures.CO2eGrams > 0 {
+			c := analysis.CarbonOf(g.Figures)
+			v.ByGroup = append(v.ByGroup, carbonRow{Group: g.Group, Name: d.groupName(g.Group), Carbon: c, Share: analysis.Share(c.Kg, v.Total.Kg)})
+		}
+	}
+	sums, err := s.Store.ProductsByMember(r.Context(), d.m.ID, v.Year)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range analysis.Top(analysis.ProductsWithFigures(sums, d.cat), 10, func(f kori.Figures) float64 { return f.CO2eGrams }) {
+		kg := p.Figures.CO2eGrams / 1000
+		v.TopProducts = append(v.TopProducts, carbonProduct{GTIN: p.Product.GTIN, Name: d.loc.Name(p.Product.NameFi, p.Product.NameEn),
+			Source: p.Product.EmissionGroup, Kg: kg, Share: analysis.Share(kg, v.Total.Kg), Amount: p.Sum.Amount})
+	}
+	return v, nil
+}
+
+// --- Nutrition ----------------------------------------------------------------
+
+type targetRow struct {
+	analysis.Target
+	Value float64 `json:"value"`
+	Meets bool    `json:"meets"`
+}
+
+type nutritionRow struct {
+	Year  int `json:"year"`
+	Month int `json:"month,omitempty"`
+	analysis.Nutrition
+	NutriScore analysis.NutriScores `json:"nutri_score"`
+}
+
+type nutritionView struct {
+	pageInfo
+	Total      analysis.Nutrition   `json:"total"`
+	NutriScore analysis.NutriScores `json:"nutri_score"`
+	Targets    []targetRow          `json:"targets"`
+	ByYear     []nutritionRow       `json:"by_year"`
+	ByMonth    []nutritionRow       `json:"by_month"`
+}
+
+func (s *Server) nutrition(r *http.Request, d *memberData) (any, error) {
+	v := nutritionView{pageInfo: d.info(r), Targets: []targetRow{}, ByYear: []nutritionRow{}, ByMonth: []nutritionRow{}}
+	total := analysis.Total(d.rollups, analysis.InYear(v.Year))
+	v.Total, v.NutriScore = analysis.NutritionOf(total), analysis.NutriScoresOf(total)
+	for _, t := range s.targets {
+		val := v.Total.Value(t.Key)
+		v.Targets = append(v.Targets, targetRow{Target: t, Value: val, Meets: v.Total.EnergyMJ > 0 && t.Meets(val)})
+	}
+	for _, p := range analysis.ByYear(d.rollups) {
+		v.ByYear = append(v.ByYear, nutritionRow{Year: p.Year, Nutrition: analysis.NutritionOf(p.Figures), NutriScore: analysis.NutriScoresOf(p.Figures)})
+	}
+	for _, p := range analysis.MonthsOf(analysis.ByMonth(d.rollups), v.Year) {
+		v.ByMonth = append(v.ByMonth, nutritionRow{Year: p.Year, Month: p.Month, Nutrition: analysis.NutritionOf(p.Figures), NutriScore: analysis.NutriScoresOf(p.Figures)})
+	}
+	return v, nil
+}
+
+// --- Receipts -----------------------------------------------------------------
+
+type receiptRow struct {
+	ID          int64      `json:"id"`
+	PurchasedAt time.Time  `json:"purchased_at"`
+	Store       string     `json:"store"`
+	StoreName   string     `json:"store_name"`
+	Total       kori.Money `json:"total_cents"`
+	Grain       kori.Level `json:"grain"`
+}
+
+type monthRef struct {
+	Year     int `json:"year"`
+	Month    int `json:"month"`
+	Receipts int `json:"receipts"`
+}
+
+// receiptsLimit bounds one page of search results.
+const receiptsLimit = 200
+
+type receiptsView struct {
+	Level    kori.Level   `json:"level"`
+	Year     int          `json:"year"`
+	Month    int          `json:"month"`
+	Query    string       `json:"query"`
+	Months   []monthRef   `json:"months"` // every month with receipts, newest first
+	Receipts []receiptRow `json:"receipts"`
+	// Truncated is true when a search found more than the page shows.
+	Truncated bool `json:"truncated"`
+}
+
+// receipts lists a month's receipts (?month=2025-03; the latest month by
+// default), or searches them all (?q=) by product, group or store name.
+func (s *Server) receipts(r *http.Request, d *memberData) (any, error) {
+	v := receiptsView{Level: d.m.Level, Query: strings.TrimSpace(r.URL.Query().Get("q")), Months: []monthRef{}, Receipts: []receiptRow{}}
+	counts := analysis.ReceiptCounts(d.stores, true)
+	for p, n := range counts {
+		v.Months = append(v.Months, monthRef{Year: p.Year, Month: p.Month, Receipts: n})
+	}
+	sort.Slice(v.Months, func(i, j int) bool {
+		return v.Months[j].Year < v.Months[i].Year || v.Months[j].Year == v.Months[i].Year && v.Months[j].Month < v.Months[i].Month
+	})
+	f := kori.ReceiptFilter{Limit: receiptsLimit + 1}
+	if v.Query != "" {
+		f.Search = true
+		f.Stores, f.GTINs, f.Groups = d.match(v.Query)
+		if y, err := strconv.Atoi(r.URL.Query().Get("year")); err == nil {
+			f.Year = y
+		}
+	} else {
+		if t, err := time.Parse("2006-01", r.URL.Query().Get("month")); err == nil {
+			v.Year, v.Month = t.Year(), int(t.Month())
+		} else if len(v.Months) > 0 {
+			v.Year, v.Month = v.Months[0].Year, v.Months[0].Month
+		}
+		f.Year, f.Month = v.Year, v.Month
+		if v.Year == 0 {
+			return v, nil
+		}
+	}
+	rs, err := s.Store.ReceiptsByMember(r.Context(), d.m.ID, f)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) > receiptsLimit {
+		rs, v.Truncated = rs[:receiptsLimit], true
+	}
+	for _, x := range rs {
+		v.Receipts = append(v.Receipts, receiptRow{ID: x.ID, PurchasedAt: x.PurchasedAt.In(s.Zone), Store: x.Key.Store,
+			StoreName: d.storeName(x.Key.Store), Total: x.Total, Grain: x.Grain})
+	}
+	return v, nil
+}
+
+// match finds the stores, products and groups whose name (in either
+// language), city or code contains the query, ignoring case.
+func (d *memberData) match(q string) (stores, gtins, groups []string) {
+	q = strings.ToLower(q)
+	has := func(ss ...string) bool {
+		for _, s := range ss {
+			if s != "" && strings.Contains(strings.ToLower(s), q) {
+				return true
+			}
+		}
+		return false
+	}
+	for id, st := range d.cat.Stores {
+		if has(st.Name, st.City) {
+			stores = append(stores, id)
+		}
+	}
+	for code, g := range d.cat.Groups {
+		if has(g.NameFi, g.NameEn) {
+			groups = append(groups, code)
+		}
+	}
+	for gtin, p := range d.cat.Products {
+		if has(p.NameFi, p.NameEn) || gtin == q {
+			gtins = append(gtins, gtin)
+		}
+	}
+	sort.Strings(stores)
+	sort.Strings(groups)
+	sort.Strings(gtins)
+	return stores, gtins, groups
+}
+
+type lineRow struct {
+	GTIN      string     `json:"gtin"`
+	Name      string     `json:"name"`
+	Group     string     `json:"group"`
+	GroupName string     `json:"group_name"`
+	Quantity  float64    `json:"quantity"`
+	Unit      kori.Unit  `json:"unit"`
+	Amount    kori.Money `json:"amount_cents"`
+	Discount  kori.Money `json:"discount_cents"`
+	Origin    string     `json:"origin"`
+	Nutri     string     `json:"nutri_score"`
+}
+
+type groupRow struct {
+	Group  string     `json:"group"`
+	Name   string     `json:"name"`
+	Lines  int64      `json:"lines"`
+	Amount kori.Money `json:"amount_cents"`
+}
+
+type receiptView struct {
+	receiptRow
+	Till   int        `json:"till"`
+	Number string     `json:"number"`
+	Lines  []lineRow  `json:"lines"`
+	Groups []groupRow `json:"groups"`
+}
+
+func (s *Server) receipt(r *http.Request, d *memberData) (any, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return nil, kori.Errorf(kori.ENOTFOUND, "receipt not found")
+	}
+	x, err := s.Store.ReceiptByID(r.Context(), d.m.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	v := receiptView{receiptRow: receiptRow{ID: x.ID, PurchasedAt: x.PurchasedAt.In(s.Zone), Store: x.Key.Store, StoreName: d.storeName(x.Key.Store),
+		Total: x.Total, Grain: x.Grain}, Till: x.Key.Till, Number: x.Key.Number, Lines: []lineRow{}, Groups: []groupRow{}}
+	for _, l := range x.Lines {
+		row := lineRow{GTIN: l.GTIN, Name: d.productName(l.GTIN), Group: l.Group, GroupName: d.groupName(l.Group),
+			Quantity: l.Quantity, Unit: kori.UnitPiece, Amount: l.Amount, Discount: l.Discount, Origin: string(kori.OriginUnknown)}
+		if p, ok := d.cat.Products[l.GTIN]; ok {
+			row.Unit, row.Origin, row.Nutri = p.Unit, string(p.Origin), p.NutriGrade
+		}
+		v.Lines = append(v.Lines, row)
+	}
+	for _, g := range x.Groups {
+		v.Groups = append(v.Groups, groupRow{Group: g.Group, Name: d.groupName(g.Group), Lines: g.Figures.Lines, Amount: g.Figures.Amount})
+	}
+	return v, nil
+}
+
+// --- My data ------------------------------------------------------------------
+
+type dataView struct {
+	Level                  kori.Level    `json:"level"`
+	LevelSince             time.Time     `json:"level_since"`
+	Email                  string        `json:"email"`
+	ObjectsPersonalisation bool          `json:"objects_personalisation"`
+	ObjectsAnalytics       bool          `json:"objects_analytics"`
+	ExtendedRetention      bool          `json:"extended_retention"`
+	MemberSince            time.Time     `json:"member_since"`
+	LastCardUse            time.Time     `json:"last_card_use"`
+	Receipts               int64         `json:"receipts"`
+	Lines                  int64         `json:"lines"`
+	GroupSums              int64         `json:"group_sums"`
+	Rollups                int64         `json:"month_rollups"`
+	First                  *time.Time    `json:"first_purchase"`
+	Last                   *time.Time    `json:"last_purchase"`
+	// NextDeletion is when the oldest year held is deleted under the
+	// retention rule (1 January eleven years after it), unless extended.
+	NextDeletion *time.Time `json:"next_deletion"`
+	Retention    retention  `json:"retention"`
+}
+
+// retention states the rule the data page explains.
+type retention struct {
+	Years int `json:"years"`
+}
+
+// RetentionYears is how many full calendar years after the purchase year a
+// purchase is kept: data of year Y is deleted on 1 January of Y+11.
+const RetentionYears = 11
+
+func (s *Server) myData(r *http.Request, d *memberData) (any, error) {
+	h, err := s.Store.HeldData(r.Context(), d.m.ID)
+	if err != nil {
+		return nil, err
+	}
+	m := d.m
+	v := dataView{Level: m.Level, LevelSince: m.LevelSince.In(s.Zone), Email: m.Email, ObjectsPersonalisation: m.ObjectsPersonalisation,
+		ObjectsAnalytics: m.ObjectsAnalytics, ExtendedRetention: m.ExtendedRetention, MemberSince: m.CreatedAt.In(s.Zone),
+		LastCardUse: m.LastCardUse.In(s.Zone), Receipts: h.Receipts, Lines: h.Lines, GroupSums: h.GroupSums, Rollups: h.Rollups,
+		Retention: retention{Years: RetentionYears}}
+	if !h.First.IsZero() {
+		first, last := h.First.In(s.Zone), h.Last.In(s.Zone)
+		v.First, v.Last = &first, &last
+		if !m.ExtendedRetention {
+			del := time.Date(first.Year()+RetentionYears, 1, 1, 0, 0, 0, 0, s.Zone)
+			v.NextDeletion = &del
+		}
+	}
+	return v, nil
+}

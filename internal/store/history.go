@@ -1,0 +1,260 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/kori-project/kori"
+)
+
+// This file holds the reads of a member's own purchase history. Every query
+// names the member in its WHERE clause first, so that on Citus each one is
+// routed to a single shard and no query can return another member's rows.
+
+const receiptColumns = `receipt_id, member_id, year, store_id, till, receipt_no, business_day, purchased_at, total_cents, grain`
+
+func scanReceipt(rows interface{ Scan(...any) error }) (kori.ReceiptSummary, error) {
+	var r kori.ReceiptSummary
+	var grain string
+	var at int64
+	err := rows.Scan(&r.ID, &r.MemberID, &r.Year, &r.Key.Store, &r.Key.Till, &r.Key.Number, &r.Key.BusinessDay,
+		&at, (*int64)(&r.Total), &grain)
+	r.Grain, r.PurchasedAt = kori.Level(grain), fromUnix(at)
+	return r, err
+}
+
+// maxInList bounds the values bound into one IN list of a receipt search.
+const maxInList = 500
+
+// ReceiptsByMember returns a member's receipts, newest first, narrowed by f.
+// A search (f.Search) selects receipts from one of f.Stores or holding a line
+// of one of f.GTINs or a group sum of one of f.Groups.
+func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, error) {
+	var where strings.Builder
+	args := []any{id}
+	where.WriteString(`member_id = ?`)
+	if f.Year > 0 {
+		where.WriteString(` AND year = ?`)
+		args = append(args, f.Year)
+		if f.Month > 0 {
+			where.WriteString(` AND business_day BETWEEN ? AND ?`)
+			args = append(args, f.Year*10000+f.Month*100, f.Year*10000+f.Month*100+99)
+		}
+	}
+	if f.Search {
+		var anyOf []string
+		in := func(values []string) string {
+			if len(values) > maxInList {
+				values = values[:maxInList]
+			}
+			for _, v := range values {
+				args = append(args, v)
+			}
+			return strings.TrimSuffix(strings.Repeat("?,", len(values)), ",")
+		}
+		if len(f.Stores) > 0 {
+			anyOf = append(anyOf, `store_id IN (`+in(f.Stores)+`)`)
+		}
+		if len(f.GTINs) > 0 {
+			// The member id is repeated inside the subquery so that it, too,
+			// stays on the member's shard.
+			args = append(args, id)
+			anyOf = append(anyOf, `receipt_id IN (SELECT receipt_id FROM receipt_lines WHERE member_id = ? AND gtin IN (`+in(f.GTINs)+`))`)
+		}
+		if len(f.Groups) > 0 {
+			for _, table := range []string{"receipt_lines", "receipt_groups"} {
+				args = append(args, id)
+				anyOf = append(anyOf, `receipt_id IN (SELECT receipt_id FROM `+table+` WHERE member_id = ? AND group_code IN (`+in(f.Groups)+`))`)
+			}
+		}
+		if len(anyOf) == 0 {
+			return nil, nil // nothing matched the search terms
+		}
+		where.WriteString(` AND (` + strings.Join(anyOf, ` OR `) + `)`)
+	}
+	query := `SELECT ` + receiptColumns + ` FROM receipts WHERE ` + where.String() + ` ORDER BY purchased_at DESC, receipt_id DESC`
+	if f.Limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	rows, err := db.read.QueryContext(ctx, db.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.ReceiptSummary
+	for rows.Next() {
+		r, err := scanReceipt(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ReceiptByID returns one of the member's receipts with what its grain kept.
+// A receipt of another member is not found, exactly like one that never existed.
+func (db *DB) ReceiptByID(ctx context.Context, member kori.MemberID, id int64) (*kori.ReceiptDetail, error) {
+	r, err := scanReceipt(db.read.QueryRowContext(ctx, db.q(`SELECT `+receiptColumns+` FROM receipts
+		WHERE member_id = ? AND receipt_id = ?`), member, id))
+	if err != nil {
+		return nil, notFound(err, "receipt not found")
+	}
+	d := &kori.ReceiptDetail{ReceiptSummary: r}
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT gtin, group_code, known, quantity, amount_cents, discount_cents
+		FROM receipt_lines WHERE member_id = ? AND receipt_id = ? ORDER BY line_no`), member, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l kori.StoredLine
+		if err := rows.Scan(&l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
+			return nil, err
+		}
+		d.Lines = append(d.Lines, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	groups, err := db.groupSums(ctx, `member_id = ? AND receipt_id = ?`, member, id)
+	d.Groups = groups
+	return d, err
+}
+
+// RollupsByMember returns a member's monthly rollups in time and group order.
+func (db *DB) RollupsByMember(ctx context.Context, id kori.MemberID) ([]kori.MonthRollup, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT year, month, group_code, `+figureList+`
+		FROM month_rollups WHERE member_id = ? ORDER BY year, month, group_code`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.MonthRollup
+	for rows.Next() {
+		var r kori.MonthRollup
+		if err := rows.Scan(append([]any{&r.Year, &r.Month, &r.Group}, r.Figures.Pointers()...)...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// StoreMonthsByMember returns the member's receipts counted and summed per
+// store and month, in time and store order. Receipts are kept at every grain
+// but none, so this is the one analysis a total-level member has.
+func (db *DB) StoreMonthsByMember(ctx context.Context, id kori.MemberID) ([]kori.StoreMonth, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT year, (business_day / 100) % 100 AS month, store_id, COUNT(*), SUM(total_cents)
+		FROM receipts WHERE member_id = ? GROUP BY year, (business_day / 100) % 100, store_id ORDER BY 1, 2, 3`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.StoreMonth
+	for rows.Next() {
+		var s kori.StoreMonth
+		if err := rows.Scan(&s.Year, &s.Month, &s.Store, &s.Receipts, (*int64)(&s.Amount)); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// ProductsByMember returns what the member bought of each product in a year
+// (every year when year is 0), largest amount first. Only product-level
+// receipts have products.
+func (db *DB) ProductsByMember(ctx context.Context, id kori.MemberID, year int) ([]kori.ProductSum, error) {
+	where, args := `member_id = ?`, []any{id}
+	if year > 0 {
+		where, args = where+` AND year = ?`, append(args, year)
+	}
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT gtin, COUNT(*), SUM(quantity), SUM(amount_cents)
+		FROM receipt_lines WHERE `+where+` GROUP BY gtin ORDER BY 4 DESC, 1`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.ProductSum
+	for rows.Next() {
+		var p kori.ProductSum
+		if err := rows.Scan(&p.GTIN, &p.Lines, &p.Quantity, (*int64)(&p.Amount)); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// HeldData counts what is stored about the member's purchases.
+func (db *DB) HeldData(ctx context.Context, id kori.MemberID) (kori.DataHeld, error) {
+	var h kori.DataHeld
+	var first, last sql.NullInt64
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*), MIN(purchased_at), MAX(purchased_at) FROM receipts WHERE member_id = ?`), id).
+		Scan(&h.Receipts, &first, &last)
+	if err != nil {
+		return h, err
+	}
+	h.First, h.Last = fromUnix(first.Int64), fromUnix(last.Int64)
+	for _, c := range []struct {
+		n     *int64
+		table string
+	}{{&h.Lines, "receipt_lines"}, {&h.GroupSums, "receipt_groups"}, {&h.Rollups, "month_rollups"}} {
+		if err := db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM `+c.table+` WHERE member_id = ?`), id).Scan(c.n); err != nil {
+			return h, err
+		}
+	}
+	return h, nil
+}
+
+// GroupSumsByMember returns the group sums of a member's group-level receipts.
+func (db *DB) GroupSumsByMember(ctx context.Context, id kori.MemberID) ([]kori.GroupSum, error) {
+	return db.groupSums(ctx, `member_id = ?`, id)
+}
+
+func (db *DB) groupSums(ctx context.Context, where string, args ...any) ([]kori.GroupSum, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT group_code, `+figureList+`
+		FROM receipt_groups WHERE `+where+` ORDER BY receipt_id, group_code`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.GroupSum
+	for rows.Next() {
+		var g kori.GroupSum
+		if err := rows.Scan(append([]any{&g.Group}, g.Figures.Pointers()...)...); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// LineOfReceipt is a stored product line with the id of its receipt.
+type LineOfReceipt struct {
+	ReceiptID int64
+	kori.StoredLine
+}
+
+// LinesByMember returns a member's product lines with their receipt ids,
+// in receipt and line order.
+func (db *DB) LinesByMember(ctx context.Context, id kori.MemberID) ([]LineOfReceipt, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT receipt_id, gtin, group_code, known, quantity, amount_cents, discount_cents
+		FROM receipt_lines WHERE member_id = ? ORDER BY receipt_id, line_no`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LineOfReceipt
+	for rows.Next() {
+		var l LineOfReceipt
+		if err := rows.Scan(&l.ReceiptID, &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
