@@ -70,7 +70,7 @@ func (s *Server) openAPI() map[string]any {
 		"info": map[string]any{"title": "Kori member API", "version": "1",
 			"description": "A member's own purchase data and analyses. Money is in cents, shares are between 0 and 1. " +
 				"Log in with POST /api/v1/login and send the token as `Authorization: Bearer <token>`."},
-		"paths": paths,
+		"paths":      paths,
 		"components": map[string]any{"securitySchemes": map[string]any{"session": map[string]any{"type": "http", "scheme": "bearer"}}},
 	}
 }

@@ -595,20 +595,20 @@ func (s *Server) receipt(r *http.Request, d *memberData) (any, error) {
 // --- My data ------------------------------------------------------------------
 
 type dataView struct {
-	Level                  kori.Level    `json:"level"`
-	LevelSince             time.Time     `json:"level_since"`
-	Email                  string        `json:"email"`
-	ObjectsPersonalisation bool          `json:"objects_personalisation"`
-	ObjectsAnalytics       bool          `json:"objects_analytics"`
-	ExtendedRetention      bool          `json:"extended_retention"`
-	MemberSince            time.Time     `json:"member_since"`
-	LastCardUse            time.Time     `json:"last_card_use"`
-	Receipts               int64         `json:"receipts"`
-	Lines                  int64         `json:"lines"`
-	GroupSums              int64         `json:"group_sums"`
-	Rollups                int64         `json:"month_rollups"`
-	First                  *time.Time    `json:"first_purchase"`
-	Last                   *time.Time    `json:"last_purchase"`
+	Level                  kori.Level `json:"level"`
+	LevelSince             time.Time  `json:"level_since"`
+	Email                  string     `json:"email"`
+	ObjectsPersonalisation bool       `json:"objects_personalisation"`
+	ObjectsAnalytics       bool       `json:"objects_analytics"`
+	ExtendedRetention      bool       `json:"extended_retention"`
+	MemberSince            time.Time  `json:"member_since"`
+	LastCardUse            time.Time  `json:"last_card_use"`
+	Receipts               int64      `json:"receipts"`
+	Lines                  int64      `json:"lines"`
+	GroupSums              int64      `json:"group_sums"`
+	Rollups                int64      `json:"month_rollups"`
+	First                  *time.Time `json:"first_purchase"`
+	Last                   *time.Time `json:"last_purchase"`
 	// NextDeletion is when the oldest year held is deleted under the
 	// retention rule (1 January eleven years after it), unless extended.
 	NextDeletion *time.Time `json:"next_deletion"`

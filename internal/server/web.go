@@ -88,10 +88,10 @@ func loadWeb() (*web, error) {
 			continue
 		}
 		t, err := template.New("layout.html").Funcs(template.FuncMap{
-			"add": func(a, b int) int { return a + b },
-			"nav": func() []string { return navigation },
+			"add":    func(a, b int) int { return a + b },
+			"nav":    func() []string { return navigation },
 			"levels": func() []kori.Level { return kori.Levels },
-			"deref": func(t *time.Time) time.Time { return *t },
+			"deref":  func(t *time.Time) time.Time { return *t },
 		}).ParseFS(templateFiles, "templates/layout.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", n, err)

@@ -219,4 +219,3 @@ func (w *writer) close() {
 		}
 	}
 }
-

@@ -1,0 +1,186 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/storetest"
+)
+
+func TestLoginLogoutAndCSRF(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	m := f.members[kori.LevelProduct]
+
+	c := f.client(t)
+	// A wrong password and an unknown e-mail get the same answer.
+	for _, email := range []string{m.Email, "nobody@example.invalid"} {
+		rec := c.form("/login", "/login", url.Values{"email": {email}, "password": {"wrong password"}})
+		if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "Väärä sähköposti tai salasana") {
+			t.Errorf("bad login for %s: %d", email, rec.Code)
+		}
+	}
+	// A post without the CSRF token is refused, whatever the password.
+	rec := c.do("POST", "/login", strings.NewReader(url.Values{"email": {m.Email}, "password": {"kori-demo"}}.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	if rec.Code != http.StatusForbidden || c.cookies["kori_session"] != "" {
+		t.Errorf("login without CSRF token: %d, session %q", rec.Code, c.cookies["kori_session"])
+	}
+	// A cross-site post is refused by its Fetch metadata before any handler.
+	rec = c.do("POST", "/login", strings.NewReader("email=x"), http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
+		"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}})
+	if rec.Code != http.StatusForbidden {
+		t.Errorf("cross-site post: %d, want 403", rec.Code)
+	}
+
+	// The next page after login stays on this site.
+	rec = c.form("/login", "/login", url.Values{"email": {strings.ToUpper(m.Email)}, "password": {"kori-demo"}, "next": {"//evil.example/x"}})
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/me" {
+		t.Errorf("login with an off-site next: %d to %q", rec.Code, rec.Header().Get("Location"))
+	}
+	cookie := rec.Result().Cookies()
+	var session *http.Cookie
+	for _, ck := range cookie {
+		if ck.Name == "kori_session" {
+			session = ck
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || !strings.HasPrefix(session.Value, fmt.Sprint(m.ID)+".") {
+		t.Fatalf("session cookie %+v", session)
+	}
+	if rec := c.get("/me"); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "<svg") {
+		t.Errorf("overview after login: %d", rec.Code)
+	}
+	// Logging out needs the token too, and ends the session for good.
+	stolen := c.cookies["kori_session"]
+	if rec := c.do("POST", "/logout", nil, nil); rec.Code != http.StatusForbidden {
+		t.Errorf("logout without CSRF token: %d, want 403", rec.Code)
+	}
+	if rec := c.form("/me", "/logout", url.Values{}); rec.Code != http.StatusSeeOther {
+		t.Errorf("logout: %d", rec.Code)
+	}
+	if rec := c.get("/me"); rec.Code != http.StatusSeeOther {
+		t.Errorf("after logout /me: %d, want a redirect to login", rec.Code)
+	}
+	replay := f.client(t)
+	replay.bearer = stolen
+	if rec := replay.get("/api/v1/me"); rec.Code != http.StatusUnauthorized {
+		t.Errorf("ended session reused: %d, want 401", rec.Code)
+	}
+	for _, forged := range []string{fmt.Sprint(m.ID) + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "1.x", "garbage", ""} {
+		replay.bearer = forged
+		if rec := replay.get("/api/v1/me"); rec.Code != http.StatusUnauthorized {
+			t.Errorf("forged token %q: %d, want 401", forged, rec.Code)
+		}
+	}
+}
+
+func TestLoginRateLimited(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	m := f.members[kori.LevelProduct]
+	c := f.client(t)
+	var codes []int
+	for i := 0; i < 7; i++ {
+		rec := c.do("POST", "/api/v1/login", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":"guess %d"}`, m.Email, i)), nil)
+		codes = append(codes, rec.Code)
+	}
+	// Five tries per e-mail, then 429 even for the right password.
+	want := []int{401, 401, 401, 401, 401, 429, 429}
+	if fmt.Sprint(codes) != fmt.Sprint(want) {
+		t.Errorf("status codes %v, want %v", codes, want)
+	}
+	rec := c.do("POST", "/api/v1/login", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":"kori-demo"}`, m.Email)), nil)
+	if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), "wait a minute") {
+		t.Errorf("right password after the limit: %d %s", rec.Code, rec.Body)
+	}
+	// Another e-mail from another address is not held back by this one.
+	other := f.client(t)
+	other.ip = "192.0.2.99"
+	other.apiLogin(f.members[kori.LevelGroup].Email)
+	// One address trying many e-mails is held back too.
+	spray := f.client(t)
+	spray.ip = "198.51.100.7"
+	limited := false
+	for i := 0; i < 30 && !limited; i++ {
+		rec := spray.do("POST", "/api/v1/login", strings.NewReader(fmt.Sprintf(`{"email":"user%d@example.invalid","password":"x"}`, i)), nil)
+		limited = rec.Code == http.StatusTooManyRequests
+	}
+	if !limited {
+		t.Error("30 e-mails from one address were never rate-limited")
+	}
+}
+
+// TestEveryLevel opens every page as a member of each level: all answer,
+// and each level explains itself.
+func TestEveryLevel(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	want := map[kori.Level]string{
+		kori.LevelGroup: "tuoteryhmätasolla", kori.LevelTotal: "vain kuittien loppusummat", kori.LevelNone: "ettei ostotietoja kerätä",
+	}
+	for level, m := range f.members {
+		c := f.client(t)
+		c.login(m.Email)
+		for _, p := range []string{"/me", "/me/receipts", "/me/spending", "/me/domestic", "/me/carbon", "/me/nutrition", "/me/data"} {
+			rec := c.get(p)
+			if rec.Code != http.StatusOK {
+				t.Errorf("%s at level %s: %d", p, level, rec.Code)
+				continue
+			}
+			if p != "/me/data" && want[level] != "" && !strings.Contains(rec.Body.String(), want[level]) {
+				t.Errorf("%s at level %s does not explain the level", p, level)
+			}
+		}
+		switch level {
+		case kori.LevelGroup:
+			// A group-level receipt shows sums per group, never products.
+			id := receiptIDs(t, f.db, m.ID)[0]
+			var r struct {
+				Lines  []any
+				Groups []struct{ Name string }
+			}
+			c.bearer = ""
+			api := f.client(t)
+			api.apiLogin(m.Email)
+			api.json(fmt.Sprintf("/api/v1/me/receipts/%d", id), &r)
+			if len(r.Lines) != 0 || len(r.Groups) == 0 {
+				t.Errorf("group-level receipt: %d lines, %d groups", len(r.Lines), len(r.Groups))
+			}
+		case kori.LevelTotal:
+			api := f.client(t)
+			api.apiLogin(m.Email)
+			var s struct {
+				ByStore []struct{ Receipts int } `json:"by_store"`
+			}
+			api.json("/api/v1/me/spending", &s)
+			if len(s.ByStore) == 0 {
+				t.Error("total-level member sees no spending by store")
+			}
+		}
+	}
+}
+
+func TestLanguages(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	c := f.client(t)
+	c.login(f.members[kori.LevelProduct].Email)
+	if body := c.get("/me/carbon").Body.String(); !strings.Contains(body, `lang="fi"`) || !strings.Contains(body, "Hiilijalanjälki") {
+		t.Error("default language is not Finnish")
+	}
+	en := c.do("GET", "/me/carbon", nil, http.Header{"Accept-Language": {"en-GB,en;q=0.9"}}).Body.String()
+	if !strings.Contains(en, `lang="en"`) || !strings.Contains(en, "Carbon footprint") {
+		t.Error("Accept-Language: en does not give English")
+	}
+	rec := c.get("/lang/en?next=/me/nutrition")
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/me/nutrition" {
+		t.Errorf("language switch: %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+	if body := c.get("/me/nutrition").Body.String(); !strings.Contains(body, "Energy shares by year") {
+		t.Error("the switch to English did not stick")
+	}
+	if rec := c.get("/lang/de"); rec.Code != http.StatusNotFound {
+		t.Errorf("unknown language: %d", rec.Code)
+	}
+}

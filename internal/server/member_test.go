@@ -1,0 +1,383 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/demo"
+	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/password"
+	"github.com/kori-project/kori/internal/pgtest"
+	"github.com/kori-project/kori/internal/server"
+	"github.com/kori-project/kori/internal/store"
+	"github.com/kori-project/kori/internal/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+var helsinki, _ = time.LoadLocation("Europe/Helsinki")
+
+// now is the fixtures' clock: late in 2026, so members have eleven full
+// years of purchases behind them.
+var now = time.Date(2026, 11, 15, 12, 0, 0, 0, helsinki)
+
+// demoHash is the demo password hashed once for every fixture.
+var demoHash = sync.OnceValue(func() string {
+	h, err := password.Hash(demo.Password)
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
+
+// fixture is a server over a small demo data set: one member at each level
+// (the demo spreads levels over its first members), with purchases from 2015.
+type fixture struct {
+	db      *store.DB
+	h       http.Handler
+	svc     *ingest.Service
+	members map[kori.Level]*kori.Member
+}
+
+func newFixture(t *testing.T, open storetest.Opener) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db := open(t)
+	clock := kori.FixedClock(now)
+	svc := ingest.NewService(db, helsinki, clock)
+	if _, _, err := demo.Generate(ctx, db, svc, demo.Options{Members: 5, Seed: 7, Until: now, Zone: helsinki}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := db.MemberIDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetPasswords(ctx, ids, demoHash()); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{db: db, svc: svc, members: map[kori.Level]*kori.Member{}}
+	for _, id := range ids {
+		m, err := db.Member(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.members[m.Level] == nil {
+			f.members[m.Level] = m
+		}
+	}
+	if len(f.members) != 4 {
+		t.Fatalf("demo has members at %d levels, want all 4", len(f.members))
+	}
+	srv := &server.Server{Store: db, Ingest: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Clock: clock, Zone: helsinki, Version: "test"}
+	f.h = srv.Handler()
+	return f
+}
+
+// client is a browser or app session against the fixture's handler.
+type client struct {
+	t       *testing.T
+	h       http.Handler
+	cookies map[string]string
+	bearer  string
+	ip      string
+}
+
+func (f *fixture) client(t *testing.T) *client {
+	return &client{t: t, h: f.h, cookies: map[string]string{}, ip: "192.0.2.1"}
+}
+
+func (c *client) do(method, path string, body io.Reader, header http.Header) *httptest.ResponseRecorder {
+	c.t.Helper()
+	req := httptest.NewRequest(method, path, body)
+	req.RemoteAddr = c.ip + ":1234"
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	for k, v := range c.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	rec := httptest.NewRecorder()
+	c.h.ServeHTTP(rec, req)
+	for _, ck := range rec.Result().Cookies() {
+		if ck.MaxAge < 0 {
+			delete(c.cookies, ck.Name)
+		} else {
+			c.cookies[ck.Name] = ck.Value
+		}
+	}
+	return rec
+}
+
+func (c *client) get(path string) *httptest.ResponseRecorder { return c.do("GET", path, nil, nil) }
+
+var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// form posts a form with the CSRF token of the page it came from.
+func (c *client) form(page, path string, values url.Values) *httptest.ResponseRecorder {
+	c.t.Helper()
+	m := csrfInput.FindStringSubmatch(c.get(page).Body.String())
+	if m == nil {
+		c.t.Fatalf("%s has no CSRF field", page)
+	}
+	values.Set("csrf", m[1])
+	return c.do("POST", path, strings.NewReader(values.Encode()), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+}
+
+func (c *client) login(email string) {
+	c.t.Helper()
+	rec := c.form("/login", "/login", url.Values{"email": {email}, "password": {demo.Password}, "next": {"/me"}})
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/me" {
+		c.t.Fatalf("login as %s: status %d, location %q; body %s", email, rec.Code, rec.Header().Get("Location"), rec.Body)
+	}
+}
+
+func (c *client) apiLogin(email string) {
+	c.t.Helper()
+	rec := c.do("POST", "/api/v1/login", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, email, demo.Password)), nil)
+	if rec.Code != http.StatusOK {
+		c.t.Fatalf("API login: %d %s", rec.Code, rec.Body)
+	}
+	var out struct{ Token string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.Token == "" {
+		c.t.Fatalf("API login answer %s: %v", rec.Body, err)
+	}
+	c.bearer = out.Token
+}
+
+func (c *client) json(path string, v any) {
+	c.t.Helper()
+	rec := c.get(path)
+	if rec.Code != http.StatusOK {
+		c.t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), v); err != nil {
+		c.t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+// memberRoutes are every member page and API route, with {id} for a receipt.
+var memberRoutes = []string{
+	"/me", "/me/receipts", "/me/receipts/{id}", "/me/spending", "/me/domestic", "/me/carbon", "/me/nutrition", "/me/data",
+	"/api/v1/me", "/api/v1/me/overview", "/api/v1/me/receipts", "/api/v1/me/receipts/{id}", "/api/v1/me/spending",
+	"/api/v1/me/domestic", "/api/v1/me/carbon", "/api/v1/me/nutrition", "/api/v1/me/data",
+}
+
+func receiptIDs(t *testing.T, db *store.DB, id kori.MemberID) []int64 {
+	rs, err := db.ReceiptsByMember(context.Background(), id, kori.ReceiptFilter{Limit: 3})
+	if err != nil || len(rs) == 0 {
+		t.Fatalf("member %d has no receipts (%v)", id, err)
+	}
+	var out []int64
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+// TestMemberRoutesIsolation: without a session every member route refuses
+// (the UI by sending to the login page); with one, a member reads only their
+// own data, and another member's receipt is not found, exactly as a receipt
+// that does not exist.
+func TestMemberRoutesIsolation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		f := newFixture(t, open)
+		alice, bob := f.members[kori.LevelProduct], f.members[kori.LevelGroup]
+		own, others := receiptIDs(t, f.db, alice.ID)[0], receiptIDs(t, f.db, bob.ID)[0]
+
+		anon := f.client(t)
+		for _, route := range memberRoutes {
+			path := strings.Replace(route, "{id}", fmt.Sprint(own), 1)
+			rec := anon.get(path)
+			if strings.HasPrefix(route, "/api/") {
+				if rec.Code != http.StatusUnauthorized {
+					t.Errorf("anonymous GET %s: %d, want 401", path, rec.Code)
+				}
+			} else if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/login?next=") {
+				t.Errorf("anonymous GET %s: %d to %q, want a redirect to the login page", path, rec.Code, rec.Header().Get("Location"))
+			}
+		}
+		for _, api := range []bool{false, true} {
+			c := f.client(t)
+			if api {
+				c.apiLogin(alice.Email)
+			} else {
+				c.login(alice.Email)
+			}
+			for _, route := range memberRoutes {
+				if strings.HasPrefix(route, "/api/") != api {
+					continue
+				}
+				path := strings.Replace(route, "{id}", fmt.Sprint(own), 1)
+				if rec := c.get(path); rec.Code != http.StatusOK {
+					t.Errorf("GET %s as its member: %d %s", path, rec.Code, rec.Body)
+				}
+				// A member id in the query is ignored: the session decides.
+				if rec := c.get(path + "?member=" + fmt.Sprint(bob.ID)); rec.Code != http.StatusOK {
+					t.Errorf("GET %s?member=: %d", path, rec.Code)
+				}
+				if strings.Contains(route, "{id}") {
+					for _, id := range []string{fmt.Sprint(others), "999999999", "x"} {
+						rec := c.get(strings.Replace(route, "{id}", id, 1))
+						if rec.Code != http.StatusNotFound {
+							t.Errorf("GET %s with receipt %s of another member: %d, want 404", route, id, rec.Code)
+						}
+					}
+				}
+			}
+			// The data page counts the member's own receipts, not anyone else's.
+			var data struct{ Receipts int64 }
+			if api {
+				c.json("/api/v1/me/data?member="+fmt.Sprint(bob.ID), &data)
+				held, _ := f.db.HeldData(context.Background(), alice.ID)
+				if data.Receipts != held.Receipts {
+					t.Errorf("data page shows %d receipts, member holds %d", data.Receipts, held.Receipts)
+				}
+			}
+		}
+	})
+}
+
+// TestAnalysesEqualRawLines recomputes the analyses of a product-level
+// member from the raw receipt lines and the catalogue, without rollups, and
+// compares them with what the API (and so the pages) show.
+func TestAnalysesEqualRawLines(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		f := newFixture(t, open)
+		m := f.members[kori.LevelProduct]
+		cat, err := f.svc.Catalogue(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		receipts, err := f.db.ReceiptsByMember(ctx, m.ID, kori.ReceiptFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := f.db.LinesByMember(ctx, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		year := map[int64]int{}
+		type raw struct {
+			amount, food, fiRaw, fiMade, foreign int64
+			co2, energy, protein, fibre         float64
+			receipts                            int
+		}
+		want := map[int]*raw{}
+		get := func(y int) *raw {
+			if want[y] == nil {
+				want[y] = &raw{}
+			}
+			return want[y]
+		}
+		for _, r := range receipts {
+			y := r.PurchasedAt.In(helsinki).Year()
+			year[r.ID] = y
+			get(y).receipts++
+		}
+		for _, l := range lines {
+			w := get(year[l.ReceiptID])
+			w.amount += int64(l.Amount)
+			p := cat.Products[l.GTIN]
+			if p == nil {
+				continue
+			}
+			kg := l.Quantity * p.NetKg
+			if p.Unit == kori.UnitKg {
+				kg = l.Quantity
+			}
+			if cat.IsFood(p.Group) {
+				w.food += int64(l.Amount)
+				switch p.Origin {
+				case kori.OriginFiRaw:
+					w.fiRaw += int64(l.Amount)
+				case kori.OriginFiMade:
+					w.fiMade += int64(l.Amount)
+				case kori.OriginForeign:
+					w.foreign += int64(l.Amount)
+				}
+			}
+			w.co2 += kg * p.KgCO2ePerKg
+			if p.HasNutrients {
+				w.energy += kg * 10 * p.Nutrients.EnergyKJ
+				w.protein += kg * 10 * p.Nutrients.Protein
+				w.fibre += kg * 10 * p.Nutrients.Fibre
+			}
+		}
+		c := f.client(t)
+		c.apiLogin(m.Email)
+		var spending struct {
+			ByYear []struct {
+				Year     int
+				Amount   int64 `json:"amount_cents"`
+				Receipts int
+			} `json:"by_year"`
+		}
+		var domestic struct {
+			ByYear []struct {
+				Year         int
+				Food         int64   `json:"food_cents"`
+				FinnishShare float64 `json:"finnish_share"`
+				FiRawShare   float64 `json:"fi_raw_share"`
+			} `json:"by_year"`
+		}
+		var carbon struct {
+			ByYear []struct {
+				Year int
+				Kg   float64 `json:"kg_co2e"`
+			} `json:"by_year"`
+		}
+		var nutrition struct {
+			ByYear []struct {
+				Year     int
+				EnergyMJ float64 `json:"energy_mj"`
+				ProteinE float64 `json:"protein_e_pct"`
+				Fibre    float64 `json:"fibre_g_per_mj"`
+			} `json:"by_year"`
+		}
+		c.json("/api/v1/me/spending", &spending)
+		c.json("/api/v1/me/domestic", &domestic)
+		c.json("/api/v1/me/carbon", &carbon)
+		c.json("/api/v1/me/nutrition", &nutrition)
+		if len(spending.ByYear) != len(want) || len(spending.ByYear) < 11 {
+			t.Fatalf("spending has %d years, raw lines %d (want at least 11)", len(spending.ByYear), len(want))
+		}
+		close := func(what string, y int, got, exp float64) {
+			if math.Abs(got-exp) > 1e-6*math.Max(1, math.Abs(exp)) {
+				t.Errorf("%d %s: page %v, raw lines %v", y, what, got, exp)
+			}
+		}
+		for i, s := range spending.ByYear {
+			w := want[s.Year]
+			close("amount", s.Year, float64(s.Amount), float64(w.amount))
+			close("receipts", s.Year, float64(s.Receipts), float64(w.receipts))
+			d := domestic.ByYear[i]
+			close("food", d.Year, float64(d.Food), float64(w.food))
+			known := float64(w.fiRaw + w.fiMade + w.foreign)
+			close("finnish share", d.Year, d.FinnishShare, float64(w.fiRaw+w.fiMade)/known)
+			close("fi raw share", d.Year, d.FiRawShare, float64(w.fiRaw)/known)
+			close("kg CO2e", carbon.ByYear[i].Year, carbon.ByYear[i].Kg, w.co2)
+			n := nutrition.ByYear[i]
+			close("energy", n.Year, n.EnergyMJ, w.energy/1000)
+			close("protein E%", n.Year, n.ProteinE, 100*w.protein*17/w.energy)
+			close("fibre per MJ", n.Year, n.Fibre, w.fibre/(w.energy/1000))
+		}
+	})
+}
