@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kori-project/kori/internal/demo"
 	"github.com/kori-project/kori/internal/ingest"
 	"github.com/kori-project/kori/internal/server"
 )
@@ -17,6 +18,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("serve", "serve [flags]", "Serves the API and the member UI until interrupted.")
 	e.flags(fs)
 	addr := fs.String("addr", envOr(e, "KORI_ADDR", "localhost:8080"), "address to listen on (env KORI_ADDR)")
+	demoHint := fs.Bool("demo-hint", false, "show the demo login on the login page (for databases made by kori demo)")
 	asOf := fs.String("as-of", "", "serve as if it were this date (YYYY-MM-DD or RFC 3339), for demos and tests; default now")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -44,6 +46,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Clock:   clock,
 		Zone:    e.cfg.zone,
 		Version: version,
+	}
+	if *demoHint {
+		srv.Demo = &server.DemoLogin{Email: "member1@demo.kori.invalid", Password: demo.Password}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

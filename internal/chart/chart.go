@@ -36,8 +36,10 @@ type Chart struct {
 	Series []Series
 	// YLabel names the value axis, with its unit.
 	YLabel string
-	// Format formats a value for axis ticks and mark titles.
+	// Format formats a value, with its unit, for mark titles; Tick formats
+	// the value axis, whose label already names the unit (Format if nil).
 	Format func(float64) string
+	Tick   func(float64) string
 	// Stacked stacks the series of a bar chart instead of placing them side by side.
 	Stacked bool
 	// LabelEvery shows every n-th category label (long time series); 0 = all.
@@ -49,8 +51,8 @@ var palette = []string{"#2f6f4f", "#d08a2e", "#5b7fb8", "#b04a5a", "#7a6cb0", "#
 const (
 	width        = 720
 	height       = 300
-	left, right  = 64, 12
-	top, bottom  = 28, 48
+	left, right  = 64, 28
+	top, bottom  = 36, 48
 	plotW, plotH = width - left - right, height - top - bottom
 )
 
@@ -126,11 +128,16 @@ func (c Chart) open(s *svg) (scale func(float64) float64) {
 	s.f(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d">`,
 		width, height, c.ID, c.ID)
 	s.f(`<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, c.ID, esc(c.Title), c.ID, esc(c.Desc))
+	s.f(`<text class="heading" x="%d" y="16" font-size="14" font-weight="600" fill="#1d2521" aria-hidden="true">%s</text>`, left, esc(c.Title))
 	s.f(`<g class="axis" aria-hidden="true" font-size="11" fill="#444">`)
 	for _, t := range ticks {
 		y := scale(t)
 		s.f(`<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>`, left, width-right, y, y)
-		s.f(`<text x="%d" y="%.1f" text-anchor="end">%s</text>`, left-6, y+4, esc(c.format(t)))
+		tick := c.format(t)
+		if c.Tick != nil {
+			tick = c.Tick(t)
+		}
+		s.f(`<text x="%d" y="%.1f" text-anchor="end">%s</text>`, left-6, y+4, esc(tick))
 	}
 	s.f(`<text x="12" y="%d" transform="rotate(-90 12 %d)" text-anchor="middle">%s</text>`,
 		top/2+height/2, top/2+height/2, esc(c.YLabel))

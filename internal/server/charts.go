@@ -29,6 +29,7 @@ func monthLabels(l *Locale, n int) []string {
 func (l *Locale) eurFormat(v float64) string { return l.Num(v, 0) + " €" }
 func (l *Locale) pctFormat(v float64) string { return l.Num(v, 0) + " %" }
 func (l *Locale) kgFormat(v float64) string  { return l.Num(v, 0) + " kg" }
+func (l *Locale) tick(v float64) string      { return l.Num(v, 0) }
 
 func overviewCharts(v any, l *Locale) map[string]template.HTML {
 	o := v.(overviewView)
@@ -43,16 +44,16 @@ func overviewCharts(v any, l *Locale) map[string]template.HTML {
 	return map[string]template.HTML{
 		"spending": chart.Bars(chart.Chart{ID: "ov-spend", Title: l.T("overview.chart.spending"), Desc: l.T("chart.by_year_desc"),
 			Labels: labels, Series: []chart.Series{{Name: l.T("spending.amount"), Values: series(func(s summary) float64 { return float64(s.Amount) / 100 })}},
-			YLabel: "€", Format: l.eurFormat}),
+			YLabel: "€", Format: l.eurFormat, Tick: l.tick}),
 		"domestic": chart.Line(chart.Chart{ID: "ov-dom", Title: l.T("overview.chart.domestic"), Desc: l.T("chart.by_year_desc"),
 			Labels: labels, Series: []chart.Series{{Name: l.T("domestic.finnish"), Values: series(func(s summary) float64 { return s.FinnishShare * 100 })}},
-			YLabel: "%", Format: l.pctFormat}),
+			YLabel: "%", Format: l.pctFormat, Tick: l.tick}),
 		"carbon": chart.Bars(chart.Chart{ID: "ov-co2", Title: l.T("overview.chart.carbon"), Desc: l.T("chart.by_year_desc"),
 			Labels: labels, Series: []chart.Series{{Name: "kg CO₂e", Values: series(func(s summary) float64 { return s.KgCO2e })}},
-			YLabel: "kg CO₂e", Format: l.kgFormat}),
+			YLabel: "kg CO₂e", Format: l.kgFormat, Tick: l.tick}),
 		"nutri": chart.Line(chart.Chart{ID: "ov-nutri", Title: l.T("overview.chart.nutri"), Desc: l.T("chart.by_year_desc"),
 			Labels: labels, Series: []chart.Series{{Name: "A+B", Values: series(func(s summary) float64 { return s.NutriABShare * 100 })}},
-			YLabel: "%", Format: l.pctFormat}),
+			YLabel: "%", Format: l.pctFormat, Tick: l.tick}),
 	}
 }
 
@@ -76,13 +77,13 @@ func spendingCharts(v any, l *Locale) map[string]template.HTML {
 	return map[string]template.HTML{
 		"years": chart.Bars(chart.Chart{ID: "sp-years", Title: l.T("spending.chart.years"), Desc: l.T("chart.by_year_desc"),
 			Labels: yearLabels(len(sp.ByYear), func(i int) int { return sp.ByYear[i].Year }),
-			Series: []chart.Series{{Name: l.T("spending.amount"), Values: years}}, YLabel: "€", Format: l.eurFormat}),
+			Series: []chart.Series{{Name: l.T("spending.amount"), Values: years}}, YLabel: "€", Format: l.eurFormat, Tick: l.tick}),
 		"months": chart.Bars(chart.Chart{ID: "sp-months", Title: l.T("spending.chart.months", "Year", sp.Year), Desc: l.T("chart.by_month_desc"),
-			Labels: monthLabels(l, 12), Series: []chart.Series{{Name: l.T("spending.amount"), Values: months}}, YLabel: "€", Format: l.eurFormat}),
+			Labels: monthLabels(l, 12), Series: []chart.Series{{Name: l.T("spending.amount"), Values: months}}, YLabel: "€", Format: l.eurFormat, Tick: l.tick}),
 		"groups": chart.HBars(chart.Chart{ID: "sp-groups", Title: l.T("spending.chart.groups", "Year", sp.Year), Desc: l.T("chart.ranking_desc"),
-			Labels: gLabels, Series: []chart.Series{{Values: gValues}}, YLabel: "€", Format: l.eurFormat}),
+			Labels: gLabels, Series: []chart.Series{{Values: gValues}}, YLabel: "€", Format: l.eurFormat, Tick: l.tick}),
 		"stores": chart.HBars(chart.Chart{ID: "sp-stores", Title: l.T("spending.chart.stores", "Year", sp.Year), Desc: l.T("chart.ranking_desc"),
-			Labels: sLabels, Series: []chart.Series{{Values: sValues}}, YLabel: "€", Format: l.eurFormat}),
+			Labels: sLabels, Series: []chart.Series{{Values: sValues}}, YLabel: "€", Format: l.eurFormat, Tick: l.tick}),
 	}
 }
 
@@ -105,11 +106,11 @@ func domesticCharts(v any, l *Locale) map[string]template.HTML {
 	return map[string]template.HTML{
 		"years": chart.Bars(chart.Chart{ID: "dom-years", Title: l.T("domestic.chart.years"), Desc: l.T("domestic.chart.desc"),
 			Labels: yearLabels(len(d.ByYear), func(i int) int { return d.ByYear[i].Year }), Series: tiers(l, d.ByYear),
-			Stacked: true, YLabel: "%", Format: l.pctFormat}),
+			Stacked: true, YLabel: "%", Format: l.pctFormat, Tick: l.tick}),
 		"months": chart.Bars(chart.Chart{ID: "dom-months", Title: l.T("domestic.chart.months", "Year", d.Year), Desc: l.T("domestic.chart.desc"),
-			Labels: monthLabels(l, 12), Series: tiers(l, d.ByMonth), Stacked: true, YLabel: "%", Format: l.pctFormat}),
+			Labels: monthLabels(l, 12), Series: tiers(l, d.ByMonth), Stacked: true, YLabel: "%", Format: l.pctFormat, Tick: l.tick}),
 		"groups": chart.HBars(chart.Chart{ID: "dom-groups", Title: l.T("domestic.chart.groups", "Year", d.Year), Desc: l.T("chart.ranking_desc"),
-			Labels: gLabels, Series: []chart.Series{{Values: gValues}}, YLabel: l.T("domestic.finnish") + " %", Format: l.pctFormat}),
+			Labels: gLabels, Series: []chart.Series{{Values: gValues}}, YLabel: l.T("domestic.finnish") + " %", Format: l.pctFormat, Tick: l.tick}),
 	}
 }
 
@@ -133,13 +134,13 @@ func carbonCharts(v any, l *Locale) map[string]template.HTML {
 	return map[string]template.HTML{
 		"years": chart.Bars(chart.Chart{ID: "co2-years", Title: l.T("carbon.chart.years"), Desc: l.T("chart.by_year_desc"),
 			Labels: yearLabels(len(c.ByYear), func(i int) int { return c.ByYear[i].Year }),
-			Series: []chart.Series{{Name: "kg CO₂e", Values: years}}, YLabel: "kg CO₂e", Format: l.kgFormat}),
+			Series: []chart.Series{{Name: "kg CO₂e", Values: years}}, YLabel: "kg CO₂e", Format: l.kgFormat, Tick: l.tick}),
 		"months": chart.Bars(chart.Chart{ID: "co2-months", Title: l.T("carbon.chart.months", "Year", c.Year), Desc: l.T("chart.by_month_desc"),
-			Labels: monthLabels(l, 12), Series: []chart.Series{{Name: "kg CO₂e", Values: months}}, YLabel: "kg CO₂e", Format: l.kgFormat}),
+			Labels: monthLabels(l, 12), Series: []chart.Series{{Name: "kg CO₂e", Values: months}}, YLabel: "kg CO₂e", Format: l.kgFormat, Tick: l.tick}),
 		"groups": chart.HBars(chart.Chart{ID: "co2-groups", Title: l.T("carbon.chart.groups", "Year", c.Year), Desc: l.T("chart.ranking_desc"),
-			Labels: gLabels, Series: []chart.Series{{Values: gValues}}, YLabel: "kg CO₂e", Format: l.kgFormat}),
+			Labels: gLabels, Series: []chart.Series{{Values: gValues}}, YLabel: "kg CO₂e", Format: l.kgFormat, Tick: l.tick}),
 		"products": chart.HBars(chart.Chart{ID: "co2-products", Title: l.T("carbon.chart.products", "Year", c.Year), Desc: l.T("chart.ranking_desc"),
-			Labels: pLabels, Series: []chart.Series{{Values: pValues}}, YLabel: "kg CO₂e", Format: l.kgFormat}),
+			Labels: pLabels, Series: []chart.Series{{Values: pValues}}, YLabel: "kg CO₂e", Format: l.kgFormat, Tick: l.tick}),
 	}
 }
 
@@ -162,10 +163,10 @@ func nutritionCharts(v any, l *Locale) map[string]template.HTML {
 	yl := yearLabels(len(n.ByYear), func(i int) int { return n.ByYear[i].Year })
 	return map[string]template.HTML{
 		"years": chart.Line(chart.Chart{ID: "nu-years", Title: l.T("nutrition.chart.years"), Desc: l.T("chart.by_year_desc"),
-			Labels: yl, Series: energy(n.ByYear), YLabel: "E%", Format: l.pctFormat}),
+			Labels: yl, Series: energy(n.ByYear), YLabel: "E%", Format: l.pctFormat, Tick: l.tick}),
 		"months": chart.Line(chart.Chart{ID: "nu-months", Title: l.T("nutrition.chart.months", "Year", n.Year), Desc: l.T("chart.by_month_desc"),
-			Labels: monthLabels(l, 12), Series: energy(n.ByMonth), YLabel: "E%", Format: l.pctFormat}),
+			Labels: monthLabels(l, 12), Series: energy(n.ByMonth), YLabel: "E%", Format: l.pctFormat, Tick: l.tick}),
 		"nutriscore": chart.Bars(chart.Chart{ID: "nu-score", Title: l.T("nutrition.chart.nutriscore"), Desc: l.T("nutrition.chart.nutriscore_desc"),
-			Labels: yl, Series: grades, Stacked: true, YLabel: "%", Format: l.pctFormat}),
+			Labels: yl, Series: grades, Stacked: true, YLabel: "%", Format: l.pctFormat, Tick: l.tick}),
 	}
 }

@@ -50,6 +50,9 @@ type Server struct {
 	Zone  *time.Location
 	// Version is reported by /healthz.
 	Version string
+	// Demo, when set, shows a demo login on the login page; only for
+	// databases made by `kori demo`.
+	Demo *DemoLogin
 
 	locales   locales
 	web       *web
@@ -57,6 +60,9 @@ type Server struct {
 	targets   []analysis.Target
 	apiRoutes []apiRoute
 }
+
+// DemoLogin is the login a demo database's login page offers.
+type DemoLogin struct{ Email, Password string }
 
 // Handler returns the server's routes wrapped in the common middleware. It
 // panics if the embedded templates, translations or reference data are

@@ -54,6 +54,7 @@ type pageData struct {
 	Error string
 	Next  string
 	Email string
+	Demo  *DemoLogin
 }
 
 // web holds the parsed templates and the stylesheet's content-hashed URL.
@@ -194,7 +195,7 @@ func (s *Server) getLogin(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	return s.render(w, r, http.StatusOK, "login", pageData{Next: safeNext(r.URL.Query().Get("next"))})
+	return s.render(w, r, http.StatusOK, "login", pageData{Next: safeNext(r.URL.Query().Get("next")), Demo: s.Demo})
 }
 
 func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) error {
@@ -216,7 +217,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) error {
 		default:
 			return err
 		}
-		return s.render(w, r, status, "login", pageData{Error: msg, Next: next, Email: email})
+		return s.render(w, r, status, "login", pageData{Error: msg, Next: next, Email: email, Demo: s.Demo})
 	}
 	setCookie(w, r, sessionCookie, token, SessionTTL, true)
 	// A new CSRF token for the new session.
