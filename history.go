@@ -11,6 +11,16 @@ type MonthRollup struct {
 	Figures     Figures
 }
 
+// RollupGrouping says how a member's rollups are summed for a page.
+type RollupGrouping int
+
+// The groupings of RollupTotals.
+const (
+	TotalsByYear  RollupGrouping = iota + 1 // one row per year, all groups
+	TotalsByMonth                           // one row per month, all groups
+	TotalsByGroup                           // one row per year and group
+)
+
 // StoreMonth is the number and sum of a member's receipts in one store in one
 // month: spending by store works at every grain down to total.
 type StoreMonth struct {

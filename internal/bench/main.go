@@ -28,8 +28,12 @@ func main() {
 	out := flag.String("out", "BENCHMARKS.md", "file to write the results to")
 	big := flag.Int("receipts", 1_000_000, "receipts in the large file (peak RSS and sustained rate)")
 	small := flag.Int("compare", 100_000, "receipts in the file compared with bare inserts")
+	members := flag.Int("members", 2000, "demo members in the member-page database")
+	sample := flag.Int("sample", 40, "members whose pages are timed")
+	repeat := flag.Int("repeat", 10, "requests of each page per sampled member")
+	only := flag.String("only", "", `run one part: "ingest" or "pages" (its section of -out is replaced); default both`)
 	flag.Parse()
-	if err := run(*out, *big, *small); err != nil {
+	if err := run(*out, *only, *big, *small, *members, *sample, *repeat); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -44,7 +48,7 @@ type result struct {
 
 func (r result) rate() float64 { return float64(r.rows) / r.elapsed.Seconds() }
 
-func run(out string, big, small int) error {
+func run(out, only string, big, small, members, sample, repeat int) error {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "kori-bench-")
 	if err != nil {
@@ -55,6 +59,62 @@ func run(out string, big, small int) error {
 	if b, err := exec.Command("go", "build", "-o", bin, "./cmd/kori").CombinedOutput(); err != nil {
 		return fmt.Errorf("build: %v\n%s", err, b)
 	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` on %s. Machine: %s/%s, %d CPUs, %s.\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	sections := map[string]string{}
+	if old, err := os.ReadFile(out); err == nil {
+		sections = splitSections(string(old))
+	}
+	if only == "" || only == "ingest" {
+		var s strings.Builder
+		if err := ingestBench(ctx, &s, bin, tmp, big, small); err != nil {
+			return err
+		}
+		sections["ingest"] = s.String()
+	}
+	if only == "" || only == "pages" {
+		rep, err := memberPages(ctx, bin, tmp, members, sample, repeat)
+		if err != nil {
+			return err
+		}
+		var s strings.Builder
+		rep.write(&s)
+		sections["pages"] = s.String()
+	}
+	b.WriteString(sections["ingest"])
+	b.WriteString(sections["pages"])
+	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Print(b.String())
+	return nil
+}
+
+// splitSections splits an earlier BENCHMARKS.md into the ingest part and
+// the member-page part, so that a run of one part keeps the other.
+func splitSections(doc string) map[string]string {
+	out := map[string]string{}
+	i := strings.Index(doc, "\n## Bulk ingest")
+	j := strings.Index(doc, "\n## Member pages")
+	if i >= 0 {
+		end := len(doc)
+		if j > i {
+			end = j
+		}
+		out["ingest"] = doc[i:end]
+	}
+	if j >= 0 {
+		end := len(doc)
+		if i > j {
+			end = i
+		}
+		out["pages"] = doc[j:end]
+	}
+	return out
+}
+
+func ingestBench(ctx context.Context, b *strings.Builder, bin, tmp string, big, small int) error {
 	zone, _ := time.LoadLocation(kori.DefaultZone)
 	until := time.Date(2026, 11, 25, 0, 0, 0, 0, zone)
 	opts := demo.Options{Members: big/1000 + 50, Seed: 42, Until: until, Zone: zone}
@@ -123,46 +183,39 @@ func run(out string, big, small int) error {
 	if pgErr != nil {
 		fmt.Fprintln(os.Stderr, "PostgreSQL runs skipped:", pgErr)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` on %s. Machine: %s/%s, %d CPUs, %s.\n\n",
-		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-	fmt.Fprintf(&b, "## Bulk ingest, SQLite\n\nDemo purchases (%d members' worth) as NDJSON, imported with `kori import receipts` into a\n"+
+	fmt.Fprintf(b, "\n## Bulk ingest, SQLite\n\nDemo purchases (%d members' worth) as NDJSON, imported with `kori import receipts` into a\n"+
 		"database holding the catalogue and members. \"Lines\" are product lines sent; Kori also writes the\n"+
 		"receipt rows, group sums for group-level members and the monthly rollups in the same transactions.\n"+
 		"The bare inserts write only the same product-line rows into the same table, with nothing parsed\n"+
 		"or computed, in transactions of the same size.\n\n", len(members))
-	fmt.Fprintf(&b, "| run | receipts | lines | seconds | lines/s | peak RSS |\n|---|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(b, "| run | receipts | lines | seconds | lines/s | peak RSS |\n|---|---:|---:|---:|---:|---:|\n")
 	row := func(r result, receipts int) {
 		rss := "—"
 		if r.rssKB > 0 {
 			rss = fmt.Sprintf("%.0f MiB", float64(r.rssKB)/1024)
 		}
-		fmt.Fprintf(&b, "| %s | %d | %d | %.2f | %.0f | %s |\n", r.name, receipts, r.rows, r.elapsed.Seconds(), r.rate(), rss)
+		fmt.Fprintf(b, "| %s | %d | %d | %.2f | %.0f | %s |\n", r.name, receipts, r.rows, r.elapsed.Seconds(), r.rate(), rss)
 	}
 	row(koriSmall, small)
 	row(bareSingle, small)
 	row(bareMulti, small)
 	row(koriBig, big)
-	fmt.Fprintf(&b, "\n**Ratio** Kori import ÷ bare prepared insert of the same rows: **%.2f** (target ≥ 0.5); "+
+	fmt.Fprintf(b, "\n**Ratio** Kori import ÷ bare prepared insert of the same rows: **%.2f** (target ≥ 0.5); "+
 		"÷ bare multi-row insert: **%.2f**.\n\n", koriSmall.rate()/bareSingle.rate(), koriSmall.rate()/bareMulti.rate())
-	fmt.Fprintf(&b, "Peak RSS of the %d-receipt import: %.0f MiB (memory is bounded by one batch of %d receipts and the catalogue).\n",
+	fmt.Fprintf(b, "Peak RSS of the %d-receipt import: %.0f MiB (memory is bounded by one batch of %d receipts and the catalogue).\n",
 		big, float64(koriBig.rssKB)/1024, ingest.DefaultBatch)
-	fmt.Fprintf(&b, "\n## Bulk ingest, PostgreSQL\n\n")
+	fmt.Fprintf(b, "\n## Bulk ingest, PostgreSQL\n\n")
 	if pgErr != nil {
-		fmt.Fprintf(&b, "Not measured: %v.\n", pgErr)
+		fmt.Fprintf(b, "Not measured: %v.\n", pgErr)
 	} else {
-		fmt.Fprintf(&b, "The same %d-receipt file into a throwaway PostgreSQL 15 cluster on the same machine (fsync off, as in\n"+
+		fmt.Fprintf(b, "The same %d-receipt file into a throwaway PostgreSQL 15 cluster on the same machine (fsync off, as in\n"+
 			"tests), against a bare COPY of the same line rows into the same partitioned table.\n\n", small)
-		fmt.Fprintf(&b, "| run | receipts | lines | seconds | lines/s |\n|---|---:|---:|---:|---:|\n")
+		fmt.Fprintf(b, "| run | receipts | lines | seconds | lines/s |\n|---|---:|---:|---:|---:|\n")
 		for _, r := range pg {
-			fmt.Fprintf(&b, "| %s | %d | %d | %.2f | %.0f |\n", r.name, small, r.rows, r.elapsed.Seconds(), r.rate())
+			fmt.Fprintf(b, "| %s | %d | %d | %.2f | %.0f |\n", r.name, small, r.rows, r.elapsed.Seconds(), r.rate())
 		}
-		fmt.Fprintf(&b, "\n**Ratio** Kori import ÷ bare COPY: **%.2f**.\n", pg[0].rate()/pg[1].rate())
+		fmt.Fprintf(b, "\n**Ratio** Kori import ÷ bare COPY: **%.2f**.\n", pg[0].rate()/pg[1].rate())
 	}
-	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
-		return err
-	}
-	fmt.Print(b.String())
 	return nil
 }
 

@@ -277,8 +277,8 @@ func TestAnalysesEqualRawLines(t *testing.T) {
 		year := map[int64]int{}
 		type raw struct {
 			amount, food, fiRaw, fiMade, foreign int64
-			co2, energy, protein, fibre         float64
-			receipts                            int
+			co2, energy, protein, fibre          float64
+			receipts                             int
 		}
 		want := map[int]*raw{}
 		get := func(y int) *raw {

@@ -31,7 +31,7 @@ type Store interface {
 	SessionValid(ctx context.Context, id kori.MemberID, tokenHash string, now time.Time) error
 	DeleteSession(ctx context.Context, id kori.MemberID, tokenHash string) error
 
-	RollupsByMember(ctx context.Context, id kori.MemberID) ([]kori.MonthRollup, error)
+	RollupTotals(ctx context.Context, id kori.MemberID, by kori.RollupGrouping, years ...int) ([]kori.MonthRollup, error)
 	StoreMonthsByMember(ctx context.Context, id kori.MemberID) ([]kori.StoreMonth, error)
 	ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, error)
 	ReceiptByID(ctx context.Context, member kori.MemberID, id int64) (*kori.ReceiptDetail, error)

@@ -15,30 +15,49 @@ import (
 // whose result the HTML template renders and the JSON API returns as is, so
 // the two can never disagree. Money is in cents, shares are 0–1.
 
-// memberData is what every member page reads once per request.
+// memberData is what every member page reads once per request. The
+// rollups come summed by the database: by year over the whole history, and
+// by month and by group for the years the page shows (the year asked for,
+// this year and the years before them, for comparisons).
 type memberData struct {
 	m       *kori.Member
 	cat     *kori.Catalogue
 	loc     *Locale
 	now     time.Time // in the chain's zone
-	rollups []kori.MonthRollup
 	stores  []kori.StoreMonth
+	yearly  []kori.MonthRollup
+	monthly []kori.MonthRollup
+	grouped []kori.MonthRollup
+	page    pageInfo
 }
 
-func (s *Server) loadMember(r *http.Request, withRollups, withStores bool) (*memberData, error) {
+func (s *Server) loadMember(r *http.Request, p page) (*memberData, error) {
 	ctx := r.Context()
 	d := &memberData{m: memberOf(ctx).member, loc: s.locales.pick(r), now: s.Clock.Now().In(s.Zone)}
 	var err error
 	if d.cat, err = s.Ingest.Catalogue(ctx); err != nil {
 		return nil, err
 	}
-	if withRollups {
-		if d.rollups, err = s.Store.RollupsByMember(ctx, d.m.ID); err != nil {
+	if p.rollups {
+		if d.yearly, err = s.Store.RollupTotals(ctx, d.m.ID, kori.TotalsByYear); err != nil {
 			return nil, err
 		}
 	}
-	if withStores {
+	if p.stores {
 		if d.stores, err = s.Store.StoreMonthsByMember(ctx, d.m.ID); err != nil {
+			return nil, err
+		}
+	}
+	d.page = d.info(r)
+	if p.rollups {
+		years := []int{d.page.Year, d.page.Year - 1}
+		if y := d.now.Year(); y != d.page.Year {
+			years = append(years, y, y-1)
+		}
+		if d.monthly, err = s.Store.RollupTotals(ctx, d.m.ID, kori.TotalsByMonth, years...); err != nil {
+			return nil, err
+		}
+		if d.grouped, err = s.Store.RollupTotals(ctx, d.m.ID, kori.TotalsByGroup, years...); err != nil {
 			return nil, err
 		}
 	}
@@ -83,7 +102,7 @@ type pageInfo struct {
 // defaulting to the current year, or the latest with data.
 func (d *memberData) info(r *http.Request) pageInfo {
 	seen := map[int]bool{}
-	for _, x := range d.rollups {
+	for _, x := range d.yearly {
 		seen[x.Year] = true
 	}
 	for _, x := range d.stores {
@@ -149,7 +168,7 @@ type overviewView struct {
 }
 
 func (s *Server) overview(r *http.Request, d *memberData) (any, error) {
-	v := overviewView{pageInfo: d.info(r), Month: int(d.now.Month())}
+	v := overviewView{pageInfo: d.page, Month: int(d.now.Month())}
 	y := d.now.Year()
 	counts := analysis.ReceiptCounts(d.stores, true)
 	receiptsTo := func(year int) int {
@@ -159,8 +178,8 @@ func (s *Server) overview(r *http.Request, d *memberData) (any, error) {
 		}
 		return n
 	}
-	v.ThisYear = summarise(analysis.Total(d.rollups, analysis.YearToDate(y, v.Month)), receiptsTo(y))
-	v.LastYear = summarise(analysis.Total(d.rollups, analysis.YearToDate(y-1, v.Month)), receiptsTo(y-1))
+	v.ThisYear = summarise(analysis.Total(d.monthly, analysis.YearToDate(y, v.Month)), receiptsTo(y))
+	v.LastYear = summarise(analysis.Total(d.monthly, analysis.YearToDate(y-1, v.Month)), receiptsTo(y-1))
 	v.Change = map[string]*float64{
 		"amount":         change(float64(v.ThisYear.Amount), float64(v.LastYear.Amount)),
 		"finnish_share":  change(v.ThisYear.FinnishShare, v.LastYear.FinnishShare),
@@ -169,7 +188,7 @@ func (s *Server) overview(r *http.Request, d *memberData) (any, error) {
 	}
 	years := analysis.ReceiptCounts(d.stores, false)
 	v.Trend = []yearSummary{}
-	for _, p := range analysis.ByYear(d.rollups) {
+	for _, p := range analysis.ByYear(d.yearly) {
 		v.Trend = append(v.Trend, yearSummary{Year: p.Year, summary: summarise(p.Figures, years[p.Period])})
 	}
 	return v, nil
@@ -213,7 +232,7 @@ type spendingView struct {
 // spending works from receipts (store months) for totals, so that it is the
 // same at every level, and from rollups for the product groups.
 func (s *Server) spending(r *http.Request, d *memberData) (any, error) {
-	v := spendingView{pageInfo: d.info(r), ByYear: []amountRow{}, ByMonth: []amountRow{}, ByGroup: []groupAmount{}, ByStore: []storeAmount{}}
+	v := spendingView{pageInfo: d.page, ByYear: []amountRow{}, ByMonth: []amountRow{}, ByGroup: []groupAmount{}, ByStore: []storeAmount{}}
 	perYear, perMonth := map[int]*amountRow{}, map[int]*amountRow{}
 	for _, sm := range d.stores {
 		row, ok := perYear[sm.Year]
@@ -252,11 +271,11 @@ func (s *Server) spending(r *http.Request, d *memberData) (any, error) {
 		v.Total += row.Amount
 	}
 	prev := map[string]kori.Money{}
-	for _, g := range analysis.ByGroup(d.rollups, analysis.InYear(v.Year-1)) {
+	for _, g := range analysis.ByGroup(d.grouped, analysis.InYear(v.Year-1)) {
 		prev[g.Group] = g.Figures.Amount
 	}
-	groups := analysis.ByGroup(d.rollups, analysis.InYear(v.Year))
-	groupTotal := analysis.Total(d.rollups, analysis.InYear(v.Year)).Amount
+	groups := analysis.ByGroup(d.grouped, analysis.InYear(v.Year))
+	groupTotal := analysis.Total(d.yearly, analysis.InYear(v.Year)).Amount
 	for _, g := range groups {
 		v.ByGroup = append(v.ByGroup, groupAmount{Group: g.Group, Name: d.groupName(g.Group), Amount: g.Figures.Amount,
 			Share: analysis.Share(float64(g.Figures.Amount), float64(groupTotal)), Change: change(float64(g.Figures.Amount), float64(prev[g.Group]))})
@@ -299,15 +318,15 @@ type domesticView struct {
 }
 
 func (s *Server) domestic(r *http.Request, d *memberData) (any, error) {
-	v := domesticView{pageInfo: d.info(r), ByYear: []domesticRow{}, ByMonth: []domesticRow{}, ByGroup: []domesticRow{}, Foreign: []foreignProduct{}}
-	v.Total = analysis.DomesticOf(analysis.Total(d.rollups, analysis.InYear(v.Year)))
-	for _, p := range analysis.ByYear(d.rollups) {
+	v := domesticView{pageInfo: d.page, ByYear: []domesticRow{}, ByMonth: []domesticRow{}, ByGroup: []domesticRow{}, Foreign: []foreignProduct{}}
+	v.Total = analysis.DomesticOf(analysis.Total(d.yearly, analysis.InYear(v.Year)))
+	for _, p := range analysis.ByYear(d.yearly) {
 		v.ByYear = append(v.ByYear, domesticRow{Year: p.Year, Domestic: analysis.DomesticOf(p.Figures)})
 	}
-	for _, p := range analysis.MonthsOf(analysis.ByMonth(d.rollups), v.Year) {
+	for _, p := range analysis.MonthsOf(analysis.ByMonth(d.monthly), v.Year) {
 		v.ByMonth = append(v.ByMonth, domesticRow{Year: p.Year, Month: p.Month, Domestic: analysis.DomesticOf(p.Figures)})
 	}
-	for _, g := range analysis.ByGroup(d.rollups, analysis.InYear(v.Year)) {
+	for _, g := range analysis.ByGroup(d.grouped, analysis.InYear(v.Year)) {
 		if g.Figures.Food > 0 {
 			v.ByGroup = append(v.ByGroup, domesticRow{Group: g.Group, Name: d.groupName(g.Group), Domestic: analysis.DomesticOf(g.Figures)})
 		}
@@ -356,10 +375,10 @@ type carbonView struct {
 }
 
 func (s *Server) carbon(r *http.Request, d *memberData) (any, error) {
-	v := carbonView{pageInfo: d.info(r), ByYear: []carbonRow{}, ByMonth: []carbonRow{}, ByGroup: []carbonRow{}, TopProducts: []carbonProduct{}}
-	v.Total = analysis.CarbonOf(analysis.Total(d.rollups, analysis.InYear(v.Year)))
+	v := carbonView{pageInfo: d.page, ByYear: []carbonRow{}, ByMonth: []carbonRow{}, ByGroup: []carbonRow{}, TopProducts: []carbonProduct{}}
+	v.Total = analysis.CarbonOf(analysis.Total(d.yearly, analysis.InYear(v.Year)))
 	var prev *analysis.Carbon
-	for _, p := range analysis.ByYear(d.rollups) {
+	for _, p := range analysis.ByYear(d.yearly) {
 		c := analysis.CarbonOf(p.Figures)
 		row := carbonRow{Year: p.Year, Carbon: c}
 		if prev != nil {
@@ -368,10 +387,10 @@ func (s *Server) carbon(r *http.Request, d *memberData) (any, error) {
 		prev = &c
 		v.ByYear = append(v.ByYear, row)
 	}
-	for _, p := range analysis.MonthsOf(analysis.ByMonth(d.rollups), v.Year) {
+	for _, p := range analysis.MonthsOf(analysis.ByMonth(d.monthly), v.Year) {
 		v.ByMonth = append(v.ByMonth, carbonRow{Year: p.Year, Month: p.Month, Carbon: analysis.CarbonOf(p.Figures)})
 	}
-	groups := analysis.ByGroup(d.rollups, analysis.InYear(v.Year))
+	groups := analysis.ByGroup(d.grouped, analysis.InYear(v.Year))
 	sort.SliceStable(groups, func(i, j int) bool { return groups[i].Figures.CO2eGrams > groups[j].Figures.CO2eGrams })
 	for _, g := range groups {
 		if g.Figures.CO2eGrams > 0 {
@@ -416,17 +435,17 @@ type nutritionView struct {
 }
 
 func (s *Server) nutrition(r *http.Request, d *memberData) (any, error) {
-	v := nutritionView{pageInfo: d.info(r), Targets: []targetRow{}, ByYear: []nutritionRow{}, ByMonth: []nutritionRow{}}
-	total := analysis.Total(d.rollups, analysis.InYear(v.Year))
+	v := nutritionView{pageInfo: d.page, Targets: []targetRow{}, ByYear: []nutritionRow{}, ByMonth: []nutritionRow{}}
+	total := analysis.Total(d.yearly, analysis.InYear(v.Year))
 	v.Total, v.NutriScore = analysis.NutritionOf(total), analysis.NutriScoresOf(total)
 	for _, t := range s.targets {
 		val := v.Total.Value(t.Key)
 		v.Targets = append(v.Targets, targetRow{Target: t, Value: val, Meets: v.Total.EnergyMJ > 0 && t.Meets(val)})
 	}
-	for _, p := range analysis.ByYear(d.rollups) {
+	for _, p := range analysis.ByYear(d.yearly) {
 		v.ByYear = append(v.ByYear, nutritionRow{Year: p.Year, Nutrition: analysis.NutritionOf(p.Figures), NutriScore: analysis.NutriScoresOf(p.Figures)})
 	}
-	for _, p := range analysis.MonthsOf(analysis.ByMonth(d.rollups), v.Year) {
+	for _, p := range analysis.MonthsOf(analysis.ByMonth(d.monthly), v.Year) {
 		v.ByMonth = append(v.ByMonth, nutritionRow{Year: p.Year, Month: p.Month, Nutrition: analysis.NutritionOf(p.Figures), NutriScore: analysis.NutriScoresOf(p.Figures)})
 	}
 	return v, nil

@@ -131,7 +131,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // htmlPage serves a member page as HTML.
 func (s *Server) htmlPage(p page) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		d, err := s.loadMember(r, p.rollups, p.stores)
+		d, err := s.loadMember(r, p)
 		if err != nil {
 			return err
 		}
@@ -153,7 +153,7 @@ func (s *Server) htmlPage(p page) handlerFunc {
 // jsonPage serves a member page's view as JSON.
 func (s *Server) jsonPage(p page) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		d, err := s.loadMember(r, p.rollups, p.stores)
+		d, err := s.loadMember(r, p)
 		if err != nil {
 			return err
 		}

@@ -143,6 +143,60 @@ func (db *DB) RollupsByMember(ctx context.Context, id kori.MemberID) ([]kori.Mon
 	return out, rows.Err()
 }
 
+// RollupTotals sums a member's monthly rollups in the database, so that a
+// page reads tens of rows instead of a row per month and group: by year
+// (Month 0, Group ""), by month (Group ""), or by year and group (Month 0).
+// years limits the rows to those years; none means every year.
+func (db *DB) RollupTotals(ctx context.Context, id kori.MemberID, by kori.RollupGrouping, years ...int) ([]kori.MonthRollup, error) {
+	var keys, groupBy string
+	switch by {
+	case kori.TotalsByYear:
+		keys, groupBy = `year, 0, ''`, `year`
+	case kori.TotalsByMonth:
+		keys, groupBy = `year, month, ''`, `year, month`
+	case kori.TotalsByGroup:
+		keys, groupBy = `year, 0, group_code`, `year, group_code`
+	default:
+		return nil, kori.Errorf(kori.EINVALID, "unknown rollup grouping %d", by)
+	}
+	where, args := `member_id = ?`, []any{id}
+	if len(years) > 0 {
+		where += ` AND year IN (` + placeholders(len(years)) + `)`
+		for _, y := range years {
+			args = append(args, y)
+		}
+	}
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT `+keys+`, `+figureSums+` FROM month_rollups WHERE `+where+`
+		GROUP BY `+groupBy+` ORDER BY 1, 2, 3`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.MonthRollup
+	for rows.Next() {
+		var r kori.MonthRollup
+		if err := rows.Scan(append([]any{&r.Year, &r.Month, &r.Group}, r.Figures.Pointers()...)...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// figureSums sums every figure column, integer columns as integers in both
+// engines (PostgreSQL's SUM of a bigint is a numeric).
+var figureSums = func() string {
+	sums := make([]string, len(kori.FigureColumns))
+	for i, c := range kori.FigureColumns {
+		if c == "lines" || strings.HasSuffix(c, "_cents") {
+			sums[i] = `CAST(SUM(` + c + `) AS BIGINT)`
+		} else {
+			sums[i] = `SUM(` + c + `)`
+		}
+	}
+	return strings.Join(sums, ", ")
+}()
+
 // StoreMonthsByMember returns the member's receipts counted and summed per
 // store and month, in time and store order. Receipts are kept at every grain
 // but none, so this is the one analysis a total-level member has.

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/demo"
+	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/server"
+	"github.com/kori-project/kori/internal/store"
+)
+
+// pageTiming is the server time of one member route over the sampled members.
+type pageTiming struct {
+	route          string
+	n              int
+	p50, p99, max_ time.Duration
+}
+
+// pagesReport is the member-page benchmark's outcome.
+type pagesReport struct {
+	members, sampled int
+	receipts, lines  int64
+	dbBytes          int64
+	demoTime         time.Duration
+	timings          []pageTiming
+}
+
+// memberPages measures every member page and API call, in process, against a
+// demo database of the given number of members with purchases from 2015:
+// server time is the handler's time from request to the last byte written.
+func memberPages(ctx context.Context, bin, tmp string, members, sample, repeat int) (*pagesReport, error) {
+	dir := filepath.Join(tmp, "pages")
+	fmt.Fprintf(os.Stderr, "pages: kori demo --members %d…\n", members)
+	cmd := exec.Command(bin, "demo", "--data", dir, "--members", fmt.Sprint(members), "--as-of", "2026-11-25", "--quiet")
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("kori demo: %w", err)
+	}
+	rep := &pagesReport{members: members, demoTime: time.Since(start)}
+	path := filepath.Join(dir, "kori.db")
+	if fi, err := os.Stat(path); err == nil {
+		rep.dbBytes = fi.Size()
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	counts, err := db.Counts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep.receipts, rep.lines = counts["receipts"], counts["receipt_lines"]
+
+	zone, _ := time.LoadLocation(kori.DefaultZone)
+	clock := kori.FixedClock(time.Date(2026, 11, 25, 12, 0, 0, 0, zone))
+	srv := &server.Server{Store: db, Ingest: ingest.NewService(db, zone, clock), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Clock: clock, Zone: zone}
+	h := srv.Handler()
+
+	ids, err := db.MemberIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var product []kori.MemberID
+	for _, id := range ids {
+		m, err := db.Member(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if m.Level == kori.LevelProduct {
+			product = append(product, id)
+		}
+	}
+	step := max(1, len(product)/sample)
+	times := map[string][]time.Duration{}
+	var routes []string
+	for i := 0; i < len(product) && rep.sampled < sample; i += step {
+		m, err := db.Member(ctx, product[i])
+		if err != nil {
+			return nil, err
+		}
+		token, err := login(h, m.Email, rep.sampled)
+		if err != nil {
+			return nil, err
+		}
+		rs, err := db.ReceiptsByMember(ctx, m.ID, kori.ReceiptFilter{Limit: 1})
+		if err != nil || len(rs) == 0 {
+			return nil, fmt.Errorf("member %d has no receipts (%v)", m.ID, err)
+		}
+		rep.sampled++
+		paths := []string{"/me", "/me/receipts", fmt.Sprintf("/me/receipts/%d", rs[0].ID), "/me/receipts?q=maito", "/me/spending",
+			"/me/domestic", "/me/carbon", "/me/nutrition", "/me/data"}
+		for _, p := range paths[:] {
+			api := "/api/v1/me/" + strings.TrimPrefix(strings.TrimPrefix(p, "/me"), "/")
+			if p == "/me" {
+				api = "/api/v1/me/overview"
+			}
+			paths = append(paths, api)
+		}
+		routes = routes[:0]
+		for _, p := range paths {
+			route := p
+			if strings.Contains(p, "/receipts/") {
+				route = p[:strings.LastIndex(p, "/")] + "/{id}"
+			}
+			routes = append(routes, route)
+			for r := 0; r <= repeat; r++ {
+				req := httptest.NewRequest("GET", p, nil)
+				if strings.HasPrefix(p, "/api/") {
+					req.Header.Set("Authorization", "Bearer "+token)
+				} else {
+					req.AddCookie(&http.Cookie{Name: "kori_session", Value: token})
+				}
+				rec := httptest.NewRecorder()
+				t0 := time.Now()
+				h.ServeHTTP(rec, req)
+				d := time.Since(t0)
+				if rec.Code != http.StatusOK {
+					return nil, fmt.Errorf("GET %s: %d %s", p, rec.Code, rec.Body)
+				}
+				if r > 0 { // the first request warms the caches
+					times[route] = append(times[route], d)
+				}
+			}
+		}
+	}
+	for _, route := range routes {
+		ds := times[route]
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		rep.timings = append(rep.timings, pageTiming{route: route, n: len(ds), p50: ds[len(ds)/2], p99: ds[(len(ds)*99)/100], max_: ds[len(ds)-1]})
+	}
+	return rep, nil
+}
+
+// login logs in through the API, as an app would, from its own address so
+// that the login rate limit does not slow the benchmark.
+func login(h http.Handler, email string, n int) (string, error) {
+	req := httptest.NewRequest("POST", "/api/v1/login", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, email, demo.Password)))
+	req.RemoteAddr = fmt.Sprintf("10.0.%d.%d:1000", n/250, n%250+1)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		return "", fmt.Errorf("login %s: %d %s", email, rec.Code, rec.Body)
+	}
+	body := rec.Body.String()
+	i := strings.Index(body, `"token": "`)
+	if i < 0 {
+		return "", fmt.Errorf("login answer without token: %s", body)
+	}
+	body = body[i+len(`"token": "`):]
+	return body[:strings.Index(body, `"`)], nil
+}
+
+func (r *pagesReport) write(b *strings.Builder) {
+	fmt.Fprintf(b, "\n## Member pages and API, SQLite\n\n")
+	fmt.Fprintf(b, "A demo database of %d members with purchases from 1 January 2015 to 25 November 2026: %d receipts,\n"+
+		"%d product lines, %.1f GiB (built by `kori demo` in %s). For %d product-level members spread over the\n"+
+		"database, every page and API call was requested %d times after one warm-up request; the time is the\n"+
+		"handler's, from request to the last byte, in the same process (no network), one request at a time.\n\n",
+		r.members, r.receipts, r.lines, float64(r.dbBytes)/(1<<30), r.demoTime.Round(time.Second), r.sampled, r.timings[0].n/max(1, r.sampled))
+	fmt.Fprintf(b, "| route | requests | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|\n")
+	worst := time.Duration(0)
+	for _, t := range r.timings {
+		fmt.Fprintf(b, "| `%s` | %d | %.2f | %.2f | %.2f |\n", t.route, t.n, ms(t.p50), ms(t.p99), ms(t.max_))
+		worst = max(worst, t.p99)
+	}
+	fmt.Fprintf(b, "\nWorst p99: **%.2f ms** (target < 20 ms).\n", ms(worst))
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
