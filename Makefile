@@ -23,7 +23,8 @@ demo: build
 # Suites needing PostgreSQL or Chromium skip with a message when absent;
 # .ci/run installs both so CI runs everything.
 test: lint
-	$(GO) test -race -count=1 ./...
+	mkdir -p test-output
+	$(GO) test -race -count=1 -artifacts -outputdir $(CURDIR)/test-output ./...
 
 lint:
 	@fmt=$$(gofmt -l .); if [ -n "$$fmt" ]; then echo "gofmt needed on:"; echo "$$fmt"; exit 1; fi

@@ -42,8 +42,10 @@ type Chart struct {
 	Tick   func(float64) string
 	// Stacked stacks the series of a bar chart instead of placing them side by side.
 	Stacked bool
-	// LabelEvery shows every n-th category label (long time series); 0 = all.
-	LabelEvery int
+	// AxisLabels, when set, replace Labels under the plot (one per label,
+	// "" for none): a long monthly series names only its years there, while
+	// every mark's title keeps its full label.
+	AxisLabels []string
 }
 
 var palette = []string{"#2f6f4f", "#d08a2e", "#5b7fb8", "#b04a5a", "#7a6cb0", "#8a8a8a"}
@@ -145,18 +147,15 @@ func (c Chart) open(s *svg) (scale func(float64) float64) {
 	return scale
 }
 
-func (c Chart) labelEvery() int {
-	if c.LabelEvery > 0 {
-		return c.LabelEvery
-	}
-	return 1
-}
-
 // xLabels writes the category labels under the plot.
 func (c Chart) xLabels(s *svg, x func(i int) float64) {
 	s.f(`<g class="axis" aria-hidden="true" font-size="11" fill="#444" text-anchor="middle">`)
-	for i, l := range c.Labels {
-		if i%c.labelEvery() == 0 {
+	labels := c.Labels
+	if c.AxisLabels != nil {
+		labels = c.AxisLabels
+	}
+	for i, l := range labels {
+		if l != "" {
 			s.f(`<text x="%.1f" y="%d">%s</text>`, x(i), height-bottom+16, esc(l))
 		}
 	}
@@ -234,14 +233,22 @@ func Line(c Chart) template.HTML {
 			if len(c.Series) > 1 {
 				name = label + ", " + se.Name
 			}
-			s.f(`<circle cx="%.1f" cy="%.1f" r="3" class="series-%d" fill="%s"><title>%s: %s</title></circle>`,
-				x(i), y(at(se.Values, i)), j%len(palette), colour, esc(name), esc(c.format(at(se.Values, i))))
+			s.f(`<circle cx="%.1f" cy="%.1f" r="%s" class="series-%d" fill="%s"><title>%s: %s</title></circle>`,
+				x(i), y(at(se.Values, i)), radius(len(c.Labels)), j%len(palette), colour, esc(name), esc(c.format(at(se.Values, i))))
 		}
 	}
 	c.xLabels(&s, x)
 	c.legend(&s)
 	s.f(`</svg>`)
 	return template.HTML(s.b.String())
+}
+
+// radius keeps the points of a long series from merging into a band.
+func radius(points int) string {
+	if points > 40 {
+		return "1.5"
+	}
+	return "3"
 }
 
 // HBars draws one horizontal bar per label, for rankings (groups, stores,

@@ -86,3 +86,15 @@ func TestLineAndHBars(t *testing.T) {
 		t.Errorf("empty chart has NaN or Inf: %s", empty)
 	}
 }
+
+func TestAxisLabels(t *testing.T) {
+	out := string(Line(Chart{ID: "h", Labels: []string{"Jan 2015", "Feb 2015", "Jan 2016"}, AxisLabels: []string{"2015", "", "2016"},
+		Series: []Series{{Values: []float64{1, 2, 3}}}}))
+	titles := wellFormed(t, out)
+	if len(titles) != 3 || titles[1] != "Feb 2015: 2" {
+		t.Errorf("titles = %q, want the full labels", titles)
+	}
+	if !strings.Contains(out, ">2016</text>") || strings.Contains(out, ">Feb 2015</text>") {
+		t.Errorf("axis should show only the years")
+	}
+}

@@ -26,6 +26,20 @@ func monthLabels(l *Locale, n int) []string {
 	return out
 }
 
+// history labels a monthly series: every mark by its month, the axis by
+// the years only.
+func history(l *Locale, n int, period func(i int) (year, month int)) (labels, axis []string) {
+	labels, axis = make([]string, n), make([]string, n)
+	for i := range labels {
+		y, m := period(i)
+		labels[i] = l.Month(y, m)
+		if m == 1 || i == 0 {
+			axis[i] = fmt.Sprint(y)
+		}
+	}
+	return labels, axis
+}
+
 func (l *Locale) eurFormat(v float64) string { return l.Num(v, 0) + " €" }
 func (l *Locale) pctFormat(v float64) string { return l.Num(v, 0) + " %" }
 func (l *Locale) kgFormat(v float64) string  { return l.Num(v, 0) + " kg" }
@@ -74,7 +88,14 @@ func spendingCharts(v any, l *Locale) map[string]template.HTML {
 	for _, st := range sp.ByStore {
 		sLabels, sValues = append(sLabels, st.Name), append(sValues, float64(st.Amount)/100)
 	}
+	hl, ha := history(l, len(sp.History), func(i int) (int, int) { return sp.History[i].Year, sp.History[i].Month })
+	hv := make([]float64, len(sp.History))
+	for i, h := range sp.History {
+		hv[i] = float64(h.Amount) / 100
+	}
 	return map[string]template.HTML{
+		"history": chart.Line(chart.Chart{ID: "sp-history", Title: l.T("spending.chart.history"), Desc: l.T("chart.history_desc"),
+			Labels: hl, AxisLabels: ha, Series: []chart.Series{{Name: l.T("spending.amount"), Values: hv}}, YLabel: "€", Format: l.eurFormat, Tick: l.tick}),
 		"years": chart.Bars(chart.Chart{ID: "sp-years", Title: l.T("spending.chart.years"), Desc: l.T("chart.by_year_desc"),
 			Labels: yearLabels(len(sp.ByYear), func(i int) int { return sp.ByYear[i].Year }),
 			Series: []chart.Series{{Name: l.T("spending.amount"), Values: years}}, YLabel: "€", Format: l.eurFormat, Tick: l.tick}),
@@ -103,7 +124,15 @@ func domesticCharts(v any, l *Locale) map[string]template.HTML {
 	for _, g := range d.ByGroup {
 		gLabels, gValues = append(gLabels, g.Name), append(gValues, g.FinnishShare*100)
 	}
+	hl, ha := history(l, len(d.History), func(i int) (int, int) { return d.History[i].Year, d.History[i].Month })
+	raw, fin := make([]float64, len(d.History)), make([]float64, len(d.History))
+	for i, h := range d.History {
+		raw[i], fin[i] = h.FiRawShare*100, h.FinnishShare*100
+	}
 	return map[string]template.HTML{
+		"history": chart.Line(chart.Chart{ID: "dom-history", Title: l.T("domestic.chart.history"), Desc: l.T("chart.history_desc"),
+			Labels: hl, AxisLabels: ha, Series: []chart.Series{{Name: l.T("domestic.finnish"), Values: fin}, {Name: l.T("origin.fi_raw"), Values: raw}},
+			YLabel: "%", Format: l.pctFormat, Tick: l.tick}),
 		"years": chart.Bars(chart.Chart{ID: "dom-years", Title: l.T("domestic.chart.years"), Desc: l.T("domestic.chart.desc"),
 			Labels: yearLabels(len(d.ByYear), func(i int) int { return d.ByYear[i].Year }), Series: tiers(l, d.ByYear),
 			Stacked: true, YLabel: "%", Format: l.pctFormat, Tick: l.tick}),
@@ -131,7 +160,14 @@ func carbonCharts(v any, l *Locale) map[string]template.HTML {
 	for _, p := range c.TopProducts {
 		pLabels, pValues = append(pLabels, p.Name), append(pValues, p.Kg)
 	}
+	hl, ha := history(l, len(c.History), func(i int) (int, int) { return c.History[i].Year, c.History[i].Month })
+	hv := make([]float64, len(c.History))
+	for i, h := range c.History {
+		hv[i] = h.Kg
+	}
 	return map[string]template.HTML{
+		"history": chart.Line(chart.Chart{ID: "co2-history", Title: l.T("carbon.chart.history"), Desc: l.T("chart.history_desc"),
+			Labels: hl, AxisLabels: ha, Series: []chart.Series{{Name: "kg CO₂e", Values: hv}}, YLabel: "kg CO₂e", Format: l.kgFormat, Tick: l.tick}),
 		"years": chart.Bars(chart.Chart{ID: "co2-years", Title: l.T("carbon.chart.years"), Desc: l.T("chart.by_year_desc"),
 			Labels: yearLabels(len(c.ByYear), func(i int) int { return c.ByYear[i].Year }),
 			Series: []chart.Series{{Name: "kg CO₂e", Values: years}}, YLabel: "kg CO₂e", Format: l.kgFormat, Tick: l.tick}),
@@ -161,7 +197,10 @@ func nutritionCharts(v any, l *Locale) map[string]template.HTML {
 		}
 	}
 	yl := yearLabels(len(n.ByYear), func(i int) int { return n.ByYear[i].Year })
+	hl, ha := history(l, len(n.History), func(i int) (int, int) { return n.History[i].Year, n.History[i].Month })
 	return map[string]template.HTML{
+		"history": chart.Line(chart.Chart{ID: "nu-history", Title: l.T("nutrition.chart.history"), Desc: l.T("chart.history_desc"),
+			Labels: hl, AxisLabels: ha, Series: energy(n.History), YLabel: "E%", Format: l.pctFormat, Tick: l.tick}),
 		"years": chart.Line(chart.Chart{ID: "nu-years", Title: l.T("nutrition.chart.years"), Desc: l.T("chart.by_year_desc"),
 			Labels: yl, Series: energy(n.ByYear), YLabel: "E%", Format: l.pctFormat, Tick: l.tick}),
 		"months": chart.Line(chart.Chart{ID: "nu-months", Title: l.T("nutrition.chart.months", "Year", n.Year), Desc: l.T("chart.by_month_desc"),

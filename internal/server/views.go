@@ -16,16 +16,15 @@ import (
 // the two can never disagree. Money is in cents, shares are 0–1.
 
 // memberData is what every member page reads once per request. The
-// rollups come summed by the database: by year over the whole history, and
-// by month and by group for the years the page shows (the year asked for,
-// this year and the years before them, for comparisons).
+// rollups come summed by the database: by month over the whole history, and
+// by group for the years the page shows (the year asked for, this year and
+// the years before them, for comparisons).
 type memberData struct {
 	m       *kori.Member
 	cat     *kori.Catalogue
 	loc     *Locale
 	now     time.Time // in the chain's zone
 	stores  []kori.StoreMonth
-	yearly  []kori.MonthRollup
 	monthly []kori.MonthRollup
 	grouped []kori.MonthRollup
 	page    pageInfo
@@ -39,7 +38,7 @@ func (s *Server) loadMember(r *http.Request, p page) (*memberData, error) {
 		return nil, err
 	}
 	if p.rollups {
-		if d.yearly, err = s.Store.RollupTotals(ctx, d.m.ID, kori.TotalsByYear); err != nil {
+		if d.monthly, err = s.Store.RollupTotals(ctx, d.m.ID, kori.TotalsByMonth); err != nil {
 			return nil, err
 		}
 	}
@@ -53,9 +52,6 @@ func (s *Server) loadMember(r *http.Request, p page) (*memberData, error) {
 		years := []int{d.page.Year, d.page.Year - 1}
 		if y := d.now.Year(); y != d.page.Year {
 			years = append(years, y, y-1)
-		}
-		if d.monthly, err = s.Store.RollupTotals(ctx, d.m.ID, kori.TotalsByMonth, years...); err != nil {
-			return nil, err
 		}
 		if d.grouped, err = s.Store.RollupTotals(ctx, d.m.ID, kori.TotalsByGroup, years...); err != nil {
 			return nil, err
@@ -102,7 +98,7 @@ type pageInfo struct {
 // defaulting to the current year, or the latest with data.
 func (d *memberData) info(r *http.Request) pageInfo {
 	seen := map[int]bool{}
-	for _, x := range d.yearly {
+	for _, x := range d.monthly {
 		seen[x.Year] = true
 	}
 	for _, x := range d.stores {
@@ -188,7 +184,7 @@ func (s *Server) overview(r *http.Request, d *memberData) (any, error) {
 	}
 	years := analysis.ReceiptCounts(d.stores, false)
 	v.Trend = []yearSummary{}
-	for _, p := range analysis.ByYear(d.yearly) {
+	for _, p := range analysis.ByYear(d.monthly) {
 		v.Trend = append(v.Trend, yearSummary{Year: p.Year, summary: summarise(p.Figures, years[p.Period])})
 	}
 	return v, nil
@@ -225,6 +221,8 @@ type spendingView struct {
 	Total   kori.Money    `json:"total_cents"`
 	ByYear  []amountRow   `json:"by_year"`
 	ByMonth []amountRow   `json:"by_month"`
+	// History is every month since the first purchase.
+	History []amountRow   `json:"history"`
 	ByGroup []groupAmount `json:"by_group"`
 	ByStore []storeAmount `json:"by_store"`
 }
@@ -232,9 +230,15 @@ type spendingView struct {
 // spending works from receipts (store months) for totals, so that it is the
 // same at every level, and from rollups for the product groups.
 func (s *Server) spending(r *http.Request, d *memberData) (any, error) {
-	v := spendingView{pageInfo: d.page, ByYear: []amountRow{}, ByMonth: []amountRow{}, ByGroup: []groupAmount{}, ByStore: []storeAmount{}}
+	v := spendingView{pageInfo: d.page, ByYear: []amountRow{}, ByMonth: []amountRow{}, History: []amountRow{}, ByGroup: []groupAmount{}, ByStore: []storeAmount{}}
 	perYear, perMonth := map[int]*amountRow{}, map[int]*amountRow{}
-	for _, sm := range d.stores {
+	for _, sm := range d.stores { // in time order
+		if n := len(v.History); n == 0 || v.History[n-1].Year != sm.Year || v.History[n-1].Month != sm.Month {
+			v.History = append(v.History, amountRow{Year: sm.Year, Month: sm.Month})
+		}
+		h := &v.History[len(v.History)-1]
+		h.Amount += sm.Amount
+		h.Receipts += sm.Receipts
 		row, ok := perYear[sm.Year]
 		if !ok {
 			row = &amountRow{Year: sm.Year}
@@ -275,7 +279,7 @@ func (s *Server) spending(r *http.Request, d *memberData) (any, error) {
 		prev[g.Group] = g.Figures.Amount
 	}
 	groups := analysis.ByGroup(d.grouped, analysis.InYear(v.Year))
-	groupTotal := analysis.Total(d.yearly, analysis.InYear(v.Year)).Amount
+	groupTotal := analysis.Total(d.monthly, analysis.InYear(v.Year)).Amount
 	for _, g := range groups {
 		v.ByGroup = append(v.ByGroup, groupAmount{Group: g.Group, Name: d.groupName(g.Group), Amount: g.Figures.Amount,
 			Share: analysis.Share(float64(g.Figures.Amount), float64(groupTotal)), Change: change(float64(g.Figures.Amount), float64(prev[g.Group]))})
@@ -311,6 +315,7 @@ type domesticView struct {
 	Total   analysis.Domestic `json:"total"`
 	ByYear  []domesticRow     `json:"by_year"`
 	ByMonth []domesticRow     `json:"by_month"`
+	History []domesticRow     `json:"history"` // every month since the first purchase
 	ByGroup []domesticRow     `json:"by_group"`
 	// Foreign lists the foreign products bought in the year, largest first
 	// (product level only; at group level ByGroup shows foreign euros).
@@ -318,9 +323,12 @@ type domesticView struct {
 }
 
 func (s *Server) domestic(r *http.Request, d *memberData) (any, error) {
-	v := domesticView{pageInfo: d.page, ByYear: []domesticRow{}, ByMonth: []domesticRow{}, ByGroup: []domesticRow{}, Foreign: []foreignProduct{}}
-	v.Total = analysis.DomesticOf(analysis.Total(d.yearly, analysis.InYear(v.Year)))
-	for _, p := range analysis.ByYear(d.yearly) {
+	v := domesticView{pageInfo: d.page, ByYear: []domesticRow{}, ByMonth: []domesticRow{}, History: []domesticRow{}, ByGroup: []domesticRow{}, Foreign: []foreignProduct{}}
+	for _, p := range analysis.ByMonth(d.monthly) {
+		v.History = append(v.History, domesticRow{Year: p.Year, Month: p.Month, Domestic: analysis.DomesticOf(p.Figures)})
+	}
+	v.Total = analysis.DomesticOf(analysis.Total(d.monthly, analysis.InYear(v.Year)))
+	for _, p := range analysis.ByYear(d.monthly) {
 		v.ByYear = append(v.ByYear, domesticRow{Year: p.Year, Domestic: analysis.DomesticOf(p.Figures)})
 	}
 	for _, p := range analysis.MonthsOf(analysis.ByMonth(d.monthly), v.Year) {
@@ -370,15 +378,19 @@ type carbonView struct {
 	Total       analysis.Carbon `json:"total"`
 	ByYear      []carbonRow     `json:"by_year"`
 	ByMonth     []carbonRow     `json:"by_month"`
+	History     []carbonRow     `json:"history"` // every month since the first purchase
 	ByGroup     []carbonRow     `json:"by_group"`
 	TopProducts []carbonProduct `json:"top_products"`
 }
 
 func (s *Server) carbon(r *http.Request, d *memberData) (any, error) {
-	v := carbonView{pageInfo: d.page, ByYear: []carbonRow{}, ByMonth: []carbonRow{}, ByGroup: []carbonRow{}, TopProducts: []carbonProduct{}}
-	v.Total = analysis.CarbonOf(analysis.Total(d.yearly, analysis.InYear(v.Year)))
+	v := carbonView{pageInfo: d.page, ByYear: []carbonRow{}, ByMonth: []carbonRow{}, History: []carbonRow{}, ByGroup: []carbonRow{}, TopProducts: []carbonProduct{}}
+	for _, p := range analysis.ByMonth(d.monthly) {
+		v.History = append(v.History, carbonRow{Year: p.Year, Month: p.Month, Carbon: analysis.CarbonOf(p.Figures)})
+	}
+	v.Total = analysis.CarbonOf(analysis.Total(d.monthly, analysis.InYear(v.Year)))
 	var prev *analysis.Carbon
-	for _, p := range analysis.ByYear(d.yearly) {
+	for _, p := range analysis.ByYear(d.monthly) {
 		c := analysis.CarbonOf(p.Figures)
 		row := carbonRow{Year: p.Year, Carbon: c}
 		if prev != nil {
@@ -432,17 +444,21 @@ type nutritionView struct {
 	Targets    []targetRow          `json:"targets"`
 	ByYear     []nutritionRow       `json:"by_year"`
 	ByMonth    []nutritionRow       `json:"by_month"`
+	History    []nutritionRow       `json:"history"` // every month since the first purchase
 }
 
 func (s *Server) nutrition(r *http.Request, d *memberData) (any, error) {
-	v := nutritionView{pageInfo: d.page, Targets: []targetRow{}, ByYear: []nutritionRow{}, ByMonth: []nutritionRow{}}
-	total := analysis.Total(d.yearly, analysis.InYear(v.Year))
+	v := nutritionView{pageInfo: d.page, Targets: []targetRow{}, ByYear: []nutritionRow{}, ByMonth: []nutritionRow{}, History: []nutritionRow{}}
+	for _, p := range analysis.ByMonth(d.monthly) {
+		v.History = append(v.History, nutritionRow{Year: p.Year, Month: p.Month, Nutrition: analysis.NutritionOf(p.Figures), NutriScore: analysis.NutriScoresOf(p.Figures)})
+	}
+	total := analysis.Total(d.monthly, analysis.InYear(v.Year))
 	v.Total, v.NutriScore = analysis.NutritionOf(total), analysis.NutriScoresOf(total)
 	for _, t := range s.targets {
 		val := v.Total.Value(t.Key)
 		v.Targets = append(v.Targets, targetRow{Target: t, Value: val, Meets: v.Total.EnergyMJ > 0 && t.Meets(val)})
 	}
-	for _, p := range analysis.ByYear(d.yearly) {
+	for _, p := range analysis.ByYear(d.monthly) {
 		v.ByYear = append(v.ByYear, nutritionRow{Year: p.Year, Nutrition: analysis.NutritionOf(p.Figures), NutriScore: analysis.NutriScoresOf(p.Figures)})
 	}
 	for _, p := range analysis.MonthsOf(analysis.ByMonth(d.monthly), v.Year) {

@@ -24,6 +24,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Members", func(t *testing.T) { testMembers(t, open) })
 	t.Run("WriteReceipts", func(t *testing.T) { testWriteReceipts(t, open) })
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, open) })
+	t.Run("MemberReads", func(t *testing.T) { testMemberReads(t, open) })
+	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
 }
 
 var ctx = context.Background()

@@ -1,0 +1,161 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kori-project/kori"
+)
+
+// testMemberReads writes a known history for two members and checks every
+// read the member pages make: sums, filters, search, and that one member's
+// reads never return the other's rows.
+func testMemberReads(t *testing.T, open Opener) {
+	db := open(t)
+	Seed(t, db)
+	ids, err := db.ImportMembers(ctx, []kori.Enrolment{
+		{Ref: "A", Cards: []kori.Card{{Number: "1001", Status: kori.CardActive}}},
+		{Ref: "B", Cards: []kori.Card{{Number: "2002", Status: kori.CardActive}}},
+	}, "test")
+	must(t, err)
+	a, b := ids[0], ids[1]
+	milk := func(cents kori.Money) kori.StoredLine {
+		return kori.StoredLine{Line: kori.Line{GTIN: "6400000000011", Quantity: 1, Amount: cents}, Group: "dairy", Known: true,
+			Figures: kori.Figures{Lines: 1, Amount: cents, Food: cents, FiRaw: cents, CO2eGrams: 1300}}
+	}
+	mince := kori.StoredLine{Line: kori.Line{GTIN: "6400000000028", Quantity: 0.5, Amount: 600}, Group: "meat", Known: true,
+		Figures: kori.Figures{Lines: 1, Amount: 600, Food: 600, Foreign: 600, CO2eGrams: 17850}}
+	n := 0
+	receipt := func(m kori.MemberID, day time.Time, lines ...kori.StoredLine) kori.StoredReceipt {
+		n++
+		r := kori.StoredReceipt{MemberID: m, Card: "1001", Key: kori.ReceiptKey{Store: "S1", Till: 1, Number: string(rune('a' + n)),
+			BusinessDay: day.Year()*10000 + int(day.Month())*100 + day.Day()}, Year: day.Year(), Month: int(day.Month()),
+			PurchasedAt: day, Grain: kori.LevelProduct, Lines: lines}
+		for _, l := range lines {
+			r.Total += l.Amount
+		}
+		return r
+	}
+	d := func(y, m, day int) time.Time { return time.Date(y, time.Month(m), day, 12, 0, 0, 0, time.UTC) }
+	_, err = db.WriteReceipts(ctx, []kori.StoredReceipt{
+		receipt(a, d(2024, 3, 1), milk(100)),
+		receipt(a, d(2025, 3, 2), milk(120), mince),
+		receipt(a, d(2025, 3, 20), milk(130)),
+		receipt(a, d(2025, 7, 5), mince),
+		receipt(b, d(2025, 3, 3), milk(999)),
+	})
+	must(t, err)
+
+	// Totals by year, by month and by group, summed in the database.
+	years, err := db.RollupTotals(ctx, a, kori.TotalsByYear)
+	must(t, err)
+	if len(years) != 2 || years[0].Year != 2024 || years[0].Figures.Amount != 100 || years[1].Figures.Amount != 1450 ||
+		years[1].Figures.Lines != 4 || years[1].Figures.CO2eGrams != 2*1300+2*17850 {
+		t.Errorf("totals by year = %+v", years)
+	}
+	months, err := db.RollupTotals(ctx, a, kori.TotalsByMonth, 2025)
+	must(t, err)
+	if len(months) != 2 || months[0].Month != 3 || months[0].Figures.Amount != 850 || months[1].Month != 7 || months[1].Figures.Amount != 600 {
+		t.Errorf("totals by month of 2025 = %+v", months)
+	}
+	groups, err := db.RollupTotals(ctx, a, kori.TotalsByGroup, 2025)
+	must(t, err)
+	if len(groups) != 2 || groups[0].Group != "dairy" || groups[0].Figures.Amount != 250 || groups[1].Figures.Foreign != 1200 {
+		t.Errorf("totals by group of 2025 = %+v", groups)
+	}
+
+	// Receipts by month, newest first; by search; one by id.
+	march, err := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{Year: 2025, Month: 3})
+	must(t, err)
+	if len(march) != 2 || march[0].Total != 130 || march[1].Total != 720 {
+		t.Errorf("March 2025 receipts = %+v", march)
+	}
+	withMince, err := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{Search: true, GTINs: []string{"6400000000028"}})
+	must(t, err)
+	byGroup, err := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{Search: true, Groups: []string{"meat"}})
+	must(t, err)
+	if len(withMince) != 2 || len(byGroup) != 2 || withMince[0].Key.BusinessDay != 20250705 {
+		t.Errorf("search by product found %d, by group %d receipts; want 2 each", len(withMince), len(byGroup))
+	}
+	if none, err := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{Search: true}); err != nil || len(none) != 0 {
+		t.Errorf("a search that matched no name found %d receipts (%v)", len(none), err)
+	}
+	if limited, _ := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{Limit: 1}); len(limited) != 1 {
+		t.Errorf("limit 1 gave %d", len(limited))
+	}
+	detail, err := db.ReceiptByID(ctx, a, march[1].ID)
+	must(t, err)
+	if len(detail.Lines) != 2 || detail.Lines[1].GTIN != "6400000000028" || detail.Lines[1].Quantity != 0.5 {
+		t.Errorf("receipt detail = %+v", detail)
+	}
+	bs, err := db.ReceiptsByMember(ctx, b, kori.ReceiptFilter{})
+	must(t, err)
+	if len(bs) != 1 || bs[0].Total != 999 {
+		t.Fatalf("member B receipts = %+v", bs)
+	}
+	if _, err := db.ReceiptByID(ctx, a, bs[0].ID); kori.ErrorCode(err) != kori.ENOTFOUND {
+		t.Errorf("member A reading B's receipt: %v, want not found", err)
+	}
+
+	// Store months, products and what is held.
+	sm, err := db.StoreMonthsByMember(ctx, a)
+	must(t, err)
+	if len(sm) != 3 || sm[1].Year != 2025 || sm[1].Month != 3 || sm[1].Receipts != 2 || sm[1].Amount != 850 {
+		t.Errorf("store months = %+v", sm)
+	}
+	ps, err := db.ProductsByMember(ctx, a, 2025)
+	must(t, err)
+	if len(ps) != 2 || ps[0].GTIN != "6400000000028" || ps[0].Lines != 2 || ps[0].Quantity != 1 || ps[0].Amount != 1200 || ps[1].Amount != 250 {
+		t.Errorf("products of 2025 = %+v", ps)
+	}
+	held, err := db.HeldData(ctx, a)
+	must(t, err)
+	if held.Receipts != 4 || held.Lines != 5 || held.GroupSums != 0 || held.Rollups != 4 || !held.First.Equal(d(2024, 3, 1)) || !held.Last.Equal(d(2025, 7, 5)) {
+		t.Errorf("held = %+v", held)
+	}
+}
+
+// testSessions checks passwords and sessions: e-mail lookups ignore case,
+// sessions expire, a password change ends every session.
+func testSessions(t *testing.T, open Opener) {
+	db := open(t)
+	ids, err := db.ImportMembers(ctx, []kori.Enrolment{{Ref: "A", Email: "Anna@Example.invalid"}, {Ref: "B", Email: "b@example.invalid"}}, "test")
+	must(t, err)
+	if _, _, err := db.Credentials(ctx, "anna@example.invalid"); kori.ErrorCode(err) != kori.ENOTFOUND {
+		t.Errorf("member without a password: %v, want not found", err)
+	}
+	must(t, db.SetPassword(ctx, ids[0], "$argon2id$hash"))
+	id, hash, err := db.Credentials(ctx, " ANNA@example.invalid ")
+	if err != nil || id != ids[0] || hash != "$argon2id$hash" {
+		t.Errorf("credentials = %d %q %v", id, hash, err)
+	}
+	if err := db.SetPassword(ctx, 999999, "x"); kori.ErrorCode(err) != kori.ENOTFOUND {
+		t.Errorf("password of an unknown member: %v", err)
+	}
+	expires := Jan.Add(time.Hour)
+	must(t, db.CreateSession(ctx, ids[0], "h1", expires))
+	must(t, db.SessionValid(ctx, ids[0], "h1", Jan))
+	for _, c := range []struct {
+		id   kori.MemberID
+		hash string
+		at   time.Time
+	}{{ids[1], "h1", Jan}, {ids[0], "h2", Jan}, {ids[0], "h1", expires}} {
+		if err := db.SessionValid(ctx, c.id, c.hash, c.at); kori.ErrorCode(err) != kori.EUNAUTHORIZED {
+			t.Errorf("session %d/%s at %v: %v, want unauthorized", c.id, c.hash, c.at, err)
+		}
+	}
+	must(t, db.DeleteSession(ctx, ids[0], "h1"))
+	if err := db.SessionValid(ctx, ids[0], "h1", Jan); err == nil {
+		t.Error("a deleted session is still valid")
+	}
+	must(t, db.CreateSession(ctx, ids[0], "h3", expires))
+	must(t, db.SetPassword(ctx, ids[0], "$argon2id$new"))
+	if err := db.SessionValid(ctx, ids[0], "h3", Jan); err == nil {
+		t.Error("a session survived a password change")
+	}
+	byLevel, err := db.MembersByLevel(ctx)
+	must(t, err)
+	if len(byLevel) != 1 || byLevel[kori.LevelProduct] != ids[0] {
+		t.Errorf("members by level = %v", byLevel)
+	}
+}
