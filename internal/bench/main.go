@@ -31,9 +31,10 @@ func main() {
 	members := flag.Int("members", 2000, "demo members in the member-page database")
 	sample := flag.Int("sample", 40, "members whose pages are timed")
 	repeat := flag.Int("repeat", 10, "requests of each page per sampled member")
+	pagesDir := flag.String("pages-dir", "", "keep the member-page database in this directory and reuse it when it is there (default: a temporary one)")
 	only := flag.String("only", "", `run one part: "ingest" or "pages" (its section of -out is replaced); default both`)
 	flag.Parse()
-	if err := run(*out, *only, *big, *small, *members, *sample, *repeat); err != nil {
+	if err := run(*out, *only, *pagesDir, *big, *small, *members, *sample, *repeat); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -48,7 +49,7 @@ type result struct {
 
 func (r result) rate() float64 { return float64(r.rows) / r.elapsed.Seconds() }
 
-func run(out, only string, big, small, members, sample, repeat int) error {
+func run(out, only, pagesDir string, big, small, members, sample, repeat int) error {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "kori-bench-")
 	if err != nil {
@@ -74,7 +75,10 @@ func run(out, only string, big, small, members, sample, repeat int) error {
 		sections["ingest"] = s.String()
 	}
 	if only == "" || only == "pages" {
-		rep, err := memberPages(ctx, bin, tmp, members, sample, repeat)
+		if pagesDir == "" {
+			pagesDir = filepath.Join(tmp, "pages")
+		}
+		rep, err := memberPages(ctx, bin, pagesDir, members, sample, repeat)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/analysis"
 )
@@ -18,46 +20,77 @@ import (
 // memberData is what every member page reads once per request. The
 // rollups come summed by the database: by month over the whole history, and
 // by group for the years the page shows (the year asked for, this year and
-// the years before them, for comparisons).
+// the years before them, for comparisons). The reads are independent, so
+// they run at once on the read pool.
 type memberData struct {
-	m       *kori.Member
-	cat     *kori.Catalogue
-	loc     *Locale
-	now     time.Time // in the chain's zone
-	stores  []kori.StoreMonth
-	monthly []kori.MonthRollup
-	grouped []kori.MonthRollup
-	page    pageInfo
+	m        *kori.Member
+	cat      *kori.Catalogue
+	loc      *Locale
+	now      time.Time // in the chain's zone
+	stores   []kori.StoreMonth
+	monthly  []kori.MonthRollup
+	grouped  []kori.MonthRollup
+	products map[int][]kori.ProductSum // by year
+	page     pageInfo
 }
 
 func (s *Server) loadMember(r *http.Request, p page) (*memberData, error) {
 	ctx := r.Context()
-	d := &memberData{m: memberOf(ctx).member, loc: s.locales.pick(r), now: s.Clock.Now().In(s.Zone)}
-	var err error
-	if d.cat, err = s.Ingest.Catalogue(ctx); err != nil {
-		return nil, err
+	d := &memberData{m: memberOf(ctx).member, loc: s.locales.pick(r), now: s.Clock.Now().In(s.Zone), products: map[int][]kori.ProductSum{}}
+	// The year shown is not known before the years with data are; read
+	// for the year asked for and this year, and read again in the rare case
+	// the page falls back to another.
+	likely := d.now.Year()
+	if y, err := strconv.Atoi(r.URL.Query().Get("year")); err == nil && y > 0 {
+		likely = y
 	}
-	if p.rollups {
-		if d.monthly, err = s.Store.RollupTotals(ctx, d.m.ID, kori.TotalsByMonth); err != nil {
-			return nil, err
+	years := func(y int) []int {
+		out := []int{y, y - 1}
+		if n := d.now.Year(); n != y {
+			out = append(out, n, n-1)
 		}
+		return out
+	}
+	var products []kori.ProductSum
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { d.cat, err = s.Ingest.Catalogue(gctx); return err })
+	if p.rollups {
+		g.Go(func() (err error) { d.monthly, err = s.Store.RollupTotals(gctx, d.m.ID, kori.TotalsByMonth); return err })
+		g.Go(func() (err error) {
+			d.grouped, err = s.Store.RollupTotals(gctx, d.m.ID, kori.TotalsByGroup, years(likely)...)
+			return err
+		})
 	}
 	if p.stores {
-		if d.stores, err = s.Store.StoreMonthsByMember(ctx, d.m.ID); err != nil {
-			return nil, err
-		}
+		g.Go(func() (err error) { d.stores, err = s.Store.StoreMonthsByMember(gctx, d.m.ID); return err })
+	}
+	if p.products {
+		g.Go(func() (err error) { products, err = s.Store.ProductsByMember(gctx, d.m.ID, likely); return err })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	d.page = d.info(r)
-	if p.rollups {
-		years := []int{d.page.Year, d.page.Year - 1}
-		if y := d.now.Year(); y != d.page.Year {
-			years = append(years, y, y-1)
-		}
-		if d.grouped, err = s.Store.RollupTotals(ctx, d.m.ID, kori.TotalsByGroup, years...); err != nil {
+	if p.products {
+		d.products[likely] = products
+	}
+	if p.rollups && d.page.Year != likely {
+		var err error
+		if d.grouped, err = s.Store.RollupTotals(ctx, d.m.ID, kori.TotalsByGroup, years(d.page.Year)...); err != nil {
 			return nil, err
 		}
 	}
 	return d, nil
+}
+
+// productsOf returns what the member bought of each product in a year.
+func (s *Server) productsOf(r *http.Request, d *memberData, year int) ([]kori.ProductSum, error) {
+	if ps, ok := d.products[year]; ok {
+		return ps, nil
+	}
+	ps, err := s.Store.ProductsByMember(r.Context(), d.m.ID, year)
+	d.products[year] = ps
+	return ps, err
 }
 
 // groupName names a product group in the reader's language.
@@ -218,9 +251,9 @@ type storeAmount struct {
 
 type spendingView struct {
 	pageInfo
-	Total   kori.Money    `json:"total_cents"`
-	ByYear  []amountRow   `json:"by_year"`
-	ByMonth []amountRow   `json:"by_month"`
+	Total   kori.Money  `json:"total_cents"`
+	ByYear  []amountRow `json:"by_year"`
+	ByMonth []amountRow `json:"by_month"`
 	// History is every month since the first purchase.
 	History []amountRow   `json:"history"`
 	ByGroup []groupAmount `json:"by_group"`
@@ -339,7 +372,7 @@ func (s *Server) domestic(r *http.Request, d *memberData) (any, error) {
 			v.ByGroup = append(v.ByGroup, domesticRow{Group: g.Group, Name: d.groupName(g.Group), Domestic: analysis.DomesticOf(g.Figures)})
 		}
 	}
-	sums, err := s.Store.ProductsByMember(r.Context(), d.m.ID, v.Year)
+	sums, err := s.productsOf(r, d, v.Year)
 	if err != nil {
 		return nil, err
 	}
@@ -410,7 +443,7 @@ func (s *Server) carbon(r *http.Request, d *memberData) (any, error) {
 			v.ByGroup = append(v.ByGroup, carbonRow{Group: g.Group, Name: d.groupName(g.Group), Carbon: c, Share: analysis.Share(c.Kg, v.Total.Kg)})
 		}
 	}
-	sums, err := s.Store.ProductsByMember(r.Context(), d.m.ID, v.Year)
+	sums, err := s.productsOf(r, d, v.Year)
 	if err != nil {
 		return nil, err
 	}
@@ -485,7 +518,7 @@ type monthRef struct {
 }
 
 // receiptsLimit bounds one page of search results.
-const receiptsLimit = 200
+const receiptsLimit = 100
 
 type receiptsView struct {
 	Level    kori.Level   `json:"level"`
@@ -655,10 +688,6 @@ type retention struct {
 	Years int `json:"years"`
 }
 
-// RetentionYears is how many full calendar years after the purchase year a
-// purchase is kept: data of year Y is deleted on 1 January of Y+11.
-const RetentionYears = 11
-
 func (s *Server) myData(r *http.Request, d *memberData) (any, error) {
 	h, err := s.Store.HeldData(r.Context(), d.m.ID)
 	if err != nil {
@@ -668,12 +697,12 @@ func (s *Server) myData(r *http.Request, d *memberData) (any, error) {
 	v := dataView{Level: m.Level, LevelSince: m.LevelSince.In(s.Zone), Email: m.Email, ObjectsPersonalisation: m.ObjectsPersonalisation,
 		ObjectsAnalytics: m.ObjectsAnalytics, ExtendedRetention: m.ExtendedRetention, MemberSince: m.CreatedAt.In(s.Zone),
 		LastCardUse: m.LastCardUse.In(s.Zone), Receipts: h.Receipts, Lines: h.Lines, GroupSums: h.GroupSums, Rollups: h.Rollups,
-		Retention: retention{Years: RetentionYears}}
+		Retention: retention{Years: kori.RetentionYears}}
 	if !h.First.IsZero() {
 		first, last := h.First.In(s.Zone), h.Last.In(s.Zone)
 		v.First, v.Last = &first, &last
 		if !m.ExtendedRetention {
-			del := time.Date(first.Year()+RetentionYears, 1, 1, 0, 0, 0, 0, s.Zone)
+			del := kori.DeletionDay(first.Year(), s.Zone)
 			v.NextDeletion = &del
 		}
 	}

@@ -26,8 +26,9 @@ var staticFiles embed.FS
 type page struct {
 	name      string // template and navigation key
 	path, api string
-	// rollups and stores say which of the member's aggregates the view reads.
-	rollups, stores bool
+	// rollups, stores and products say which of the member's aggregates the
+	// view reads.
+	rollups, stores, products bool
 	build           func(*http.Request, *memberData) (any, error)
 	// charts draws the page's charts from its view.
 	charts func(v any, l *Locale) map[string]template.HTML
@@ -177,9 +178,9 @@ func (s *Server) memberPages() []page {
 			summary: "One receipt with its lines (product level) or group sums (group level)", example: receiptView{}},
 		{name: "spending", path: "/me/spending", api: "/api/v1/me/spending", rollups: true, stores: true, build: s.spending, charts: spendingCharts,
 			summary: "Spending by year, month, product group and store (?year=)", example: spendingView{}},
-		{name: "domestic", path: "/me/domestic", api: "/api/v1/me/domestic", rollups: true, stores: true, build: s.domestic, charts: domesticCharts,
+		{name: "domestic", path: "/me/domestic", api: "/api/v1/me/domestic", rollups: true, stores: true, products: true, build: s.domestic, charts: domesticCharts,
 			summary: "Domestic share of food in two tiers, by year, month and group, and the foreign products (?year=)", example: domesticView{}},
-		{name: "carbon", path: "/me/carbon", api: "/api/v1/me/carbon", rollups: true, stores: true, build: s.carbon, charts: carbonCharts,
+		{name: "carbon", path: "/me/carbon", api: "/api/v1/me/carbon", rollups: true, stores: true, products: true, build: s.carbon, charts: carbonCharts,
 			summary: "Carbon footprint by year, month and group, and the top products (?year=)", example: carbonView{}},
 		{name: "nutrition", path: "/me/nutrition", api: "/api/v1/me/nutrition", rollups: true, stores: true, build: s.nutrition, charts: nutritionCharts,
 			summary: "Energy shares, nutrient densities against the recommendations, and the Nutri-Score distribution (?year=)", example: nutritionView{}},

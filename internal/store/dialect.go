@@ -31,6 +31,14 @@ type dialect interface {
 	canBulkLoad() bool
 	// bulkLoad loads rows into table inside the transaction open on conn.
 	bulkLoad(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error
+	// serialize makes transactions that call it with the same name run one
+	// at a time (SQLite's single writer does this already).
+	serialize(ctx context.Context, tx *sql.Tx, name string) error
+	// dropYear deletes a purchase year of every member without extended
+	// retention at once, if the engine can; done is false if it cannot.
+	dropYear(ctx context.Context, db *sql.DB, year int) (done bool, err error)
+	// purge makes deleted rows leave the files now, not at the engine's leisure.
+	purge(ctx context.Context, db *sql.DB) error
 }
 
 func dialectFor(url string) (dialect, error) {
@@ -44,6 +52,18 @@ func dialectFor(url string) (dialect, error) {
 }
 
 type sqliteDialect struct{}
+
+func (sqliteDialect) serialize(context.Context, *sql.Tx, string) error { return nil }
+
+func (sqliteDialect) dropYear(context.Context, *sql.DB, int) (bool, error) { return false, nil }
+
+// purge checkpoints the write-ahead log and truncates it: secure_delete has
+// zeroed the deleted rows in the database pages, but the log still holds the
+// pages as they were until it is checkpointed and cut.
+func (sqliteDialect) purge(ctx context.Context, db *sql.DB) error {
+	_, err := db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return err
+}
 
 func (sqliteDialect) name() string { return "sqlite" }
 
@@ -168,6 +188,45 @@ func (d postgresDialect) ensureYears(ctx context.Context, db *sql.DB, years []in
 }
 
 func (postgresDialect) canBulkLoad() bool { return true }
+
+// dropYear replaces each purchase table's partition of the year with an
+// empty one holding only the extended-retention members' rows, moved aside
+// first: the cost is that of those rows, not of the year.
+func (d postgresDialect) dropYear(ctx context.Context, db *sql.DB, year int) (bool, error) {
+	if year < 1900 || year > 9999 {
+		return false, fmt.Errorf("year %d out of range", year)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	for _, t := range partitioned {
+		part := fmt.Sprintf("%s_y%d", t, year) // the year is a checked int
+		for _, q := range []string{
+			`CREATE TEMP TABLE kori_keep ON COMMIT DROP AS SELECT * FROM ` + part +
+				` WHERE member_id IN (SELECT member_id FROM members WHERE extended_retention)`,
+			`DROP TABLE ` + part,
+			fmt.Sprintf(`CREATE TABLE %s PARTITION OF %s FOR VALUES IN (%d)`, part, t, year),
+			`INSERT INTO ` + part + ` SELECT * FROM kori_keep`,
+			`DROP TABLE kori_keep`,
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return false, fmt.Errorf("%s: %w", part, err)
+			}
+		}
+	}
+	return true, tx.Commit()
+}
+
+// purge is left to autovacuum on PostgreSQL: deleted tuples are unreachable
+// at once and their space reused; VACUUM FULL would lock the tables.
+func (postgresDialect) purge(context.Context, *sql.DB) error { return nil }
+
+func (postgresDialect) serialize(ctx context.Context, tx *sql.Tx, name string) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, name)
+	return err
+}
 
 // bulkLoad uses COPY on the raw pgx connection; it joins the transaction
 // database/sql has open on the same connection.

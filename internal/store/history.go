@@ -56,17 +56,23 @@ func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.Rec
 		if len(f.Stores) > 0 {
 			anyOf = append(anyOf, `store_id IN (`+in(f.Stores)+`)`)
 		}
-		if len(f.GTINs) > 0 {
-			// The member id is repeated inside the subquery so that it, too,
-			// stays on the member's shard.
+		// One pass over the member's lines finds both products and groups.
+		// The member id is repeated inside the subqueries so that they, too,
+		// stay on the member's shard.
+		if len(f.GTINs) > 0 || len(f.Groups) > 0 {
 			args = append(args, id)
-			anyOf = append(anyOf, `receipt_id IN (SELECT receipt_id FROM receipt_lines WHERE member_id = ? AND gtin IN (`+in(f.GTINs)+`))`)
+			var inLines []string
+			if len(f.GTINs) > 0 {
+				inLines = append(inLines, `gtin IN (`+in(f.GTINs)+`)`)
+			}
+			if len(f.Groups) > 0 {
+				inLines = append(inLines, `group_code IN (`+in(f.Groups)+`)`)
+			}
+			anyOf = append(anyOf, `receipt_id IN (SELECT receipt_id FROM receipt_lines WHERE member_id = ? AND (`+strings.Join(inLines, ` OR `)+`))`)
 		}
 		if len(f.Groups) > 0 {
-			for _, table := range []string{"receipt_lines", "receipt_groups"} {
-				args = append(args, id)
-				anyOf = append(anyOf, `receipt_id IN (SELECT receipt_id FROM `+table+` WHERE member_id = ? AND group_code IN (`+in(f.Groups)+`))`)
-			}
+			args = append(args, id)
+			anyOf = append(anyOf, `receipt_id IN (SELECT receipt_id FROM receipt_groups WHERE member_id = ? AND group_code IN (`+in(f.Groups)+`))`)
 		}
 		if len(anyOf) == 0 {
 			return nil, nil // nothing matched the search terms

@@ -1,0 +1,68 @@
+// Package privacy runs the rules that act on their own, without anyone
+// asking: purchases past retention are deleted, and memberships unused for
+// two years end, with a notice a month before. `kori retention run` runs them
+// once (with --dry-run to preview), and `kori serve` every night.
+package privacy
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/kori-project/kori"
+)
+
+// Store is what the rules need of the database.
+type Store interface {
+	Retention(ctx context.Context, oldestKept int, dryRun bool, who kori.Actor) ([]kori.Deletion, error)
+	Inactivity(ctx context.Context, now time.Time, zone *time.Location, dryRun bool, who kori.Actor) (kori.InactivityOutcome, error)
+}
+
+// Report is what one run did, or with DryRun would do.
+type Report struct {
+	AsOf       time.Time
+	DryRun     bool
+	OldestKept int // purchases of earlier years are past retention
+	Retention  []kori.Deletion
+	Inactivity kori.InactivityOutcome
+}
+
+// job is the actor the audit log names for the daily run.
+var job = kori.Actor{Channel: "job", Name: "daily-privacy"}
+
+// Daily applies retention and inactivity as of asOf in the chain's zone.
+func Daily(ctx context.Context, s Store, asOf time.Time, zone *time.Location, dryRun bool) (Report, error) {
+	r := Report{AsOf: asOf, DryRun: dryRun, OldestKept: kori.OldestKeptYear(asOf, zone)}
+	var err error
+	if r.Retention, err = s.Retention(ctx, r.OldestKept, dryRun, job); err != nil {
+		return r, err
+	}
+	r.Inactivity, err = s.Inactivity(ctx, asOf, zone, dryRun, job)
+	return r, err
+}
+
+// Schedule runs Daily at once and then shortly after every midnight in the
+// chain's zone, until ctx ends. With a fixed clock (serve --as-of) it runs
+// once. Failures are logged and retried the next night.
+func Schedule(ctx context.Context, s Store, clock kori.Clock, zone *time.Location, log *slog.Logger) {
+	for {
+		now := clock.Now()
+		r, err := Daily(ctx, s, now, zone, false)
+		if err != nil {
+			log.Error("daily privacy run failed", "err", err)
+		} else {
+			log.Info("daily privacy run", "as_of", now.In(zone).Format(time.DateOnly), "years_deleted", len(r.Retention),
+				"members_notified", len(r.Inactivity.Notified), "members_deleted", len(r.Inactivity.Erased))
+		}
+		if _, fixed := clock.(kori.FixedClock); fixed {
+			return
+		}
+		local := now.In(zone)
+		next := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 5, 0, 0, zone)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(next.Sub(now)):
+		}
+	}
+}

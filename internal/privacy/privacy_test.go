@@ -1,0 +1,310 @@
+package privacy_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/pgtest"
+	"github.com/kori-project/kori/internal/privacy"
+	"github.com/kori-project/kori/internal/store"
+	"github.com/kori-project/kori/internal/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+var helsinki, _ = time.LoadLocation("Europe/Helsinki")
+
+// clock is a settable clock for the timeline.
+type clock struct{ t time.Time }
+
+func (c *clock) Now() time.Time { return c.t }
+
+func at(y, m, d, hh, mm int) time.Time { return time.Date(y, time.Month(m), d, hh, mm, 0, 0, helsinki) }
+
+// timeline is one member's purchases as the test wrote them.
+type timeline struct {
+	t     *testing.T
+	db    *store.DB
+	svc   *ingest.Service
+	clock *clock
+	n     int
+}
+
+// buy ingests a receipt of a litre of milk (dairy) and half a kilo of
+// mince (meat) with the card at the time given.
+func (tl *timeline) buy(card string, when time.Time) {
+	tl.t.Helper()
+	tl.n++
+	r := kori.Receipt{Key: kori.ReceiptKey{Store: "S1", Till: 1, Number: fmt.Sprintf("R%d", tl.n), BusinessDay: kori.BusinessDay(when, helsinki)},
+		Card: card, PurchasedAt: when, Total: 720, Lines: []kori.Line{
+			{GTIN: "6400000000011", Quantity: 1, Amount: 120}, {GTIN: "6400000000028", Quantity: 0.5, Amount: 600}}}
+	res, err := tl.svc.Ingest(context.Background(), []ingest.Parsed{{Line: tl.n, Receipt: r}})
+	if err != nil || res[0].Status == ingest.StatusRejected {
+		tl.t.Fatalf("ingest %v: %v %+v", when, err, res)
+	}
+}
+
+// held is what the store holds of a member, counted from every table.
+type held struct {
+	receipts, lines, groups, rollups int
+	years                            map[int]bool // years with receipts
+	rollupYears                      map[int]bool
+}
+
+func (tl *timeline) held(id kori.MemberID) held {
+	tl.t.Helper()
+	ctx := context.Background()
+	h := held{years: map[int]bool{}, rollupYears: map[int]bool{}}
+	rs, err := tl.db.ReceiptsByMember(ctx, id, kori.ReceiptFilter{})
+	must(tl.t, err)
+	for _, r := range rs {
+		h.years[r.Year] = true
+	}
+	ls, err := tl.db.LinesByMember(ctx, id)
+	must(tl.t, err)
+	gs, err := tl.db.GroupSumsByMember(ctx, id)
+	must(tl.t, err)
+	ro, err := tl.db.RollupsByMember(ctx, id)
+	must(tl.t, err)
+	for _, r := range ro {
+		h.rollupYears[r.Year] = true
+	}
+	h.receipts, h.lines, h.groups, h.rollups = len(rs), len(ls), len(gs), len(ro)
+	return h
+}
+
+func (tl *timeline) expect(what string, id kori.MemberID, receipts, lines, groups, rollups int, years ...int) {
+	tl.t.Helper()
+	h := tl.held(id)
+	if h.receipts != receipts || h.lines != lines || h.groups != groups || h.rollups != rollups {
+		tl.t.Errorf("%s: member %d holds %d receipts, %d lines, %d group sums, %d rollups; want %d, %d, %d, %d",
+			what, id, h.receipts, h.lines, h.groups, h.rollups, receipts, lines, groups, rollups)
+	}
+	want := map[int]bool{}
+	for _, y := range years {
+		want[y] = true
+	}
+	if fmt.Sprint(h.years) != fmt.Sprint(want) || len(h.rollupYears) != len(want) && rollups > 0 {
+		tl.t.Errorf("%s: member %d has receipts of %v and rollups of %v, want %v", what, id, h.years, h.rollupYears, want)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+var web = kori.Actor{Channel: "web", Name: "member"}
+
+// TestTimeline walks a store through the rules from 2014 into 2026 and
+// checks after each step that it holds exactly what the rules allow.
+func TestTimeline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		db := open(t)
+		c := &clock{t: at(2025, 12, 31, 12, 0)}
+		db.Clock = c
+		storetest.Seed(t, db)
+		ids, err := db.ImportMembers(ctx, []kori.Enrolment{
+			{Ref: "A", Email: "a@example.invalid", Cards: []kori.Card{{Number: "1001", Status: kori.CardActive}}, JoinedAt: at(2014, 1, 1, 0, 0)},
+			{Ref: "B", Cards: []kori.Card{{Number: "2002", Status: kori.CardActive}}, JoinedAt: at(2014, 1, 1, 0, 0)},
+			{Ref: "C", Cards: []kori.Card{{Number: "3003", Status: kori.CardActive}}, JoinedAt: at(2020, 1, 1, 0, 0)},
+			{Ref: "D", Cards: []kori.Card{{Number: "4004", Status: kori.CardActive}}, JoinedAt: at(2020, 1, 1, 0, 0)},
+		}, "test")
+		must(t, err)
+		a, b, cm, d := ids[0], ids[1], ids[2], ids[3]
+		tl := &timeline{t: t, db: db, svc: ingest.NewService(db, helsinki, c), clock: c}
+		cat, err := tl.svc.Catalogue(ctx)
+		must(t, err)
+		for _, card := range []string{"1001", "2002"} {
+			for _, when := range []time.Time{at(2014, 6, 10, 12, 0), at(2014, 12, 31, 23, 59), at(2015, 1, 1, 0, 1),
+				at(2015, 6, 10, 12, 0), at(2016, 3, 1, 12, 0), at(2025, 5, 5, 12, 0)} {
+				tl.buy(card, when)
+			}
+		}
+		tl.buy("3003", at(2024, 2, 1, 0, 10)) // C: 23 months before 1 Jan 2026 00:30
+		tl.buy("4004", at(2024, 1, 1, 0, 10)) // D: 24 months before 1 Jan 2026 00:30
+		must(t, db.SetPassword(ctx, a, "$argon2id$x"))
+		_, _, err = db.ChangeChoice(ctx, b, kori.Choice{Kind: kori.ConsentRetention, To: "on"}, web, cat)
+		must(t, err)
+		tl.expect("after ingest", a, 6, 12, 0, 12, 2014, 2015, 2016, 2025)
+
+		// 31 December 2025, before midnight: 2014 goes, the purchase at
+		// 23:59 on New Year's Eve 2014 with it; 2015 stays.
+		c.t = at(2025, 12, 31, 23, 30)
+		r, err := privacy.Daily(ctx, db, c.t, helsinki, false)
+		must(t, err)
+		if r.OldestKept != 2015 || len(r.Retention) != 1 || r.Retention[0].Rows["receipts"] != 2 || r.Retention[0].Rows["receipt_lines"] != 4 {
+			t.Errorf("31 Dec 2025 retention = %+v", r)
+		}
+		tl.expect("retention 31 Dec 2025", a, 4, 8, 0, 8, 2015, 2016, 2025)
+		if len(r.Inactivity.Erased) != 0 || fmt.Sprint(r.Inactivity.Notified) != fmt.Sprint([]kori.MemberID{d}) {
+			t.Errorf("31 Dec 2025 inactivity = %+v, want only a notice to D", r.Inactivity)
+		}
+		tl.expect("extended retention keeps", b, 6, 12, 0, 12, 2014, 2015, 2016, 2025)
+
+		// The dry run of 1 January 2026 tells exactly what the real run deletes.
+		c.t = at(2026, 1, 1, 0, 30)
+		dry, err := privacy.Daily(ctx, db, c.t, helsinki, true)
+		must(t, err)
+		tl.expect("dry run deletes nothing", a, 4, 8, 0, 8, 2015, 2016, 2025)
+		real, err := privacy.Daily(ctx, db, c.t, helsinki, false)
+		must(t, err)
+		if fmt.Sprint(dry.Retention[0].Rows) != fmt.Sprint(real.Retention[0].Rows) || real.Retention[0].Rows["month_rollups"] != 4 {
+			t.Errorf("dry run %v, real run %v", dry.Retention[0].Rows, real.Retention[0].Rows)
+		}
+		tl.expect("retention 1 Jan 2026", a, 2, 4, 0, 4, 2016, 2025)
+
+		// Inactivity on the same day: D's card was last used 24 months ago,
+		// C's 23 months ago.
+		if len(real.Inactivity.Erased) != 1 || real.Inactivity.Erased[0].MemberID != d || len(real.Inactivity.Notified) != 1 || real.Inactivity.Notified[0] != cm {
+			t.Errorf("inactivity = %+v", real.Inactivity)
+		}
+		if _, err := db.Member(ctx, d); kori.ErrorCode(err) != kori.ENOTFOUND {
+			t.Errorf("inactive member D still there: %v", err)
+		}
+		tl.expect("inactive member deleted", d, 0, 0, 0, 0)
+		out, err := db.Outbox(ctx)
+		must(t, err)
+		if len(out) != 1 || out[0].MemberID != cm || !out[0].DueAt.Equal(at(2026, 2, 1, 0, 10)) {
+			t.Errorf("outbox = %+v, want one notice to C due 1 Feb 2026", out)
+		}
+		again, err := privacy.Daily(ctx, db, c.t, helsinki, false)
+		must(t, err)
+		if out2, _ := db.Outbox(ctx); len(again.Inactivity.Notified) != 0 || len(out2) != 1 {
+			t.Errorf("a second run notified %v again (outbox %d)", again.Inactivity.Notified, len(out2))
+		}
+		// C shops again: the notice is withdrawn.
+		c.t = at(2026, 1, 5, 12, 0)
+		tl.buy("3003", at(2026, 1, 5, 10, 0))
+		_, err = privacy.Daily(ctx, db, c.t, helsinki, false)
+		must(t, err)
+		if out, _ := db.Outbox(ctx); len(out) != 0 {
+			t.Errorf("notice not withdrawn after C used the card: %+v", out)
+		}
+
+		// B turns extended retention off: the next run catches up.
+		_, _, err = db.ChangeChoice(ctx, b, kori.Choice{Kind: kori.ConsentRetention, To: "off"}, web, cat)
+		must(t, err)
+		_, err = privacy.Daily(ctx, db, c.t, helsinki, false)
+		must(t, err)
+		tl.expect("extended retention off", b, 2, 4, 0, 4, 2016, 2025)
+
+		// Levels. product → group: lines become group sums, rollups unchanged.
+		before, err := db.RollupsByMember(ctx, a)
+		must(t, err)
+		_, del, err := db.ChangeChoice(ctx, a, kori.Choice{Kind: kori.ConsentLevel, To: "group"}, web, cat)
+		must(t, err)
+		if del == nil || del.Reason != kori.ReasonDowngrade || del.Rows["receipt_lines"] != 4 {
+			t.Errorf("downgrade evidence = %+v", del)
+		}
+		tl.expect("product → group", a, 2, 0, 4, 4, 2016, 2025)
+		after, err := db.RollupsByMember(ctx, a)
+		must(t, err)
+		if fmt.Sprint(before) != fmt.Sprint(after) {
+			t.Errorf("rollups changed by product → group:\n%+v\n%+v", before, after)
+		}
+		groups, err := db.GroupSumsByMember(ctx, a)
+		must(t, err)
+		var sum kori.Figures
+		for _, g := range groups {
+			sum.Add(g.Figures)
+		}
+		var rsum kori.Figures
+		for _, r := range after {
+			rsum.Add(r.Figures)
+		}
+		if sum.Amount != 1440 || sum.CO2eGrams != rsum.CO2eGrams || sum.FiRaw != rsum.FiRaw || sum.Lines != 4 {
+			t.Errorf("group sums %+v do not carry the lines' figures %+v", sum, rsum)
+		}
+
+		// A raise changes nothing stored; a new purchase is kept at the new level.
+		c.t = at(2026, 1, 6, 12, 0)
+		_, del, err = db.ChangeChoice(ctx, a, kori.Choice{Kind: kori.ConsentLevel, To: "product"}, web, cat)
+		must(t, err)
+		if del != nil {
+			t.Errorf("a raise deleted %+v", del)
+		}
+		tl.expect("group → product", a, 2, 0, 4, 4, 2016, 2025)
+		c.t = at(2026, 1, 7, 12, 0)
+		tl.buy("1001", at(2026, 1, 7, 10, 0))
+		tl.expect("new purchase after the raise", a, 3, 2, 4, 6, 2016, 2025, 2026)
+
+		// → total: only receipt totals, rollups collapse to not itemised.
+		_, _, err = db.ChangeChoice(ctx, a, kori.Choice{Kind: kori.ConsentLevel, To: "total"}, web, cat)
+		must(t, err)
+		tl.expect("→ total", a, 3, 0, 0, 3, 2016, 2025, 2026)
+		ro, err := db.RollupsByMember(ctx, a)
+		must(t, err)
+		for _, r := range ro {
+			if r.Group != kori.NotItemised || r.Figures.Amount != 720 || r.Figures.CO2eGrams != 0 || r.Figures.Lines != 0 {
+				t.Errorf("total-level rollup %+v, want 7.20 € not itemised", r)
+			}
+		}
+		// → none: nothing at all.
+		_, _, err = db.ChangeChoice(ctx, a, kori.Choice{Kind: kori.ConsentLevel, To: "none"}, web, cat)
+		must(t, err)
+		tl.expect("→ none", a, 0, 0, 0, 0)
+		if _, _, err := db.ChangeChoice(ctx, a, kori.Choice{Kind: kori.ConsentLevel, To: "none"}, web, cat); kori.ErrorCode(err) != kori.ECONFLICT {
+			t.Errorf("the same level again: %v, want conflict", err)
+		}
+
+		// Objections are recorded, each change once.
+		_, _, err = db.ChangeChoice(ctx, a, kori.Choice{Kind: kori.ConsentPersonalisation, To: "objects"}, web, cat)
+		must(t, err)
+		_, _, err = db.ChangeChoice(ctx, a, kori.Choice{Kind: kori.ConsentPersonalisation, To: "allows"}, web, cat)
+		must(t, err)
+		m, err := db.Member(ctx, a)
+		must(t, err)
+		consents, err := db.Consents(ctx, a)
+		must(t, err)
+		if m.ObjectsPersonalisation || m.Level != kori.LevelNone || len(consents) != 7 {
+			t.Errorf("member %+v with %d consent records, want level none, no objection, 7 records", m, len(consents))
+		}
+		if last := consents[len(consents)-1]; last.Kind != kori.ConsentPersonalisation || last.From != "objects" || last.To != "allows" || last.Seq != 7 {
+			t.Errorf("last consent record %+v", last)
+		}
+
+		// Erasure: B's purchases, then B altogether.
+		del, err = db.EraseMember(ctx, b, "purchases", kori.ReasonErasure, web)
+		must(t, err)
+		if del.Rows["receipts"] != 2 || del.Rows["receipt_lines"] != 4 || del.Rows["month_rollups"] != 4 || del.Rows["members"] != 0 {
+			t.Errorf("erasure of purchases: %+v", del.Rows)
+		}
+		tl.expect("purchases erased", b, 0, 0, 0, 0)
+		if _, err := db.Member(ctx, b); err != nil {
+			t.Errorf("member B gone after erasing only purchases: %v", err)
+		}
+		del, err = db.EraseMember(ctx, b, "member", kori.ReasonErasure, web)
+		must(t, err)
+		if del.Rows["members"] != 1 || del.Rows["cards"] != 1 || del.Rows["consents"] != 3 {
+			t.Errorf("erasure of member: %+v", del.Rows)
+		}
+		if _, err := db.Member(ctx, b); kori.ErrorCode(err) != kori.ENOTFOUND {
+			t.Errorf("member B after erasure: %v", err)
+		}
+
+		// The evidence and the audit trail of all this.
+		ds, err := db.Deletions(ctx, time.Time{})
+		must(t, err)
+		reasons := map[kori.DeletionReason]int{}
+		for _, x := range ds {
+			reasons[x.Reason]++
+		}
+		if reasons[kori.ReasonRetention] != 4 || reasons[kori.ReasonInactivity] != 1 || reasons[kori.ReasonDowngrade] != 3 || reasons[kori.ReasonErasure] != 2 {
+			t.Errorf("deletions by reason = %v", reasons)
+		}
+		n, _, problems, err := db.VerifyAudit(ctx)
+		must(t, err)
+		if n < 15 || len(problems) != 0 {
+			t.Errorf("audit log: %d entries, problems %v", n, problems)
+		}
+	})
+}

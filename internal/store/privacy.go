@@ -1,0 +1,401 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/kori-project/kori"
+)
+
+// purchaseTables hold a member's purchase data, derived tables first.
+var purchaseTables = []string{"receipt_lines", "receipt_groups", "month_rollups", "receipts"}
+
+// memberTables hold everything else about a member; the members row last.
+var memberTables = []string{"sessions", "access_log", "outbox", "dsr_requests", "consents", "cards", "members"}
+
+// ChangeChoice records one of the member's choices and applies it at once,
+// in one transaction: the consent record, the member row, and, when the
+// level is lowered, the stored history rewritten to the new grain (product →
+// group collapses lines into group sums computed from the catalogue, → total
+// keeps receipt totals, → none deletes all purchase data). A raise changes
+// nothing stored: it applies to new purchases only. It returns the consent
+// record and the evidence of what the change deleted (nil if nothing).
+func (db *DB) ChangeChoice(ctx context.Context, id kori.MemberID, c kori.Choice, who kori.Actor, cat *kori.Catalogue) (kori.Consent, *kori.Deletion, error) {
+	if err := c.Validate(); err != nil {
+		return kori.Consent{}, nil, err
+	}
+	at := db.Clock.Now()
+	rec := kori.Consent{MemberID: id, At: at, Kind: c.Kind, To: c.To, Channel: who.Channel, Actor: who.Name}
+	var del *kori.Deletion
+	purge := false
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var level string
+		var objP, objA, ext bool
+		err := tx.QueryRowContext(ctx, db.q(`SELECT level, objects_personalisation, objects_analytics, extended_retention
+			FROM members WHERE member_id = ?`), id).Scan(&level, &objP, &objA, &ext)
+		if err != nil {
+			return notFound(err, "member not found")
+		}
+		onOff := func(b bool, on, off string) string {
+			if b {
+				return on
+			}
+			return off
+		}
+		var column string
+		var value any
+		switch c.Kind {
+		case kori.ConsentLevel:
+			rec.From, column, value = level, "level", c.To
+		case kori.ConsentPersonalisation:
+			rec.From, column, value = onOff(objP, "objects", "allows"), "objects_personalisation", c.To == "objects"
+		case kori.ConsentAnalytics:
+			rec.From, column, value = onOff(objA, "objects", "allows"), "objects_analytics", c.To == "objects"
+		case kori.ConsentRetention:
+			rec.From, column, value = onOff(ext, "on", "off"), "extended_retention", c.To == "on"
+		}
+		if rec.From == rec.To {
+			return kori.Errorf(kori.ECONFLICT, "%s is already %s", c.Kind, c.To)
+		}
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT COALESCE(MAX(seq), 0) + 1 FROM consents WHERE member_id = ?`), id).Scan(&rec.Seq); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO consents (member_id, seq, at, kind, from_value, to_value, channel, actor)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), id, rec.Seq, at.Unix(), string(rec.Kind), rec.From, rec.To, rec.Channel, rec.Actor); err != nil {
+			return err
+		}
+		update := `UPDATE members SET ` + column + ` = ? WHERE member_id = ?`
+		args := []any{value, id}
+		if column == "level" {
+			update, args = `UPDATE members SET level = ?, level_since = ? WHERE member_id = ?`, []any{value, at.Unix(), id}
+		}
+		if _, err := tx.ExecContext(ctx, db.q(update), args...); err != nil {
+			return err
+		}
+		if c.Kind == kori.ConsentLevel {
+			from, to := kori.Level(level), kori.Level(c.To)
+			if !to.Allows(from) { // lowered
+				rows, err := db.rewriteHistory(ctx, tx, id, to, cat)
+				purge = len(rows) > 0
+				if err != nil {
+					return err
+				}
+				if len(rows) > 0 {
+					del = &kori.Deletion{At: at, Reason: kori.ReasonDowngrade, MemberID: id, Scope: "purchases:" + string(to), Rows: rows}
+					if err := db.recordDeletion(ctx, tx, del); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return db.audit(ctx, tx, at, "consent", who, id, map[string]any{"kind": rec.Kind, "from": rec.From, "to": rec.To, "seq": rec.Seq})
+	})
+	if err == nil && purge {
+		err = db.d.purge(ctx, db.write)
+	}
+	return rec, del, err
+}
+
+// rewriteHistory brings a member's stored purchases down to the grain of a
+// lower level and returns the rows it deleted per table.
+func (db *DB) rewriteHistory(ctx context.Context, tx *sql.Tx, id kori.MemberID, to kori.Level, cat *kori.Catalogue) (map[string]int64, error) {
+	rows := map[string]int64{}
+	exec := func(table, query string, args ...any) error {
+		res, err := tx.ExecContext(ctx, db.q(query), args...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", table, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 && table != "" {
+			rows[table] += n
+		}
+		return nil
+	}
+	switch to {
+	case kori.LevelGroup:
+		// Lines become sums per group, with the figures the lines had: the
+		// monthly rollups are per group already and stay as they are.
+		if err := db.collapseLines(ctx, tx, id, cat); err != nil {
+			return nil, err
+		}
+		if err := exec("receipt_lines", `DELETE FROM receipt_lines WHERE member_id = ?`, id); err != nil {
+			return nil, err
+		}
+		if err := exec("", `UPDATE receipts SET grain = 'group' WHERE member_id = ? AND grain = 'product'`, id); err != nil {
+			return nil, err
+		}
+	case kori.LevelTotal:
+		for _, t := range []string{"receipt_lines", "receipt_groups", "month_rollups"} {
+			if err := exec(t, `DELETE FROM `+t+` WHERE member_id = ?`, id); err != nil {
+				return nil, err
+			}
+		}
+		if err := exec("", `UPDATE receipts SET grain = 'total' WHERE member_id = ? AND grain <> 'total'`, id); err != nil {
+			return nil, err
+		}
+		// What is known at total: each month's money, not itemised.
+		if err := exec("", `INSERT INTO month_rollups (member_id, year, month, group_code, amount_cents)
+			SELECT member_id, year, (business_day / 100) % 100, ?, SUM(total_cents) FROM receipts WHERE member_id = ?
+			GROUP BY member_id, year, (business_day / 100) % 100`, kori.NotItemised, id); err != nil {
+			return nil, err
+		}
+	case kori.LevelNone:
+		for _, t := range purchaseTables {
+			if err := exec(t, `DELETE FROM `+t+` WHERE member_id = ?`, id); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return rows, nil
+}
+
+// collapseLines writes the group sums of the member's product-level
+// receipts, computing each line's figures from the catalogue as ingest did.
+func (db *DB) collapseLines(ctx context.Context, tx *sql.Tx, id kori.MemberID, cat *kori.Catalogue) error {
+	rows, err := tx.QueryContext(ctx, db.q(`SELECT receipt_id, year, gtin, group_code, known, quantity, amount_cents, discount_cents
+		FROM receipt_lines WHERE member_id = ? ORDER BY receipt_id, line_no`), id)
+	if err != nil {
+		return err
+	}
+	type receipt struct {
+		id    int64
+		year  int
+		lines []kori.StoredLine
+	}
+	var rs []receipt
+	for rows.Next() {
+		var rid int64
+		var year int
+		var l kori.StoredLine
+		if err := rows.Scan(&rid, &year, &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
+			rows.Close()
+			return err
+		}
+		p := cat.Products[l.GTIN]
+		if !l.Known {
+			p = nil
+		}
+		l.Figures = kori.LineFigures(l.Line, p, p != nil && cat.IsFood(p.Group))
+		if n := len(rs); n == 0 || rs[n-1].id != rid {
+			rs = append(rs, receipt{id: rid, year: year})
+		}
+		rs[len(rs)-1].lines = append(rs[len(rs)-1].lines, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	ins := db.newBulkInsert(tx, "receipt_groups", append([]string{"member_id", "receipt_id", "group_code", "year"}, kori.FigureColumns...), "")
+	defer ins.close()
+	for _, r := range rs {
+		for _, g := range kori.SumByGroup(r.lines) {
+			if err := ins.add(ctx, append([]any{id, r.id, g.Group, r.year}, g.Figures.Values()...)...); err != nil {
+				return err
+			}
+		}
+	}
+	return ins.flush(ctx)
+}
+
+// EraseMember deletes a member's purchase data (scope "purchases") or the
+// whole membership (scope "member") from every table, and leaves the
+// evidence. SQLite runs with secure_delete, so the bytes do not stay in free
+// pages of the file.
+func (db *DB) EraseMember(ctx context.Context, id kori.MemberID, scope string, reason kori.DeletionReason, who kori.Actor) (*kori.Deletion, error) {
+	tables := purchaseTables
+	switch scope {
+	case "purchases":
+	case "member":
+		tables = append(append([]string{}, purchaseTables...), memberTables...)
+	default:
+		return nil, kori.Errorf(kori.EINVALID, "erasure scope %q is not purchases or member", scope)
+	}
+	del := &kori.Deletion{At: db.Clock.Now(), Reason: reason, MemberID: id, Scope: scope, Rows: map[string]int64{}}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT 1 FROM members WHERE member_id = ?`), id).Scan(&one); err != nil {
+			return notFound(err, "member not found")
+		}
+		if err := db.deleteMemberRows(ctx, tx, id, tables, del.Rows); err != nil {
+			return err
+		}
+		if err := db.recordDeletion(ctx, tx, del); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, del.At, "erasure", who, id, map[string]any{"scope": scope, "reason": reason, "rows": del.Rows})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return del, db.d.purge(ctx, db.write)
+}
+
+func (db *DB) deleteMemberRows(ctx context.Context, tx *sql.Tx, id kori.MemberID, tables []string, counts map[string]int64) error {
+	for _, t := range tables {
+		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM `+t+` WHERE member_id = ?`), id)
+		if err != nil {
+			return fmt.Errorf("erase %s: %w", t, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			counts[t] += n
+		}
+	}
+	return nil
+}
+
+// recordDeletion writes the evidence of a deletion.
+func (db *DB) recordDeletion(ctx context.Context, tx *sql.Tx, d *kori.Deletion) error {
+	counts, err := json.Marshal(d.Rows)
+	if err != nil {
+		return err
+	}
+	return tx.QueryRowContext(ctx, db.q(`INSERT INTO deletions (at, reason, member_id, scope, row_counts) VALUES (?, ?, ?, ?, ?)
+		RETURNING deletion_id`), d.At.Unix(), string(d.Reason), d.MemberID, d.Scope, string(counts)).Scan(&d.ID)
+}
+
+// Deletions returns the evidence of deletions made at or after since, oldest first.
+func (db *DB) Deletions(ctx context.Context, since time.Time) ([]kori.Deletion, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT deletion_id, at, reason, member_id, scope, row_counts FROM deletions
+		WHERE at >= ? ORDER BY deletion_id`), since.Unix())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.Deletion
+	for rows.Next() {
+		var d kori.Deletion
+		var at int64
+		var reason, counts string
+		if err := rows.Scan(&d.ID, &at, &reason, &d.MemberID, &d.Scope, &counts); err != nil {
+			return nil, err
+		}
+		d.At, d.Reason = fromUnix(at), kori.DeletionReason(reason)
+		if err := json.Unmarshal([]byte(counts), &d.Rows); err != nil {
+			return nil, fmt.Errorf("deletion %d: %w", d.ID, err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Consents returns a member's consent records in order.
+func (db *DB) Consents(ctx context.Context, id kori.MemberID) ([]kori.Consent, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT seq, at, kind, from_value, to_value, channel, actor FROM consents
+		WHERE member_id = ? ORDER BY seq`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.Consent
+	for rows.Next() {
+		c := kori.Consent{MemberID: id}
+		var at int64
+		var kind string
+		if err := rows.Scan(&c.Seq, &at, &kind, &c.From, &c.To, &c.Channel, &c.Actor); err != nil {
+			return nil, err
+		}
+		c.At, c.Kind = fromUnix(at), kori.ConsentKind(kind)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// --- Audit log ----------------------------------------------------------------
+
+// AuditEntry is one link of the hash-chained audit log.
+type AuditEntry struct {
+	Seq      int64
+	At       time.Time
+	Kind     string
+	Actor    string
+	MemberID kori.MemberID
+	Detail   string // JSON
+	PrevHash string
+	Hash     string
+}
+
+// chainHash is the hash of an entry: SHA-256 over the previous hash and the
+// entry's fields, each on its own line.
+func chainHash(e AuditEntry) string {
+	h := sha256.New()
+	for _, f := range []string{e.PrevHash, strconv.FormatInt(e.Seq, 10), strconv.FormatInt(e.At.Unix(), 10), e.Kind, e.Actor,
+		strconv.FormatInt(int64(e.MemberID), 10), e.Detail} {
+		h.Write([]byte(f))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// audit appends an entry to the audit log inside tx. Appends are serialised
+// (SQLite has one writer; PostgreSQL takes a transaction lock), so the
+// chain has no forks.
+func (db *DB) audit(ctx context.Context, tx *sql.Tx, at time.Time, kind string, who kori.Actor, member kori.MemberID, detail map[string]any) error {
+	if err := db.d.serialize(ctx, tx, "audit_log"); err != nil {
+		return err
+	}
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return err
+	}
+	e := AuditEntry{At: at, Kind: kind, Actor: who.String(), MemberID: member, Detail: string(b)}
+	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&e.Seq, &e.PrevHash)
+	if err != nil && err != sql.ErrNoRows {
+		return err
+	}
+	e.Seq++
+	e.Hash = chainHash(e)
+	_, err = tx.ExecContext(ctx, db.q(`INSERT INTO audit_log (seq, at, kind, actor, member_id, detail, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), e.Seq, e.At.Unix(), e.Kind, e.Actor, e.MemberID, e.Detail, e.PrevHash, e.Hash)
+	return err
+}
+
+// Audit appends an entry in its own transaction, for events that change
+// nothing else (an export, an admin's read).
+func (db *DB) Audit(ctx context.Context, kind string, who kori.Actor, member kori.MemberID, detail map[string]any) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error { return db.audit(ctx, tx, db.Clock.Now(), kind, who, member, detail) })
+}
+
+// AuditProblem is a break in the audit chain.
+type AuditProblem struct {
+	Seq     int64
+	Problem string
+}
+
+// VerifyAudit walks the audit log and reports every entry whose hash does
+// not match its content (edited), whose link does not match the entry
+// before it, or that is missing from the sequence (removed). It returns the
+// number of entries and the hash of the last, which an operator can keep
+// elsewhere to detect a cut-off tail.
+func (db *DB) VerifyAudit(ctx context.Context) (n int64, head string, problems []AuditProblem, err error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT seq, at, kind, actor, member_id, detail, prev_hash, hash FROM audit_log ORDER BY seq`)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	defer rows.Close()
+	var prev AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var at int64
+		if err := rows.Scan(&e.Seq, &at, &e.Kind, &e.Actor, &e.MemberID, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+			return n, head, problems, err
+		}
+		e.At = time.Unix(at, 0)
+		switch {
+		case e.Seq != prev.Seq+1:
+			problems = append(problems, AuditProblem{e.Seq, fmt.Sprintf("entries %d to %d are missing", prev.Seq+1, e.Seq-1)})
+		case e.PrevHash != prev.Hash:
+			problems = append(problems, AuditProblem{e.Seq, "does not link to the entry before it"})
+		}
+		if chainHash(e) != e.Hash {
+			problems = append(problems, AuditProblem{e.Seq, "content does not match its hash (edited)"})
+		}
+		prev = e
+		n++
+	}
+	return n, prev.Hash, problems, rows.Err()
+}

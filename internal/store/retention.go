@@ -1,0 +1,233 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/kori-project/kori"
+)
+
+// retentionBatch is how many members' rows of a year one transaction
+// deletes where the engine cannot drop the year at once, so that ingest is
+// never held up for long.
+const retentionBatch = 200
+
+// Retention deletes the purchase data of every year before oldestKept, with
+// its derived rows, except that of members who chose extended retention.
+// With dryRun it deletes nothing and returns exactly what would go. It
+// returns one piece of evidence per year.
+func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who kori.Actor) ([]kori.Deletion, error) {
+	years, err := db.yearsBefore(ctx, oldestKept)
+	if err != nil {
+		return nil, err
+	}
+	var out []kori.Deletion
+	for _, y := range years {
+		d := kori.Deletion{At: db.Clock.Now(), Reason: kori.ReasonRetention, Scope: fmt.Sprintf("year:%d", y), Rows: map[string]int64{}}
+		for _, t := range purchaseTables {
+			var n int64
+			if err := db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM `+t+` WHERE year = ? AND member_id NOT IN
+				(SELECT member_id FROM members WHERE extended_retention = ?)`), y, true).Scan(&n); err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				d.Rows[t] = n
+			}
+		}
+		if len(d.Rows) == 0 {
+			continue // only extended-retention members' rows are left
+		}
+		if !dryRun {
+			if err := db.deleteYear(ctx, y); err != nil {
+				return nil, fmt.Errorf("retention of %d: %w", y, err)
+			}
+			err := db.inTx(ctx, func(tx *sql.Tx) error {
+				if err := db.recordDeletion(ctx, tx, &d); err != nil {
+					return err
+				}
+				return db.audit(ctx, tx, d.At, "retention", who, 0, map[string]any{"year": y, "rows": d.Rows})
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, d)
+	}
+	if len(out) > 0 && !dryRun {
+		return out, db.d.purge(ctx, db.write)
+	}
+	return out, nil
+}
+
+// yearsBefore lists the purchase years held that are older than year.
+func (db *DB) yearsBefore(ctx context.Context, year int) ([]int, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT DISTINCT year FROM receipts WHERE year < ?
+		UNION SELECT DISTINCT year FROM month_rollups WHERE year < ? ORDER BY 1`), year, year)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var y int
+		if err := rows.Scan(&y); err != nil {
+			return nil, err
+		}
+		out = append(out, y)
+	}
+	return out, rows.Err()
+}
+
+// deleteYear removes one purchase year of every member without extended
+// retention: on PostgreSQL by dropping the year's partitions after moving
+// the extended members' rows aside (time independent of the year's size),
+// elsewhere in batches of members.
+func (db *DB) deleteYear(ctx context.Context, year int) error {
+	if done, err := db.d.dropYear(ctx, db.write, year); done || err != nil {
+		return err
+	}
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT DISTINCT member_id FROM receipts WHERE year = ?
+		UNION SELECT DISTINCT member_id FROM month_rollups WHERE year = ?`), year, year)
+	if err != nil {
+		return err
+	}
+	var ids []any
+	for rows.Next() {
+		var id kori.MemberID
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for from := 0; from < len(ids); from += retentionBatch {
+		batch := ids[from:min(from+retentionBatch, len(ids))]
+		err := db.inTx(ctx, func(tx *sql.Tx) error {
+			for _, t := range purchaseTables {
+				args := append([]any{year, true}, batch...)
+				if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM `+t+` WHERE year = ? AND member_id NOT IN
+					(SELECT member_id FROM members WHERE extended_retention = ?) AND member_id IN (`+placeholders(len(batch))+`)`), args...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Inactivity applies the inactivity rule at now: members whose last card use
+// (or joining, if they never used a card) is InactiveMonths or more ago are
+// deleted with all their data; those within NoticeMonths of it get a notice
+// in the outbox, once. Notices of members who have since used their card are
+// withdrawn. With dryRun nothing is written.
+func (db *DB) Inactivity(ctx context.Context, now time.Time, zone *time.Location, dryRun bool, who kori.Actor) (kori.InactivityOutcome, error) {
+	var out kori.InactivityOutcome
+	cutoff := kori.InactiveSince(now, zone).Unix()
+	noticeFrom := kori.InactiveSince(now.AddDate(0, kori.NoticeMonths, 0), zone).Unix()
+	const activity = `CASE WHEN last_card_use > created_at THEN last_card_use ELSE created_at END`
+	type member struct {
+		id   kori.MemberID
+		last int64
+	}
+	query := func(where string, args ...any) ([]member, error) {
+		rows, err := db.read.QueryContext(ctx, db.q(`SELECT member_id, `+activity+` FROM members WHERE `+where+` ORDER BY member_id`), args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var ms []member
+		for rows.Next() {
+			var m member
+			if err := rows.Scan(&m.id, &m.last); err != nil {
+				return nil, err
+			}
+			ms = append(ms, m)
+		}
+		return ms, rows.Err()
+	}
+	if !dryRun {
+		// A member who used their card again is no longer due a notice.
+		if _, err := db.write.ExecContext(ctx, db.q(`DELETE FROM outbox WHERE kind = 'inactivity_notice' AND sent_at = 0 AND member_id IN
+			(SELECT member_id FROM members WHERE `+activity+` > ?)`), noticeFrom); err != nil {
+			return out, err
+		}
+	}
+	gone, err := query(activity+` <= ?`, cutoff)
+	if err != nil {
+		return out, err
+	}
+	soon, err := query(activity+` > ? AND `+activity+` <= ? AND member_id NOT IN
+		(SELECT member_id FROM outbox WHERE kind = 'inactivity_notice')`, cutoff, noticeFrom)
+	if err != nil {
+		return out, err
+	}
+	for _, m := range gone {
+		if dryRun {
+			out.Erased = append(out.Erased, kori.Deletion{Reason: kori.ReasonInactivity, MemberID: m.id, Scope: "member"})
+			continue
+		}
+		d, err := db.EraseMember(ctx, m.id, "member", kori.ReasonInactivity, who)
+		if err != nil {
+			return out, err
+		}
+		out.Erased = append(out.Erased, *d)
+	}
+	for _, m := range soon {
+		out.Notified = append(out.Notified, m.id)
+	}
+	if dryRun {
+		return out, nil
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, m := range soon {
+			due := time.Unix(m.last, 0).In(zone).AddDate(0, kori.InactiveMonths, 0)
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO outbox (member_id, kind, due_at, created_at) VALUES (?, 'inactivity_notice', ?, ?)`),
+				m.id, due.Unix(), now.Unix()); err != nil {
+				return err
+			}
+		}
+		if len(soon) > 0 {
+			return db.audit(ctx, tx, now, "inactivity_notice", who, 0, map[string]any{"members": len(soon)})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// OutboxMessage is a message waiting for the mail system.
+type OutboxMessage struct {
+	MemberID  kori.MemberID
+	Kind      string
+	DueAt     time.Time
+	CreatedAt time.Time
+}
+
+// Outbox lists the messages not yet sent.
+func (db *DB) Outbox(ctx context.Context) ([]OutboxMessage, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT member_id, kind, due_at, created_at FROM outbox WHERE sent_at = 0 ORDER BY created_at, member_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OutboxMessage
+	for rows.Next() {
+		var m OutboxMessage
+		var due, created int64
+		if err := rows.Scan(&m.MemberID, &m.Kind, &due, &created); err != nil {
+			return nil, err
+		}
+		m.DueAt, m.CreatedAt = fromUnix(due), fromUnix(created)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
