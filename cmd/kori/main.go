@@ -64,12 +64,16 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"serve":   {"run the HTTP server (API and member UI)", runServe},
-	"migrate": {"create or upgrade the database schema", runMigrate},
-	"import":  {"import groups, stores, catalogue, members or receipts from files", runImport},
-	"demo":    {"generate a deterministic demo data set", runDemo},
-	"apikey":  {"create, list or revoke API keys for the chain's systems", runAPIKey},
-	"version": {"print the version", runVersion},
+	"serve":     {"run the HTTP server (API and member UI)", runServe},
+	"migrate":   {"create or upgrade the database schema", runMigrate},
+	"import":    {"import groups, stores, catalogue, members or receipts from files", runImport},
+	"demo":      {"generate a deterministic demo data set", runDemo},
+	"apikey":    {"create, list or revoke API keys for the chain's systems", runAPIKey},
+	"retention": {"apply retention and inactivity deletion now (serve does it nightly)", runRetention},
+	"audit":     {"verify the hash chain of the audit log", runAudit},
+	"backup":    {"copy the database consistently while it is in use", runBackup},
+	"restore":   {"restore a backup, re-applying every deletion made since it was taken", runRestore},
+	"version":   {"print the version", runVersion},
 }
 
 // run is the whole program, testable: it parses args and runs a subcommand.
@@ -100,7 +104,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nConfiguration comes from flags, or KORI_DATA_DIR, KORI_DATABASE_URL, KORI_TIMEZONE, KORI_ADDR.")
 }

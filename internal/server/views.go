@@ -55,7 +55,10 @@ func (s *Server) loadMember(r *http.Request, p page) (*memberData, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { d.cat, err = s.Ingest.Catalogue(gctx); return err })
 	if p.rollups {
-		g.Go(func() (err error) { d.monthly, err = s.Store.RollupTotals(gctx, d.m.ID, kori.TotalsByMonth); return err })
+		g.Go(func() (err error) {
+			d.monthly, err = s.Store.RollupTotals(gctx, d.m.ID, kori.TotalsByMonth)
+			return err
+		})
 		g.Go(func() (err error) {
 			d.grouped, err = s.Store.RollupTotals(gctx, d.m.ID, kori.TotalsByGroup, years(likely)...)
 			return err

@@ -29,7 +29,7 @@ type page struct {
 	// rollups, stores and products say which of the member's aggregates the
 	// view reads.
 	rollups, stores, products bool
-	build           func(*http.Request, *memberData) (any, error)
+	build                     func(*http.Request, *memberData) (any, error)
 	// charts draws the page's charts from its view.
 	charts func(v any, l *Locale) map[string]template.HTML
 	// summary describes the API operation in the OpenAPI document.

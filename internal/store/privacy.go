@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kori-project/kori"
@@ -398,4 +399,81 @@ func (db *DB) VerifyAudit(ctx context.Context) (n int64, head string, problems [
 		n++
 	}
 	return n, prev.Hash, problems, rows.Err()
+}
+
+// --- Backups --------------------------------------------------------------------
+
+// Backup writes a consistent copy of a SQLite database to path while it is
+// in use (VACUUM INTO reads one snapshot), and records in the copy when it
+// was taken, which restore needs. PostgreSQL is backed up with its own tools
+// (pg_dump, base backups).
+func (db *DB) Backup(ctx context.Context, path string) (time.Time, error) {
+	if db.d.name() != "sqlite" {
+		return time.Time{}, kori.Errorf(kori.EINVALID, "kori backup and restore handle SQLite databases; back PostgreSQL up with pg_dump or base backups")
+	}
+	taken := db.Clock.Now()
+	if _, err := db.write.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return taken, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	copy, err := Open(ctx, path)
+	if err != nil {
+		return taken, err
+	}
+	defer copy.Close()
+	_, err = copy.write.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('backup_taken_at', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(taken.Unix(), 10))
+	return taken, err
+}
+
+// BackupTakenAt returns when the backup this database was restored from, or
+// is, was taken; zero if it is not a backup.
+func (db *DB) BackupTakenAt(ctx context.Context) (time.Time, error) {
+	var v string
+	err := db.read.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'backup_taken_at'`).Scan(&v)
+	if err == sql.ErrNoRows {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	s, err := strconv.ParseInt(v, 10, 64)
+	return fromUnix(s), err
+}
+
+// Reapply repeats deletions recorded elsewhere (in the database a backup
+// replaces) on this one, so that restoring a backup never brings back data
+// deleted after it was taken: erasures and inactivity deletions erase again,
+// downgrades lower the level again, retention deletes the year again.
+// Deletions that no longer apply (the member is gone already) are skipped.
+func (db *DB) Reapply(ctx context.Context, ds []kori.Deletion, cat *kori.Catalogue, who kori.Actor) (applied int, err error) {
+	for _, d := range ds {
+		var err error
+		switch {
+		case d.Scope == "member" || d.Scope == "purchases":
+			_, err = db.EraseMember(ctx, d.MemberID, d.Scope, d.Reason, who)
+		case strings.HasPrefix(d.Scope, "purchases:"):
+			to := kori.Level(strings.TrimPrefix(d.Scope, "purchases:"))
+			var m *kori.Member
+			if m, err = db.Member(ctx, d.MemberID); err == nil && m.Level != to && m.Level.Allows(to) {
+				_, _, err = db.ChangeChoice(ctx, d.MemberID, kori.Choice{Kind: kori.ConsentLevel, To: string(to)}, who, cat)
+			} else if err == nil {
+				continue
+			}
+		case strings.HasPrefix(d.Scope, "year:"):
+			var y int
+			if y, err = strconv.Atoi(strings.TrimPrefix(d.Scope, "year:")); err == nil {
+				_, err = db.Retention(ctx, y+1, false, who)
+			}
+		default:
+			err = fmt.Errorf("deletion %d has unknown scope %q", d.ID, d.Scope)
+		}
+		if kori.ErrorCode(err) == kori.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return applied, fmt.Errorf("re-applying deletion %d (%s %s): %w", d.ID, d.Reason, d.Scope, err)
+		}
+		applied++
+	}
+	return applied, nil
 }
