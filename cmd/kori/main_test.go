@@ -71,7 +71,7 @@ func seedRegistry(t *testing.T, target string, members int) (receipts []byte, n 
 	}
 	defer db.Close()
 	zone, _ := time.LoadLocation("Europe/Helsinki")
-	opts := demo.Options{Members: members, Seed: 7, From: time.Date(2015, 1, 1, 0, 0, 0, 0, zone), Until: time.Date(2026, 11, 25, 0, 0, 0, 0, zone), Zone: zone}
+	opts := demo.Options{Members: members, Seed: 7, Until: time.Date(2026, 11, 25, 0, 0, 0, 0, zone), Zone: zone}
 	cat, ms, err := demo.Registry(ctx, db, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kori-project/kori/internal/demo"
 	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/privacy"
 	"github.com/kori-project/kori/internal/server"
 )
 
@@ -58,6 +59,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Kori %s serving %s database at http://%s\n", version, db.Dialect(), displayAddr(ln.Addr()))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	// Retention and inactivity run by themselves: now, then every night.
+	go privacy.Schedule(ctx, db, clock, e.cfg.zone, log)
 	select {
 	case err := <-errc:
 		return err

@@ -31,6 +31,7 @@ type pageTiming struct {
 // pagesReport is the member-page benchmark's outcome.
 type pagesReport struct {
 	members, sampled int
+	firstYear        int
 	receipts, lines  int64
 	dbBytes          int64
 	demoTime         time.Duration
@@ -110,6 +111,9 @@ func memberPages(ctx context.Context, bin, dir string, members, sample, repeat i
 			return nil, fmt.Errorf("member %d has no receipts (%v)", m.ID, err)
 		}
 		rep.sampled++
+		if held, err := db.HeldData(ctx, m.ID); err == nil && (rep.firstYear == 0 || held.First.Year() < rep.firstYear) {
+			rep.firstYear = held.First.Year()
+		}
 		paths := []string{"/me", "/me/receipts", fmt.Sprintf("/me/receipts/%d", rs[0].ID), "/me/receipts?q=maito", "/me/spending",
 			"/me/domestic", "/me/carbon", "/me/nutrition", "/me/data"}
 		for _, p := range paths[:] {
@@ -179,11 +183,11 @@ func (r *pagesReport) write(b *strings.Builder) {
 		built = fmt.Sprintf(" (built by `kori demo` in %s)", r.demoTime.Round(time.Second))
 	}
 	fmt.Fprintf(b, "\n## Member pages and API, SQLite\n\n")
-	fmt.Fprintf(b, "A demo database of %d members with purchases from 1 January 2015 to 25 November 2026: %d receipts,\n"+
+	fmt.Fprintf(b, "A demo database of %d members with purchases from %d to 25 November 2026: %d receipts,\n"+
 		"%d product lines, %.1f GiB%s. For %d product-level members spread over the\n"+
 		"database, every page and API call was requested %d times after one warm-up request; the time is the\n"+
 		"handler's, from request to the last byte, in the same process (no network), one request at a time.\n\n",
-		r.members, r.receipts, r.lines, float64(r.dbBytes)/(1<<30), built, r.sampled, r.timings[0].n/max(1, r.sampled))
+		r.members, r.firstYear, r.receipts, r.lines, float64(r.dbBytes)/(1<<30), built, r.sampled, r.timings[0].n/max(1, r.sampled))
 	fmt.Fprintf(b, "| route | requests | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|\n")
 	worst := time.Duration(0)
 	for _, t := range r.timings {

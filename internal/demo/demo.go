@@ -194,7 +194,7 @@ const Password = "kori-demo"
 type Options struct {
 	Members int
 	Seed    uint64
-	From    time.Time // first purchase date (default 1 Jan 2015)
+	From    time.Time // first purchase date (default: 1 January of the oldest year retention keeps)
 	Until   time.Time // last purchase time (the clock's now)
 	Zone    *time.Location
 }
@@ -204,7 +204,12 @@ func (o Options) withDefaults() Options {
 		o.Zone = time.UTC
 	}
 	if o.From.IsZero() {
-		o.From = time.Date(2015, 1, 1, 0, 0, 0, 0, o.Zone)
+		// As far back as retention keeps: eleven calendar years with this one.
+		until := o.Until
+		if until.IsZero() {
+			until = time.Now()
+		}
+		o.From = time.Date(kori.OldestKeptYear(until, o.Zone), 1, 1, 0, 0, 0, 0, o.Zone)
 	}
 	return o
 }

@@ -133,6 +133,7 @@ func (s *Service) prepare(ctx context.Context, batch []Parsed) (*prepared, error
 		return nil, err
 	}
 	now := s.Clock.Now()
+	oldest := kori.OldestKeptYear(now, s.Zone)
 	results := make([]Result, len(batch))
 	var cards []string
 	seen := map[string]bool{}
@@ -141,6 +142,11 @@ func (s *Service) prepare(ctx context.Context, batch []Parsed) (*prepared, error
 		results[i] = Result{Line: p.Line, Store: p.Receipt.Key.Store, Till: p.Receipt.Key.Till, Receipt: p.Receipt.Key.Number}
 		if p.Err == nil {
 			p.Err = Validate(&p.Receipt, p.Line, now)
+		}
+		if p.Err == nil && kori.Year(p.Receipt.PurchasedAt, s.Zone) < oldest {
+			// Retention would delete it tonight; it is not stored at all.
+			p.Err = &LineError{Line: p.Line, Field: "purchased_at", Reason: fmt.Sprintf("%s is past retention: purchases from before %d are not kept",
+				p.Receipt.PurchasedAt.Format(time.RFC3339), oldest)}
 		}
 		if p.Err == nil {
 			if _, ok := cat.Stores[p.Receipt.Key.Store]; !ok {

@@ -109,7 +109,7 @@ func TestTimeline(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
 		ctx := context.Background()
 		db := open(t)
-		c := &clock{t: at(2025, 12, 31, 12, 0)}
+		c := &clock{t: at(2014, 1, 1, 0, 0)} // enrolment
 		db.Clock = c
 		storetest.Seed(t, db)
 		ids, err := db.ImportMembers(ctx, []kori.Enrolment{
@@ -120,18 +120,28 @@ func TestTimeline(t *testing.T) {
 		}, "test")
 		must(t, err)
 		a, b, cm, d := ids[0], ids[1], ids[2], ids[3]
+		c.t = at(2024, 12, 31, 12, 0) // when 2014 was still kept
 		tl := &timeline{t: t, db: db, svc: ingest.NewService(db, helsinki, c), clock: c}
 		cat, err := tl.svc.Catalogue(ctx)
 		must(t, err)
 		for _, card := range []string{"1001", "2002"} {
 			for _, when := range []time.Time{at(2014, 6, 10, 12, 0), at(2014, 12, 31, 23, 59), at(2015, 1, 1, 0, 1),
-				at(2015, 6, 10, 12, 0), at(2016, 3, 1, 12, 0), at(2025, 5, 5, 12, 0)} {
+				at(2015, 6, 10, 12, 0), at(2016, 3, 1, 12, 0)} {
 				tl.buy(card, when)
 			}
 		}
+		c.t = at(2025, 6, 1, 12, 0)
+		tl.buy("1001", at(2025, 5, 5, 12, 0))
+		tl.buy("2002", at(2025, 5, 5, 12, 0))
 		tl.buy("3003", at(2024, 2, 1, 0, 10)) // C: 23 months before 1 Jan 2026 00:30
 		tl.buy("4004", at(2024, 1, 1, 0, 10)) // D: 24 months before 1 Jan 2026 00:30
 		must(t, db.SetPassword(ctx, a, "$argon2id$x"))
+		// A purchase from a year already past retention is not stored at all.
+		res, err := tl.svc.Ingest(ctx, []ingest.Parsed{{Line: 99, Receipt: kori.Receipt{Key: kori.ReceiptKey{Store: "S1", Till: 9, Number: "OLD", BusinessDay: 20131231},
+			Card: "1001", PurchasedAt: at(2013, 12, 31, 12, 0), Total: 120, Lines: []kori.Line{{GTIN: "6400000000011", Quantity: 1, Amount: 120}}}}})
+		if err != nil || res[0].Status != ingest.StatusRejected || res[0].Error.Field != "purchased_at" {
+			t.Errorf("a 2013 purchase in 2025: %+v %v, want rejected as past retention", res, err)
+		}
 		_, _, err = db.ChangeChoice(ctx, b, kori.Choice{Kind: kori.ConsentRetention, To: "on"}, web, cat)
 		must(t, err)
 		tl.expect("after ingest", a, 6, 12, 0, 12, 2014, 2015, 2016, 2025)

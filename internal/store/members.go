@@ -80,8 +80,8 @@ func (db *DB) createMember(ctx context.Context, tx *sql.Tx, m kori.Enrolment, ch
 		email = strings.ToLower(m.Email)
 	}
 	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO members (member_id, ref, level, level_since, objects_personalisation,
-		objects_analytics, created_at, email) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		id, m.Ref, string(level), at.Unix(), m.ObjectsPersonalisation, m.ObjectsAnalytics, at.Unix(), email); err != nil {
+		objects_analytics, created_at, email, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		id, m.Ref, string(level), at.Unix(), m.ObjectsPersonalisation, m.ObjectsAnalytics, at.Unix(), email, db.Clock.Now().Unix()); err != nil {
 		return 0, err
 	}
 	rec := func(seq int, kind, to string) error {

@@ -126,7 +126,7 @@ func (db *DB) deleteYear(ctx context.Context, year int) error {
 }
 
 // Inactivity applies the inactivity rule at now: members whose last card use
-// (or joining, if they never used a card) is InactiveMonths or more ago are
+// (or enrolment in Kori, if later) is InactiveMonths or more ago are
 // deleted with all their data; those within NoticeMonths of it get a notice
 // in the outbox, once. Notices of members who have since used their card are
 // withdrawn. With dryRun nothing is written.
@@ -134,7 +134,7 @@ func (db *DB) Inactivity(ctx context.Context, now time.Time, zone *time.Location
 	var out kori.InactivityOutcome
 	cutoff := kori.InactiveSince(now, zone).Unix()
 	noticeFrom := kori.InactiveSince(now.AddDate(0, kori.NoticeMonths, 0), zone).Unix()
-	const activity = `CASE WHEN last_card_use > created_at THEN last_card_use ELSE created_at END`
+	const activity = `CASE WHEN last_card_use > enrolled_at THEN last_card_use ELSE enrolled_at END`
 	type member struct {
 		id   kori.MemberID
 		last int64

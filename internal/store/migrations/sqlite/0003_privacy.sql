@@ -60,3 +60,9 @@ CREATE TABLE dsr_requests (
     PRIMARY KEY (member_id, request_id)
 ) WITHOUT ROWID;
 INSERT INTO id_sequences (name, next_value) VALUES ('dsr', 1);
+
+-- enrolled_at: when Kori learned of the member (created_at may be backdated
+-- to the chain's join date). Inactivity counts from the later of it and the
+-- last card use, so importing an old registry deletes no one.
+ALTER TABLE members ADD COLUMN enrolled_at INTEGER NOT NULL DEFAULT 0;
+UPDATE members SET enrolled_at = created_at;
