@@ -73,3 +73,15 @@ type DataHeld struct {
 	Receipts, Lines, GroupSums, Rollups int64
 	First, Last                         time.Time // first and last purchase held; zero when none
 }
+
+// LineOfReceipt is a stored product line with the id of its receipt.
+type LineOfReceipt struct {
+	ReceiptID int64
+	StoredLine
+}
+
+// GroupSumOfReceipt is a stored group sum with the id of its receipt.
+type GroupSumOfReceipt struct {
+	ReceiptID int64
+	GroupSum
+}

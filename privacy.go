@@ -137,3 +137,82 @@ type InactivityOutcome struct {
 	Notified []MemberID // told a month before deletion
 	Erased   []Deletion
 }
+
+// Access is one read of a member's data by someone other than the member.
+type Access struct {
+	At      time.Time
+	Actor   string
+	Purpose Purpose
+	What    string
+}
+
+// RequestKind is the kind of a data subject request (GDPR articles 15–17, 20).
+type RequestKind string
+
+// The data subject requests the privacy officer tracks.
+const (
+	RequestAccess        RequestKind = "access"
+	RequestExport        RequestKind = "export"
+	RequestErasure       RequestKind = "erasure"
+	RequestRectification RequestKind = "rectification"
+)
+
+// Validate reports whether k is a known kind.
+func (k RequestKind) Validate() error {
+	switch k {
+	case RequestAccess, RequestExport, RequestErasure, RequestRectification:
+		return nil
+	}
+	return Errorf(EINVALID, "request kind %q is not one of access, export, erasure, rectification", string(k))
+}
+
+// RequestDeadline is how long a data subject request may take (GDPR 12(3)).
+const RequestDeadline = 1 // month
+
+// Request is a data subject request and its deadline.
+type Request struct {
+	ID          int64
+	MemberID    MemberID
+	Kind        RequestKind
+	Status      string // open, done
+	CreatedAt   time.Time
+	DueAt       time.Time
+	CompletedAt time.Time
+}
+
+// Overdue reports whether the request is past its deadline at now.
+func (r Request) Overdue(now time.Time) bool {
+	if r.CompletedAt.IsZero() {
+		return now.After(r.DueAt)
+	}
+	return r.CompletedAt.After(r.DueAt)
+}
+
+// Allows reports, as nil, whether the member's level and objections allow a
+// read for the purpose; otherwise the error says why. Member service, loyalty
+// benefits and legal obligations read what is stored; personalisation needs
+// product or group level and no objection; analytics needs some purchase data
+// and no objection.
+func (m *Member) Allows(p Purpose) error {
+	switch p {
+	case PurposeMemberService, PurposeLoyaltyBenefit, PurposeLegalObligation:
+		return nil
+	case PurposePersonalisation:
+		if m.ObjectsPersonalisation {
+			return Errorf(EFORBIDDEN, "the member objects to personalisation")
+		}
+		if m.Level != LevelProduct && m.Level != LevelGroup {
+			return Errorf(EFORBIDDEN, "personalisation needs level product or group; the member's level is %s", m.Level)
+		}
+		return nil
+	case PurposeAnalytics:
+		if m.ObjectsAnalytics {
+			return Errorf(EFORBIDDEN, "the member objects to analytics")
+		}
+		if m.Level == LevelNone {
+			return Errorf(EFORBIDDEN, "the member's level is none")
+		}
+		return nil
+	}
+	return Errorf(EINVALID, "purpose %q is not one of member_service, loyalty_benefit, personalisation, analytics, legal_obligation", string(p))
+}

@@ -66,3 +66,28 @@ func Schedule(ctx context.Context, s Store, clock kori.Clock, zone *time.Locatio
 		}
 	}
 }
+
+// AccessLogger records reads of a member's data by others.
+type AccessLogger interface {
+	LogAccess(ctx context.Context, id kori.MemberID, who kori.Actor, purpose kori.Purpose, what string) error
+}
+
+// Gate is the one door to a member's data: every read names a purpose and
+// an actor, is refused when the member's level and objections do not allow
+// the purpose, and is written to the member's access log unless the reader
+// is the member.
+type Gate struct{ Log AccessLogger }
+
+// Self is the actor of a member reading their own data.
+var Self = kori.Actor{Channel: "web", Name: "member"}
+
+// Read admits or refuses a read of m's data described by what.
+func (g Gate) Read(ctx context.Context, m *kori.Member, who kori.Actor, purpose kori.Purpose, what string) error {
+	if err := m.Allows(purpose); err != nil {
+		return err
+	}
+	if who.Name == Self.Name {
+		return nil
+	}
+	return g.Log.LogAccess(ctx, m.ID, who, purpose, what)
+}

@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"net"
 	"net/http"
 	"strconv"
@@ -269,14 +268,9 @@ func checkCSRF(r *http.Request) error {
 // postAPILogin is the app login: JSON e-mail and password in, a bearer
 // session token out.
 func (s *Server) postAPILogin(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Email    string `json:"email"`
-		Password string `json:"password"`
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return kori.Errorf(kori.EINVALID, "body must be JSON {\"email\": …, \"password\": …}: %v", err)
+	var in loginRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
 	}
 	token, err := s.login(r, in.Email, in.Password)
 	if err != nil {
@@ -284,6 +278,12 @@ func (s *Server) postAPILogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, loginResponse{Token: token, ExpiresAt: s.Clock.Now().Add(SessionTTL).UTC()})
 	return nil
+}
+
+// loginRequest is the body of an app login.
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
 }
 
 // loginResponse is the answer to an app login.

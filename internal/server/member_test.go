@@ -175,8 +175,16 @@ func (c *client) json(path string, v any) {
 // memberRoutes are every member page and API route, with {id} for a receipt.
 var memberRoutes = []string{
 	"/me", "/me/receipts", "/me/receipts/{id}", "/me/spending", "/me/domestic", "/me/carbon", "/me/nutrition", "/me/data",
+	"/me/access", "/me/consents/{seq}", "/me/export",
 	"/api/v1/me", "/api/v1/me/overview", "/api/v1/me/receipts", "/api/v1/me/receipts/{id}", "/api/v1/me/spending",
-	"/api/v1/me/domestic", "/api/v1/me/carbon", "/api/v1/me/nutrition", "/api/v1/me/data",
+	"/api/v1/me/domestic", "/api/v1/me/carbon", "/api/v1/me/nutrition", "/api/v1/me/data", "/api/v1/me/access",
+	"/api/v1/me/consents", "/api/v1/me/consents/{seq}", "/api/v1/me/export",
+}
+
+// routePath fills a member route's parameters: a receipt id, and the
+// first consent record, which every member has.
+func routePath(route string, receipt int64) string {
+	return strings.NewReplacer("{id}", fmt.Sprint(receipt), "{seq}", "1").Replace(route)
 }
 
 func receiptIDs(t *testing.T, db *store.DB, id kori.MemberID) []int64 {
@@ -203,7 +211,7 @@ func TestMemberRoutesIsolation(t *testing.T) {
 
 		anon := f.client(t)
 		for _, route := range memberRoutes {
-			path := strings.Replace(route, "{id}", fmt.Sprint(own), 1)
+			path := routePath(route, own)
 			rec := anon.get(path)
 			if strings.HasPrefix(route, "/api/") {
 				if rec.Code != http.StatusUnauthorized {
@@ -224,7 +232,7 @@ func TestMemberRoutesIsolation(t *testing.T) {
 				if strings.HasPrefix(route, "/api/") != api {
 					continue
 				}
-				path := strings.Replace(route, "{id}", fmt.Sprint(own), 1)
+				path := routePath(route, own)
 				if rec := c.get(path); rec.Code != http.StatusOK {
 					t.Errorf("GET %s as its member: %d %s", path, rec.Code, rec.Body)
 				}
@@ -232,9 +240,9 @@ func TestMemberRoutesIsolation(t *testing.T) {
 				if rec := c.get(path + "?member=" + fmt.Sprint(bob.ID)); rec.Code != http.StatusOK {
 					t.Errorf("GET %s?member=: %d", path, rec.Code)
 				}
-				if strings.Contains(route, "{id}") {
+				if strings.Contains(route, "{id}") || strings.Contains(route, "{seq}") {
 					for _, id := range []string{fmt.Sprint(others), "999999999", "x"} {
-						rec := c.get(strings.Replace(route, "{id}", id, 1))
+						rec := c.get(strings.NewReplacer("{id}", id, "{seq}", id).Replace(route))
 						if rec.Code != http.StatusNotFound {
 							t.Errorf("GET %s with receipt %s of another member: %d, want 404", route, id, rec.Code)
 						}

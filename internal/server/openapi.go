@@ -27,9 +27,13 @@ func (s *Server) openAPI() map[string]any {
 		method, path, _ := strings.Cut(rt.pattern, " ")
 		op := map[string]any{"summary": rt.summary, "operationId": operationID(method, path)}
 		responses := map[string]any{}
-		if rt.response == nil {
+		switch rt.response.(type) {
+		case nil:
 			responses["204"] = map[string]any{"description": "Done"}
-		} else {
+		case exportFile:
+			responses["200"] = map[string]any{"description": "A ZIP archive", "content": map[string]any{
+				"application/zip": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
+		default:
 			responses["200"] = map[string]any{"description": "OK", "content": map[string]any{
 				"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(rt.response))}}}
 		}
@@ -50,10 +54,12 @@ func (s *Server) openAPI() map[string]any {
 		if params != nil {
 			op["parameters"] = params
 		}
+		if rt.request != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{
+				"schema": schemaOf(reflect.TypeOf(rt.request))}}}
+			responses["400"] = errorResp("The body is not valid; the message says which field")
+		}
 		if method == "POST" && path == "/api/v1/login" {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{
-				"type": "object", "required": []string{"email", "password"},
-				"properties": map[string]any{"email": map[string]any{"type": "string"}, "password": map[string]any{"type": "string"}}}}}}
 			responses["401"] = errorResp("Wrong e-mail or password")
 			responses["429"] = errorResp("Too many attempts; wait a minute")
 		}

@@ -10,10 +10,21 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/receipts", s.handle(s.postReceipts))
 
 	// Members' apps: a bearer session from /api/v1/login.
-	s.api(mux, "POST /api/v1/login", "Log in with e-mail and password; returns a bearer session token", false, loginResponse{}, s.postAPILogin)
-	s.api(mux, "POST /api/v1/logout", "End the bearer session", true, nil, s.postAPILogout)
-	s.api(mux, "GET /api/v1/me", "The member's level, choices and the span of data held (as /api/v1/me/data)", true, dataView{},
-		s.jsonPage(s.memberPages()[len(s.memberPages())-1]))
+	s.api(mux, apiRoute{pattern: "POST /api/v1/login", summary: "Log in with e-mail and password; returns a bearer session token",
+		request: loginRequest{}, response: loginResponse{}}, s.postAPILogin)
+	s.api(mux, apiRoute{pattern: "POST /api/v1/logout", summary: "End the bearer session", member: true}, s.postAPILogout)
+	s.api(mux, apiRoute{pattern: "GET /api/v1/me", summary: "The member's level, choices and the span of data held (as /api/v1/me/data)",
+		member: true, response: dataView{}}, s.jsonPage(s.memberPage("data")))
+	s.api(mux, apiRoute{pattern: "POST /api/v1/me/choices", summary: "Change the level, an objection or extended retention; lowering the level needs confirm",
+		member: true, request: choiceRequest{}, response: choiceResponse{}}, s.postAPIChoice)
+	s.api(mux, apiRoute{pattern: "GET /api/v1/me/consents", summary: "Every change of the member's choices",
+		member: true, response: []consentView{}}, s.getAPIConsents)
+	s.api(mux, apiRoute{pattern: "GET /api/v1/me/consents/{seq}", summary: "The consent receipt of one change (Kantara Consent Receipt 1.1 fields)",
+		member: true, response: ConsentReceipt{}}, s.getConsentReceipt)
+	s.api(mux, apiRoute{pattern: "POST /api/v1/me/erase", summary: "Erase the member's purchase data, or the whole membership; needs confirm",
+		member: true, request: eraseRequest{}, response: deletionView{}}, s.postAPIErase)
+	s.api(mux, apiRoute{pattern: "GET /api/v1/me/export", summary: "Everything stored about the member as a ZIP of JSON and CSV files with a README",
+		member: true, response: exportFile{}}, s.getExport)
 	mux.Handle("GET /api/openapi.json", s.handle(s.getOpenAPI))
 
 	// Members' web UI, server-rendered; every member page has its JSON twin.
@@ -25,8 +36,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /static/", s.web.static)
 	for _, p := range s.memberPages() {
 		mux.Handle("GET "+p.path, s.requireMember(false, s.htmlPage(p)))
-		s.api(mux, "GET "+p.api, p.summary, true, p.example, s.jsonPage(p))
+		s.api(mux, apiRoute{pattern: "GET " + p.api, summary: p.summary, member: true, response: p.example}, s.jsonPage(p))
 	}
+	mux.Handle("POST /me/choices", s.requireMember(false, s.postChoice))
+	mux.Handle("POST /me/erase", s.requireMember(false, s.postErase))
+	mux.Handle("GET /me/consents/{seq}", s.requireMember(false, s.getConsentReceipt))
+	mux.Handle("GET /me/export", s.requireMember(false, s.getExport))
 }
 
 // apiRoute is a member API route as the OpenAPI document describes it.
@@ -34,16 +49,17 @@ type apiRoute struct {
 	pattern  string // "GET /api/v1/me/carbon"
 	summary  string
 	member   bool // needs a member session
-	response any  // zero value of the JSON answer; nil for 204
+	request  any  // zero value of the JSON body; nil for none
+	response any  // zero value of the JSON answer (exportFile{} for the ZIP); nil for 204
 }
 
 // api registers a member API route and records it for the OpenAPI document,
 // so that the document lists exactly the routes served.
-func (s *Server) api(mux *http.ServeMux, pattern, summary string, member bool, response any, h handlerFunc) {
-	s.apiRoutes = append(s.apiRoutes, apiRoute{pattern: pattern, summary: summary, member: member, response: response})
-	if member {
-		mux.Handle(pattern, s.requireMember(true, h))
+func (s *Server) api(mux *http.ServeMux, rt apiRoute, h handlerFunc) {
+	s.apiRoutes = append(s.apiRoutes, rt)
+	if rt.member {
+		mux.Handle(rt.pattern, s.requireMember(true, h))
 		return
 	}
-	mux.Handle(pattern, s.handle(h))
+	mux.Handle(rt.pattern, s.handle(h))
 }

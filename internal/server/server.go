@@ -17,6 +17,7 @@ import (
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/analysis"
 	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/privacy"
 )
 
 // Store is what the server needs of the database. Every member read takes
@@ -37,6 +38,20 @@ type Store interface {
 	ReceiptByID(ctx context.Context, member kori.MemberID, id int64) (*kori.ReceiptDetail, error)
 	ProductsByMember(ctx context.Context, id kori.MemberID, year int) ([]kori.ProductSum, error)
 	HeldData(ctx context.Context, id kori.MemberID) (kori.DataHeld, error)
+
+	// The privacy controls and the export.
+	ChangeChoice(ctx context.Context, id kori.MemberID, c kori.Choice, who kori.Actor, cat *kori.Catalogue) (kori.Consent, *kori.Deletion, error)
+	Consents(ctx context.Context, id kori.MemberID) ([]kori.Consent, error)
+	EraseMember(ctx context.Context, id kori.MemberID, scope string, reason kori.DeletionReason, who kori.Actor) (*kori.Deletion, error)
+	LogAccess(ctx context.Context, id kori.MemberID, who kori.Actor, purpose kori.Purpose, what string) error
+	AccessLog(ctx context.Context, id kori.MemberID) ([]kori.Access, error)
+	CreateRequest(ctx context.Context, id kori.MemberID, kind kori.RequestKind, who kori.Actor) (kori.Request, error)
+	CompleteRequest(ctx context.Context, id kori.MemberID, request int64, who kori.Actor) error
+	Requests(ctx context.Context) ([]kori.Request, error)
+	RollupsByMember(ctx context.Context, id kori.MemberID) ([]kori.MonthRollup, error)
+	LinesByMember(ctx context.Context, id kori.MemberID) ([]kori.LineOfReceipt, error)
+	GroupSumsOfReceipts(ctx context.Context, id kori.MemberID) ([]kori.GroupSumOfReceipt, error)
+	CardsOf(ctx context.Context, id kori.MemberID) ([]kori.Card, error)
 }
 
 // Server serves Kori over HTTP.
@@ -53,11 +68,14 @@ type Server struct {
 	// Demo, when set, shows a demo login on the login page; only for
 	// databases made by `kori demo`.
 	Demo *DemoLogin
+	// Controller is the chain as data controller, named in consent receipts.
+	Controller controller
 
 	locales   locales
 	web       *web
 	limiter   *loginLimiter
 	targets   []analysis.Target
+	gate      privacy.Gate
 	apiRoutes []apiRoute
 }
 
@@ -85,6 +103,10 @@ func (s *Server) Handler() http.Handler {
 		panic(err)
 	}
 	s.limiter = newLoginLimiter(s.Clock.Now)
+	s.gate = privacy.Gate{Log: s.Store}
+	if s.Controller.PIIController == "" {
+		s.Controller = controller{PIIController: "the chain running Kori (set KORI_CONTROLLER_NAME)", Contact: "privacy officer"}
+	}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	// Browsers' cross-site posts are refused by their Fetch metadata before

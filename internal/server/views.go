@@ -37,6 +37,9 @@ type memberData struct {
 func (s *Server) loadMember(r *http.Request, p page) (*memberData, error) {
 	ctx := r.Context()
 	d := &memberData{m: memberOf(ctx).member, loc: s.locales.pick(r), now: s.Clock.Now().In(s.Zone), products: map[int][]kori.ProductSum{}}
+	if err := s.gate.Read(ctx, d.m, s.actor(r), kori.PurposeMemberService, p.name); err != nil {
+		return nil, err
+	}
 	// The year shown is not known before the years with data are; read
 	// for the year asked for and this year, and read again in the rare case
 	// the page falls back to another.
@@ -684,6 +687,8 @@ type dataView struct {
 	// retention rule (1 January eleven years after it), unless extended.
 	NextDeletion *time.Time `json:"next_deletion"`
 	Retention    retention  `json:"retention"`
+	// Consents are the changes of the member's choices, newest first.
+	Consents []consentView `json:"consents"`
 }
 
 // retention states the rule the data page explains.
@@ -701,6 +706,16 @@ func (s *Server) myData(r *http.Request, d *memberData) (any, error) {
 		ObjectsAnalytics: m.ObjectsAnalytics, ExtendedRetention: m.ExtendedRetention, MemberSince: m.CreatedAt.In(s.Zone),
 		LastCardUse: m.LastCardUse.In(s.Zone), Receipts: h.Receipts, Lines: h.Lines, GroupSums: h.GroupSums, Rollups: h.Rollups,
 		Retention: retention{Years: kori.RetentionYears}}
+	cs, err := s.Store.Consents(r.Context(), m.ID)
+	if err != nil {
+		return nil, err
+	}
+	v.Consents = []consentView{}
+	for i := len(cs) - 1; i >= 0; i-- {
+		c := toConsentView(cs[i])
+		c.At = c.At.In(s.Zone)
+		v.Consents = append(v.Consents, c)
+	}
 	if !h.First.IsZero() {
 		first, last := h.First.In(s.Zone), h.Last.In(s.Zone)
 		v.First, v.Last = &first, &last

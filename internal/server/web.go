@@ -41,6 +41,12 @@ type page struct {
 // navigation lists the pages in the menu, in order.
 var navigation = []string{"overview", "receipts", "spending", "domestic", "carbon", "nutrition", "data"}
 
+// objection is one objectable purpose and whether the member objects.
+type objection struct {
+	Purpose string
+	Objects bool
+}
+
 // pageData is what every template gets.
 type pageData struct {
 	L      *Locale
@@ -56,6 +62,8 @@ type pageData struct {
 	Next  string
 	Email string
 	Demo  *DemoLogin
+	// Flash is the message id of a note after a redirect ("data.saved").
+	Flash string
 }
 
 // web holds the parsed templates and the stylesheet's content-hashed URL.
@@ -94,6 +102,9 @@ func loadWeb() (*web, error) {
 			"nav":    func() []string { return navigation },
 			"levels": func() []kori.Level { return kori.Levels },
 			"deref":  func(t *time.Time) time.Time { return *t },
+			"objections": func(personalisation, analytics bool) []objection {
+				return []objection{{"personalisation", personalisation}, {"analytics", analytics}}
+			},
 		}).ParseFS(templateFiles, "templates/layout.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", n, err)
@@ -147,7 +158,13 @@ func (s *Server) htmlPage(p page) handlerFunc {
 		if p.charts != nil {
 			charts = p.charts(v, d.loc)
 		}
-		return s.render(w, r, http.StatusOK, p.name, pageData{L: d.loc, V: v, Charts: charts})
+		var flash string
+		for _, f := range []string{"saved", "erased"} {
+			if r.URL.Query().Get(f) != "" {
+				flash = "data." + f
+			}
+		}
+		return s.render(w, r, http.StatusOK, p.name, pageData{L: d.loc, V: v, Charts: charts, Flash: flash})
 	}
 }
 
@@ -186,7 +203,19 @@ func (s *Server) memberPages() []page {
 			summary: "Energy shares, nutrient densities against the recommendations, and the Nutri-Score distribution (?year=)", example: nutritionView{}},
 		{name: "data", path: "/me/data", api: "/api/v1/me/data", build: s.myData,
 			summary: "The member's level, choices, retention and the span of data held", example: dataView{}},
+		{name: "access", path: "/me/access", api: "/api/v1/me/access", build: s.accessLog,
+			summary: "Who used my data: every read of the member's data by anyone else, with its purpose", example: accessView{}},
 	}
+}
+
+// memberPage returns the member page of the given name.
+func (s *Server) memberPage(name string) page {
+	for _, p := range s.memberPages() {
+		if p.name == name {
+			return p
+		}
+	}
+	panic("no member page " + name)
 }
 
 // --- Login and language ---------------------------------------------------------

@@ -293,28 +293,63 @@ func (db *DB) groupSums(ctx context.Context, where string, args ...any) ([]kori.
 	return out, rows.Err()
 }
 
-// LineOfReceipt is a stored product line with the id of its receipt.
-type LineOfReceipt struct {
-	ReceiptID int64
-	kori.StoredLine
-}
-
 // LinesByMember returns a member's product lines with their receipt ids,
 // in receipt and line order.
-func (db *DB) LinesByMember(ctx context.Context, id kori.MemberID) ([]LineOfReceipt, error) {
+func (db *DB) LinesByMember(ctx context.Context, id kori.MemberID) ([]kori.LineOfReceipt, error) {
 	rows, err := db.read.QueryContext(ctx, db.q(`SELECT receipt_id, gtin, group_code, known, quantity, amount_cents, discount_cents
 		FROM receipt_lines WHERE member_id = ? ORDER BY receipt_id, line_no`), id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []LineOfReceipt
+	var out []kori.LineOfReceipt
 	for rows.Next() {
-		var l LineOfReceipt
+		var l kori.LineOfReceipt
 		if err := rows.Scan(&l.ReceiptID, &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
 			return nil, err
 		}
 		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// GroupSumsOfReceipts returns a member's group sums with their receipt ids,
+// for the export.
+func (db *DB) GroupSumsOfReceipts(ctx context.Context, id kori.MemberID) ([]kori.GroupSumOfReceipt, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT receipt_id, group_code, `+figureList+`
+		FROM receipt_groups WHERE member_id = ? ORDER BY receipt_id, group_code`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.GroupSumOfReceipt
+	for rows.Next() {
+		var g kori.GroupSumOfReceipt
+		if err := rows.Scan(append([]any{&g.ReceiptID, &g.Group}, g.Figures.Pointers()...)...); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// CardsOf returns a member's cards.
+func (db *DB) CardsOf(ctx context.Context, id kori.MemberID) ([]kori.Card, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT card_number, status, closed_at FROM cards WHERE member_id = ? ORDER BY card_number`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.Card
+	for rows.Next() {
+		c := kori.Card{MemberID: id}
+		var status string
+		var closed int64
+		if err := rows.Scan(&c.Number, &status, &closed); err != nil {
+			return nil, err
+		}
+		c.Status, c.ClosedAt = kori.CardStatus(status), fromUnix(closed)
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }

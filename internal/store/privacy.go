@@ -477,3 +477,108 @@ func (db *DB) Reapply(ctx context.Context, ds []kori.Deletion, cat *kori.Catalog
 	}
 	return applied, nil
 }
+
+// --- Access log and data subject requests ---------------------------------------
+
+// LogAccess records a read of a member's data by someone other than them.
+func (db *DB) LogAccess(ctx context.Context, id kori.MemberID, who kori.Actor, purpose kori.Purpose, what string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		aid, err := db.allocIDs(ctx, tx, "access", 1)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO access_log (member_id, access_id, at, actor, purpose, what) VALUES (?, ?, ?, ?, ?, ?)`),
+			id, aid, db.Clock.Now().Unix(), who.String(), string(purpose), what)
+		return err
+	})
+}
+
+// AccessLog returns the reads of a member's data by others, newest first.
+func (db *DB) AccessLog(ctx context.Context, id kori.MemberID) ([]kori.Access, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT at, actor, purpose, what FROM access_log WHERE member_id = ?
+		ORDER BY at DESC, access_id DESC LIMIT 1000`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.Access
+	for rows.Next() {
+		var a kori.Access
+		var at int64
+		var purpose string
+		if err := rows.Scan(&at, &a.Actor, &purpose, &a.What); err != nil {
+			return nil, err
+		}
+		a.At, a.Purpose = fromUnix(at), kori.Purpose(purpose)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// CreateRequest records a data subject request, due in one month.
+func (db *DB) CreateRequest(ctx context.Context, id kori.MemberID, kind kori.RequestKind, who kori.Actor) (kori.Request, error) {
+	if err := kind.Validate(); err != nil {
+		return kori.Request{}, err
+	}
+	now := db.Clock.Now()
+	r := kori.Request{MemberID: id, Kind: kind, Status: "open", CreatedAt: now, DueAt: now.AddDate(0, kori.RequestDeadline, 0)}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT 1 FROM members WHERE member_id = ?`), id).Scan(&one); err != nil {
+			return notFound(err, "member not found")
+		}
+		var err error
+		if r.ID, err = db.allocIDs(ctx, tx, "dsr", 1); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO dsr_requests (member_id, request_id, kind, status, created_at, due_at)
+			VALUES (?, ?, ?, 'open', ?, ?)`), id, r.ID, string(kind), now.Unix(), r.DueAt.Unix()); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, now, "dsr_created", who, id, map[string]any{"request": r.ID, "kind": kind, "due": r.DueAt.Unix()})
+	})
+	return r, err
+}
+
+// CompleteRequest marks a request done. The audit log keeps its kind and
+// times even after an erasure removes the request with the member.
+func (db *DB) CompleteRequest(ctx context.Context, id kori.MemberID, request int64, who kori.Actor) error {
+	now := db.Clock.Now()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var kind string
+		var created int64
+		err := tx.QueryRowContext(ctx, db.q(`SELECT kind, created_at FROM dsr_requests WHERE member_id = ? AND request_id = ? AND status = 'open'`),
+			id, request).Scan(&kind, &created)
+		if err != nil {
+			return notFound(err, "no open request %d of member %d", request, id)
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE dsr_requests SET status = 'done', completed_at = ? WHERE member_id = ? AND request_id = ?`),
+			now.Unix(), id, request); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, now, "dsr_completed", who, id, map[string]any{"request": request, "kind": kind,
+			"created": created, "seconds": now.Unix() - created})
+	})
+}
+
+// Requests lists data subject requests, open ones first, each by deadline.
+func (db *DB) Requests(ctx context.Context) ([]kori.Request, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT request_id, member_id, kind, status, created_at, due_at, completed_at FROM dsr_requests
+		ORDER BY CASE WHEN status = 'open' THEN 0 ELSE 1 END, due_at, request_id LIMIT 1000`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.Request
+	for rows.Next() {
+		var r kori.Request
+		var kind string
+		var created, due, done int64
+		if err := rows.Scan(&r.ID, &r.MemberID, &kind, &r.Status, &created, &due, &done); err != nil {
+			return nil, err
+		}
+		r.Kind, r.CreatedAt, r.DueAt, r.CompletedAt = kori.RequestKind(kind), fromUnix(created), fromUnix(due), fromUnix(done)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
