@@ -318,3 +318,39 @@ func TestTimeline(t *testing.T) {
 		}
 	})
 }
+
+func TestGate(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.OpenSQLite(t)
+	ids, err := db.ImportMembers(ctx, []kori.Enrolment{{Ref: "A"}, {Ref: "B", Level: kori.LevelTotal, ObjectsAnalytics: true}}, "test")
+	must(t, err)
+	a, _ := db.Member(ctx, ids[0])
+	b, _ := db.Member(ctx, ids[1])
+	g := privacy.Gate{Log: db}
+	staff := kori.Actor{Channel: "admin", Name: "officer-7"}
+	for _, c := range []struct {
+		m       *kori.Member
+		who     kori.Actor
+		purpose kori.Purpose
+		allowed bool
+	}{
+		{a, privacy.Self, kori.PurposeMemberService, true},
+		{a, staff, kori.PurposePersonalisation, true},
+		{a, staff, kori.PurposeAnalytics, true},
+		{b, staff, kori.PurposePersonalisation, false}, // level total
+		{b, staff, kori.PurposeAnalytics, false},       // objects
+		{b, staff, kori.PurposeLegalObligation, true},
+		{b, privacy.Self, kori.PurposeMemberService, true},
+	} {
+		err := g.Read(ctx, c.m, c.who, c.purpose, "test")
+		if (err == nil) != c.allowed {
+			t.Errorf("member %s, %s for %s: %v, want allowed %v", c.m.Ref, c.who, c.purpose, err, c.allowed)
+		}
+	}
+	// Only others' admitted reads are logged; the member's own are not.
+	la, _ := db.AccessLog(ctx, a.ID)
+	lb, _ := db.AccessLog(ctx, b.ID)
+	if len(la) != 2 || len(lb) != 1 || lb[0].Purpose != kori.PurposeLegalObligation || lb[0].Actor != "admin:officer-7" {
+		t.Errorf("access logs: A %+v, B %+v", la, lb)
+	}
+}

@@ -330,10 +330,22 @@ type exportFile struct{}
 // for the member, their choices and who read their data, CSV for purchases,
 // and a README that explains every file and field.
 func (s *Server) getExport(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	m := memberOf(ctx).member
-	req, err := s.Store.CreateRequest(ctx, m.ID, kori.RequestExport, s.actor(r))
+	m := memberOf(r.Context()).member
+	req, err := s.Store.CreateRequest(r.Context(), m.ID, kori.RequestExport, s.actor(r))
 	if err != nil {
+		return err
+	}
+	if err := s.writeExport(w, r, m, s.actor(r), kori.PurposeMemberService); err != nil {
+		return err
+	}
+	return s.Store.CompleteRequest(r.Context(), m.ID, req.ID, s.actor(r))
+}
+
+// writeExport writes the export of m's data, read by who for purpose
+// through the gate (so a staff member's export shows in the member's access log).
+func (s *Server) writeExport(w http.ResponseWriter, r *http.Request, m *kori.Member, who kori.Actor, purpose kori.Purpose) error {
+	ctx := r.Context()
+	if err := s.gate.Read(ctx, m, who, purpose, "export of all data"); err != nil {
 		return err
 	}
 	cat, err := s.Ingest.Catalogue(ctx)
@@ -487,10 +499,7 @@ func (s *Server) getExport(w http.ResponseWriter, r *http.Request) error {
 	}); err != nil {
 		return err
 	}
-	if err := z.Close(); err != nil {
-		return err
-	}
-	return s.Store.CompleteRequest(ctx, m.ID, req.ID, s.actor(r))
+	return z.Close()
 }
 
 const exportReadme = `Kori: everything stored about you

@@ -8,6 +8,17 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// Systems of the chain, with API keys.
 	mux.Handle("POST /api/v1/receipts", s.handle(s.postReceipts))
+	mux.Handle("GET /api/v1/admin/requests", s.requireAdmin(true, s.getAPIAdminRequests))
+	mux.Handle("POST /api/v1/admin/requests", s.requireAdmin(true, s.postAPIAdminRequest))
+	mux.Handle("POST /api/v1/admin/requests/{member}/{id}/complete", s.requireAdmin(true, s.postAPIAdminComplete))
+	mux.Handle("GET /api/v1/admin/members/{member}/export", s.requireAdmin(true, s.getAdminExport))
+
+	// The privacy officer's pages, for holders of an admin key.
+	mux.Handle("GET /admin/requests", s.requireAdmin(false, s.getAdminRequests))
+	mux.Handle("POST /admin/login", s.handle(s.postAdminLogin))
+	mux.Handle("POST /admin/requests", s.requireAdmin(false, s.postAdminRequest))
+	mux.Handle("POST /admin/requests/{member}/{id}/complete", s.requireAdmin(false, s.postAdminComplete))
+	mux.Handle("GET /admin/members/{member}/export", s.requireAdmin(false, s.getAdminExport))
 
 	// Members' apps: a bearer session from /api/v1/login.
 	s.api(mux, apiRoute{pattern: "POST /api/v1/login", summary: "Log in with e-mail and password; returns a bearer session token",
