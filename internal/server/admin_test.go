@@ -62,8 +62,9 @@ func TestPrivacyOfficer(t *testing.T) {
 	var v struct {
 		Open     int
 		Requests []struct {
-			ID, MemberID int64 `json:"member_id"`
-			Due          string `json:"due_at"`
+			ID       int64
+			MemberID int64  `json:"member_id"`
+			Due      string `json:"due_at"`
 		}
 	}
 	c.json("/api/v1/admin/requests", &v)
