@@ -17,7 +17,12 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 		"Writes a consistent copy of the SQLite database to FILE while Kori keeps running. Restore it with\n"+
 			"`kori restore FILE`, which re-applies every deletion made after the copy was taken.")
 	e.flags(fs)
+	asOf := fs.String("as-of", "", "record the backup as taken at this time (YYYY-MM-DD or RFC 3339; default now)")
 	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	clock, err := e.parseAsOf(*asOf)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -31,6 +36,7 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	db.Clock = clock
 	taken, err := db.Backup(ctx, fs.Arg(0))
 	if err != nil {
 		return err
