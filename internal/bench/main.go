@@ -32,7 +32,7 @@ func main() {
 	sample := flag.Int("sample", 40, "members whose pages are timed")
 	repeat := flag.Int("repeat", 10, "requests of each page per sampled member")
 	pagesDir := flag.String("pages-dir", "", "keep the member-page database in this directory and reuse it when it is there (default: a temporary one)")
-	only := flag.String("only", "", `run one part: "ingest" or "pages" (its section of -out is replaced); default both`)
+	only := flag.String("only", "", `run one part: "ingest", "pages" or "privacy" (its section of -out is replaced); default all`)
 	flag.Parse()
 	if err := run(*out, *only, *pagesDir, *big, *small, *members, *sample, *repeat); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -86,8 +86,21 @@ func run(out, only, pagesDir string, big, small, members, sample, repeat int) er
 		rep.write(&s)
 		sections["pages"] = s.String()
 	}
+	if only == "" || only == "privacy" {
+		if pagesDir == "" {
+			return fmt.Errorf("the privacy benchmark runs on the member-page database: give -pages-dir or run all parts")
+		}
+		rep, err := privacyRuns(ctx, pagesDir, tmp)
+		if err != nil {
+			return err
+		}
+		var s strings.Builder
+		rep.write(&s)
+		sections["privacy"] = s.String()
+	}
 	b.WriteString(sections["ingest"])
 	b.WriteString(sections["pages"])
+	b.WriteString(sections["privacy"])
 	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
 		return err
 	}
@@ -95,25 +108,25 @@ func run(out, only, pagesDir string, big, small, members, sample, repeat int) er
 	return nil
 }
 
-// splitSections splits an earlier BENCHMARKS.md into the ingest part and
-// the member-page part, so that a run of one part keeps the other.
+// splitSections splits an earlier BENCHMARKS.md into its parts, so that a
+// run of one part keeps the others.
 func splitSections(doc string) map[string]string {
-	out := map[string]string{}
-	i := strings.Index(doc, "\n## Bulk ingest")
-	j := strings.Index(doc, "\n## Member pages")
-	if i >= 0 {
-		end := len(doc)
-		if j > i {
-			end = j
+	heads := map[string]string{"ingest": "\n## Bulk ingest, SQLite", "pages": "\n## Member pages", "privacy": "\n## Retention and erasure"}
+	starts := map[string]int{}
+	for k, h := range heads {
+		if i := strings.Index(doc, h); i >= 0 {
+			starts[k] = i
 		}
-		out["ingest"] = doc[i:end]
 	}
-	if j >= 0 {
+	out := map[string]string{}
+	for k, i := range starts {
 		end := len(doc)
-		if i > j {
-			end = i
+		for _, j := range starts {
+			if j > i && j < end {
+				end = j
+			}
 		}
-		out["pages"] = doc[j:end]
+		out[k] = doc[i:end]
 	}
 	return out
 }
