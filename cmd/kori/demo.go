@@ -11,6 +11,7 @@ import (
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/demo"
 	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/offers"
 	"github.com/kori-project/kori/internal/password"
 	"github.com/kori-project/kori/internal/store"
 )
@@ -87,6 +88,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := db.SetPasswords(ctx, ids, hash); err != nil {
 		return err
 	}
+	db.Clock = clock
+	os, err := offers.Run(ctx, db, clock.Now(), e.cfg.zone, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "demo: %d campaigns, %d offers for %d members\n", os.Campaigns, os.Offers, os.WithOffers)
 	return printDemoLogins(ctx, e, db)
 }
 

@@ -23,6 +23,8 @@ const importAbout = `Imports a file. KIND is one of:
              fvb_pct,emission_group,nutri_category (general, cheese, fats_oils_nuts_seeds,
              beverage or water: Kori then computes the Nutri-Score grade from the nutrients)
   members    the card ↔ member registry, CSV: member_ref,card,card_status,closed_at,level,email
+  campaigns  the chain's campaigns, CSV or JSON: campaign_id,name_fi,name_en,gtin,group,discount_pct,
+             valid_from,valid_to (one of gtin or group; dates in the chain's zone, both included)
   receipts   receipts, NDJSON (one JSON receipt per line) or CSV (one row per product line:
              store,till,receipt,purchased_at,card,total,gtin,quantity,amount,discount)
 The format follows the file name's ending (.csv, .json, .ndjson or .jsonl); FILE - reads stdin.
@@ -87,6 +89,15 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			return fail(err)
 		}
 		fmt.Fprintf(e.stdout, "imported %d stores\n", len(ss))
+	case "campaigns":
+		cs, err := ingest.ReadCampaigns(in, *format, e.cfg.zone)
+		if err != nil {
+			return fail(err)
+		}
+		if err := db.UpsertCampaigns(ctx, cs); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(e.stdout, "imported %d campaigns; offers are computed by `kori offers run` and weekly by serve\n", len(cs))
 	case "catalogue", "products":
 		ps, err := ingest.ReadProducts(in, *format)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kori-project/kori/internal/demo"
 	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/offers"
 	"github.com/kori-project/kori/internal/privacy"
 	"github.com/kori-project/kori/internal/server"
 )
@@ -39,6 +40,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	db.Clock = clock
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	srv := &server.Server{
 		Store:   db,
@@ -59,8 +61,18 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Kori %s serving %s database at http://%s\n", version, db.Dialect(), displayAddr(ln.Addr()))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	// Retention and inactivity run by themselves: now, then every night.
-	go privacy.Schedule(ctx, db, clock, e.cfg.zone, log)
+	// Retention and inactivity run by themselves: now, then every night;
+	// offers at start and every Monday night.
+	go privacy.Schedule(ctx, db, clock, e.cfg.zone, log, func(ctx context.Context, now time.Time, first bool) error {
+		if !first && now.In(e.cfg.zone).Weekday() != time.Monday {
+			return nil
+		}
+		sum, err := offers.Run(ctx, db, now, e.cfg.zone, nil)
+		if err == nil {
+			log.Info("weekly offers", "members", sum.Members, "offers", sum.Offers)
+		}
+		return err
+	})
 	select {
 	case err := <-errc:
 		return err

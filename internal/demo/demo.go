@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -460,6 +461,7 @@ type Seed interface {
 	UpsertStores(ctx context.Context, stores []kori.Store) error
 	UpsertProducts(ctx context.Context, products []kori.Product) error
 	ImportMembers(ctx context.Context, ms []kori.Enrolment, channel string) ([]kori.MemberID, error)
+	UpsertCampaigns(ctx context.Context, cs []kori.Campaign) error
 }
 
 // Progress is told how many members are done out of how many.
@@ -528,6 +530,9 @@ func Registry(ctx context.Context, db Seed, o Options) ([]Product, []Member, err
 	if err := db.UpsertGroups(ctx, Groups); err != nil {
 		return nil, nil, err
 	}
+	if err := db.UpsertCampaigns(ctx, Campaigns(cat, o)); err != nil {
+		return nil, nil, err
+	}
 	if err := db.UpsertStores(ctx, Stores); err != nil {
 		return nil, nil, err
 	}
@@ -549,4 +554,39 @@ func Registry(ctx context.Context, db Seed, o Options) ([]Product, []Member, err
 		return nil, nil, err
 	}
 	return cat, members, nil
+}
+
+// Campaigns returns the demo chain's running campaigns: a few product groups
+// and the staple products, from ten days before Until to twenty after, so
+// that the demo members have offers.
+func Campaigns(cat []Product, o Options) []kori.Campaign {
+	o = o.withDefaults()
+	until := o.Until
+	if until.IsZero() {
+		until = time.Now()
+	}
+	day := time.Date(until.Year(), until.Month(), until.Day(), 0, 0, 0, 0, o.Zone)
+	from, to := day.AddDate(0, 0, -10), day.AddDate(0, 0, 20)
+	var out []kori.Campaign
+	for _, g := range []struct {
+		code string
+		pct  float64
+	}{{"bread", 15}, {"fruit", 20}, {"coffee", 25}, {"cheese", 20}, {"berries", 30}, {"fish", 15}, {"vegetables", 10}} {
+		for _, grp := range Groups {
+			if grp.Code == g.code {
+				out = append(out, kori.Campaign{ID: "demo-" + g.code, NameFi: grp.NameFi + " -" + fmt.Sprint(g.pct) + " %",
+					NameEn: grp.NameEn + " −" + fmt.Sprint(g.pct) + " %", Group: g.code, DiscountPct: g.pct, ValidFrom: from, ValidTo: to})
+			}
+		}
+	}
+	n := 0
+	for _, p := range cat {
+		if n == 8 || !slices.Contains(p.Tags, "staple") || strings.HasPrefix(p.NameFi, "Kori ") {
+			continue
+		}
+		n++
+		out = append(out, kori.Campaign{ID: "demo-" + p.GTIN, NameFi: p.NameFi, NameEn: p.NameEn, GTIN: p.GTIN,
+			DiscountPct: 10 + float64(5*(n%4)), ValidFrom: from, ValidTo: to})
+	}
+	return out
 }

@@ -299,3 +299,48 @@ func ReadMembers(r io.Reader) ([]MemberRow, error) {
 	})
 	return out, err
 }
+
+// CampaignColumns are the columns of a campaign file: a campaign is on one
+// product (gtin) or one product group (group); valid_from and valid_to are
+// dates in the chain's zone, both days included.
+var CampaignColumns = []string{"campaign_id", "name_fi", "name_en", "gtin", "group", "discount_pct", "valid_from", "valid_to"}
+
+// ReadCampaigns reads campaigns as CSV (format "csv") or JSON with the same
+// field names; dates are read in zone.
+func ReadCampaigns(r io.Reader, format string, zone *time.Location) ([]kori.Campaign, error) {
+	var out []kori.Campaign
+	row := func(line int, row map[string]string) error {
+		c := kori.Campaign{ID: row["campaign_id"], NameFi: row["name_fi"], NameEn: row["name_en"], GTIN: row["gtin"], Group: row["group"]}
+		pct, err := strconv.ParseFloat(row["discount_pct"], 64)
+		if err != nil {
+			return &LineError{Line: line, Field: "discount_pct", Reason: "not a number (e.g. 20 for 20 %)"}
+		}
+		c.DiscountPct = pct
+		for _, f := range []struct {
+			name string
+			t    *time.Time
+			next bool
+		}{{"valid_from", &c.ValidFrom, false}, {"valid_to", &c.ValidTo, true}} {
+			d, err := time.ParseInLocation("2006-01-02", row[f.name], zone)
+			if err != nil {
+				return &LineError{Line: line, Field: f.name, Reason: "not a date (2026-12-01)"}
+			}
+			if f.next {
+				d = d.AddDate(0, 0, 1) // the last day is included
+			}
+			*f.t = d
+		}
+		if err := c.Validate(); err != nil {
+			return &LineError{Line: line, Reason: kori.ErrorMessage(err)}
+		}
+		out = append(out, c)
+		return nil
+	}
+	var err error
+	if format == "json" || format == "ndjson" {
+		err = jsonRows(r, row)
+	} else {
+		err = table(r, CampaignColumns, row)
+	}
+	return out, err
+}

@@ -42,10 +42,13 @@ func Daily(ctx context.Context, s Store, asOf time.Time, zone *time.Location, dr
 }
 
 // Schedule runs Daily at once and then shortly after every midnight in the
-// chain's zone, until ctx ends. With a fixed clock (serve --as-of) it runs
-// once. Failures are logged and retried the next night.
-func Schedule(ctx context.Context, s Store, clock kori.Clock, zone *time.Location, log *slog.Logger) {
-	for {
+// chain's zone, until ctx ends, and after it each of also (the weekly
+// offers, say; first tells a job it is the run at start). With a fixed
+// clock (serve --as-of) it runs once. Failures are logged and retried the
+// next night.
+func Schedule(ctx context.Context, s Store, clock kori.Clock, zone *time.Location, log *slog.Logger,
+	also ...func(ctx context.Context, now time.Time, first bool) error) {
+	for first := true; ; first = false {
 		now := clock.Now()
 		r, err := Daily(ctx, s, now, zone, false)
 		if err != nil {
@@ -53,6 +56,11 @@ func Schedule(ctx context.Context, s Store, clock kori.Clock, zone *time.Locatio
 		} else {
 			log.Info("daily privacy run", "as_of", now.In(zone).Format(time.DateOnly), "years_deleted", len(r.Retention),
 				"members_notified", len(r.Inactivity.Notified), "members_deleted", len(r.Inactivity.Erased))
+		}
+		for _, job := range also {
+			if err := job(ctx, now, first); err != nil {
+				log.Error("nightly job failed", "err", err)
+			}
 		}
 		if _, fixed := clock.(kori.FixedClock); fixed {
 			return

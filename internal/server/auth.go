@@ -168,7 +168,8 @@ func (s *Server) login(r *http.Request, email, pw string) (string, error) {
 		return "", errBadLogin
 	}
 	secret := randomToken()
-	if err := s.Store.CreateSession(r.Context(), id, hashSecret(secret), s.Clock.Now().Add(SessionTTL)); err != nil {
+	now := s.Clock.Now()
+	if err := s.Store.CreateSession(r.Context(), id, hashSecret(secret), now, now.Add(SessionTTL)); err != nil {
 		return "", err
 	}
 	return strconv.FormatInt(int64(id), 10) + "." + secret, nil

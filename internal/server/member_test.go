@@ -58,6 +58,7 @@ func newFixture(t *testing.T, open storetest.Opener) *fixture {
 	ctx := context.Background()
 	db := open(t)
 	clock := kori.FixedClock(now)
+	db.Clock = clock
 	svc := ingest.NewService(db, helsinki, clock)
 	if _, _, err := demo.Generate(ctx, db, svc, demo.Options{Members: 5, Seed: 7, Until: now, Zone: helsinki}, nil); err != nil {
 		t.Fatal(err)
@@ -175,10 +176,10 @@ func (c *client) json(path string, v any) {
 // memberRoutes are every member page and API route, with {id} for a receipt.
 var memberRoutes = []string{
 	"/me", "/me/receipts", "/me/receipts/{id}", "/me/spending", "/me/domestic", "/me/carbon", "/me/nutrition", "/me/data",
-	"/me/access", "/me/consents/{seq}", "/me/export",
+	"/me/access", "/me/consents/{seq}", "/me/export", "/me/offers",
 	"/api/v1/me", "/api/v1/me/overview", "/api/v1/me/receipts", "/api/v1/me/receipts/{id}", "/api/v1/me/spending",
 	"/api/v1/me/domestic", "/api/v1/me/carbon", "/api/v1/me/nutrition", "/api/v1/me/data", "/api/v1/me/access",
-	"/api/v1/me/consents", "/api/v1/me/consents/{seq}", "/api/v1/me/export",
+	"/api/v1/me/consents", "/api/v1/me/consents/{seq}", "/api/v1/me/export", "/api/v1/me/offers",
 }
 
 // routePath fills a member route's parameters: a receipt id, and the

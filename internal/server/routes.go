@@ -8,6 +8,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// Systems of the chain, with API keys.
 	mux.Handle("POST /api/v1/receipts", s.handle(s.postReceipts))
+	mux.Handle("GET /api/v1/offers", s.handle(s.getMarketingOffers))
 	mux.Handle("GET /api/v1/admin/requests", s.requireAdmin(true, s.getAPIAdminRequests))
 	mux.Handle("POST /api/v1/admin/requests", s.requireAdmin(true, s.postAPIAdminRequest))
 	mux.Handle("POST /api/v1/admin/requests/{member}/{id}/complete", s.requireAdmin(true, s.postAPIAdminComplete))

@@ -28,7 +28,7 @@ type Store interface {
 
 	Member(ctx context.Context, id kori.MemberID) (*kori.Member, error)
 	Credentials(ctx context.Context, email string) (kori.MemberID, string, error)
-	CreateSession(ctx context.Context, id kori.MemberID, tokenHash string, expires time.Time) error
+	CreateSession(ctx context.Context, id kori.MemberID, tokenHash string, now, expires time.Time) error
 	SessionValid(ctx context.Context, id kori.MemberID, tokenHash string, now time.Time) error
 	DeleteSession(ctx context.Context, id kori.MemberID, tokenHash string) error
 
@@ -52,6 +52,10 @@ type Store interface {
 	LinesByMember(ctx context.Context, id kori.MemberID) ([]kori.LineOfReceipt, error)
 	GroupSumsOfReceipts(ctx context.Context, id kori.MemberID) ([]kori.GroupSumOfReceipt, error)
 	CardsOf(ctx context.Context, id kori.MemberID) ([]kori.Card, error)
+
+	// Offers.
+	OffersOf(ctx context.Context, id kori.MemberID) ([]kori.Offer, error)
+	Campaigns(ctx context.Context, t time.Time) ([]kori.Campaign, error)
 }
 
 // Server serves Kori over HTTP.

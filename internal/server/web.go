@@ -39,7 +39,7 @@ type page struct {
 }
 
 // navigation lists the pages in the menu, in order.
-var navigation = []string{"overview", "receipts", "spending", "domestic", "carbon", "nutrition", "data"}
+var navigation = []string{"overview", "receipts", "spending", "domestic", "carbon", "nutrition", "offers", "data"}
 
 // objection is one objectable purpose and whether the member objects.
 type objection struct {
@@ -201,6 +201,8 @@ func (s *Server) memberPages() []page {
 			summary: "Carbon footprint by year, month and group, and the top products (?year=)", example: carbonView{}},
 		{name: "nutrition", path: "/me/nutrition", api: "/api/v1/me/nutrition", rollups: true, stores: true, build: s.nutrition, charts: nutritionCharts,
 			summary: "Energy shares, nutrient densities against the recommendations, and the Nutri-Score distribution (?year=)", example: nutritionView{}},
+		{name: "offers", path: "/me/offers", api: "/api/v1/me/offers", build: s.myOffers,
+			summary: "The member's personalised offers, each with its reason", example: offersView{}},
 		{name: "data", path: "/me/data", api: "/api/v1/me/data", build: s.myData,
 			summary: "The member's level, choices, retention and the span of data held", example: dataView{}},
 		{name: "access", path: "/me/access", api: "/api/v1/me/access", build: s.accessLog,

@@ -17,6 +17,10 @@ import (
 // purchaseTables hold a member's purchase data, derived tables first.
 var purchaseTables = []string{"receipt_lines", "receipt_groups", "month_rollups", "receipts"}
 
+// derivedTables hold what is computed from a member's purchases for
+// purposes they may object to: erased with the purchases.
+var derivedTables = []string{"offers"}
+
 // memberTables hold everything else about a member; the members row last.
 var memberTables = []string{"sessions", "access_log", "outbox", "dsr_requests", "consents", "cards", "members"}
 
@@ -78,6 +82,13 @@ func (db *DB) ChangeChoice(ctx context.Context, id kori.MemberID, c kori.Choice,
 		}
 		if _, err := tx.ExecContext(ctx, db.q(update), args...); err != nil {
 			return err
+		}
+		// Offers go the moment the member objects to personalisation or
+		// lowers the level below what offers need.
+		if c.Kind == kori.ConsentPersonalisation && c.To == "objects" || c.Kind == kori.ConsentLevel && (c.To == "total" || c.To == "none") {
+			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM offers WHERE member_id = ?`), id); err != nil {
+				return err
+			}
 		}
 		if c.Kind == kori.ConsentLevel {
 			from, to := kori.Level(level), kori.Level(c.To)
@@ -208,11 +219,11 @@ func (db *DB) collapseLines(ctx context.Context, tx *sql.Tx, id kori.MemberID, c
 // evidence. SQLite runs with secure_delete, so the bytes do not stay in free
 // pages of the file.
 func (db *DB) EraseMember(ctx context.Context, id kori.MemberID, scope string, reason kori.DeletionReason, who kori.Actor) (*kori.Deletion, error) {
-	tables := purchaseTables
+	tables := append(append([]string{}, derivedTables...), purchaseTables...)
 	switch scope {
 	case "purchases":
 	case "member":
-		tables = append(append([]string{}, purchaseTables...), memberTables...)
+		tables = append(tables, memberTables...)
 	default:
 		return nil, kori.Errorf(kori.EINVALID, "erasure scope %q is not purchases or member", scope)
 	}

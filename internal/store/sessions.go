@@ -50,10 +50,10 @@ func (db *DB) Credentials(ctx context.Context, email string) (kori.MemberID, str
 	return id, hash, nil
 }
 
-// CreateSession records a session of the member, identified by the hash of
-// its secret, valid until expires. Expired sessions are swept at the same time.
-func (db *DB) CreateSession(ctx context.Context, id kori.MemberID, tokenHash string, expires time.Time) error {
-	now := db.Clock.Now()
+// CreateSession records a session of the member opened at now, identified by
+// the hash of its secret, valid until expires. The member's sessions expired
+// by now are swept at the same time.
+func (db *DB) CreateSession(ctx context.Context, id kori.MemberID, tokenHash string, now, expires time.Time) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM sessions WHERE member_id = ? AND expires_at <= ?`), id, now.Unix()); err != nil {
 			return err

@@ -133,7 +133,7 @@ func testSessions(t *testing.T, open Opener) {
 		t.Errorf("password of an unknown member: %v", err)
 	}
 	expires := Jan.Add(time.Hour)
-	must(t, db.CreateSession(ctx, ids[0], "h1", expires))
+	must(t, db.CreateSession(ctx, ids[0], "h1", Jan, expires))
 	must(t, db.SessionValid(ctx, ids[0], "h1", Jan))
 	for _, c := range []struct {
 		id   kori.MemberID
@@ -148,7 +148,7 @@ func testSessions(t *testing.T, open Opener) {
 	if err := db.SessionValid(ctx, ids[0], "h1", Jan); err == nil {
 		t.Error("a deleted session is still valid")
 	}
-	must(t, db.CreateSession(ctx, ids[0], "h3", expires))
+	must(t, db.CreateSession(ctx, ids[0], "h3", Jan, expires))
 	must(t, db.SetPassword(ctx, ids[0], "$argon2id$new"))
 	if err := db.SessionValid(ctx, ids[0], "h3", Jan); err == nil {
 		t.Error("a session survived a password change")

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/kori-project/kori/internal/offers"
+)
+
+func runOffers(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlagSet("offers", "offers run [--as-of DATE]",
+		fmt.Sprintf("Computes personalised offers for every member at level product or group who has not objected to\n"+
+			"personalisation: the running campaigns on products and groups the member bought on at least %d days in\n"+
+			"the last %d months and is due to buy again. Old offers are replaced; members who may not get offers\n"+
+			"lose any they had. `kori serve` runs this every Monday night.", offers.MinTimes, offers.WindowMonths))
+	e.flags(fs)
+	asOf := fs.String("as-of", "", "compute as on this date (YYYY-MM-DD or RFC 3339; default now)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	action := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		action, args = args[0], args[1:]
+	}
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if action != "run" || fs.NArg() != 0 {
+		fs.Usage()
+		return usageError("offers takes one argument: run")
+	}
+	clock, err := e.parseAsOf(*asOf)
+	if err != nil {
+		return err
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.Clock = clock
+	var bar *progressbar.ProgressBar
+	progress := func(done, total int) {
+		if *quiet {
+			return
+		}
+		if bar == nil {
+			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("offers"),
+				progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }))
+		}
+		_ = bar.Set(done)
+	}
+	start := time.Now()
+	sum, err := offers.Run(ctx, db, clock.Now(), e.cfg.zone, progress)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "offers: %d campaigns running, %d members may get offers, %d got %d offers, %d old offers of others removed, in %s\n",
+		sum.Campaigns, sum.Members, sum.WithOffers, sum.Offers, sum.Removed, time.Since(start).Round(time.Millisecond))
+	return nil
+}
