@@ -216,3 +216,10 @@ func (m *Member) Allows(p Purpose) error {
 	}
 	return Errorf(EINVALID, "purpose %q is not one of member_service, loyalty_benefit, personalisation, analytics, legal_obligation", string(p))
 }
+
+// AuditEvent is an entry of the audit log as reports read it.
+type AuditEvent struct {
+	At     time.Time
+	Kind   string
+	Detail map[string]any
+}

@@ -185,7 +185,7 @@ var memberRoutes = []string{
 // routePath fills a member route's parameters: a receipt id, and the
 // first consent record, which every member has.
 func routePath(route string, receipt int64) string {
-	return strings.NewReplacer("{id}", fmt.Sprint(receipt), "{seq}", "1").Replace(route)
+	return strings.NewReplacer("{id}", fmt.Sprint(receipt), "{seq}", "1", "{year}", fmt.Sprint(now.Year())).Replace(route)
 }
 
 func receiptIDs(t *testing.T, db *store.DB, id kori.MemberID) []int64 {

@@ -118,7 +118,8 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 			served = append(served, "GET "+r)
 		}
 	}
-	served = append(served, "POST /api/v1/login", "POST /api/v1/logout", "POST /api/v1/me/choices", "POST /api/v1/me/erase")
+	served = append(served, "POST /api/v1/login", "POST /api/v1/logout", "POST /api/v1/me/choices", "POST /api/v1/me/erase",
+		"GET /api/v1/transparency/{year}")
 	// Every route in routes.go under /api/v1/ except the systems' APIs
 	// (receipts, offers and admin, with API keys, not member sessions) must be in
 	// the document too.
@@ -231,13 +232,15 @@ func TestLocalesComplete(t *testing.T) {
 		"grain.": {"product", "group", "total"}, "notice.": {"group", "total", "none"},
 		"origin.": {"fi_raw", "fi_made", "foreign", "unknown"}, "group.": {"unknown", "not_itemised"},
 		"nav.": {"overview", "receipts", "receipt", "spending", "domestic", "carbon", "nutrition", "data", "login", "error",
-			"access", "confirm", "goodbye", "admin_login", "admin_requests"},
+			"access", "confirm", "goodbye", "admin_login", "admin_requests", "offers", "transparency", "privacy"},
 		"nutrition.":     {"protein", "fat", "saturated_fat", "carbohydrate", "fibre", "salt", "fvb"},
 		"purpose.":       {"personalisation", "analytics", "member_service", "loyalty_benefit", "legal_obligation"},
 		"data.explain.":  {"personalisation", "analytics", "retention"},
 		"confirm.level.": {"product", "group", "total", "none"}, "confirm.erase.": {"purchases", "member"},
-		"request.": {"access", "export", "erasure", "rectification"},
-		"error.":   {kori.ENOTFOUND, kori.EINVALID, kori.EUNAUTHORIZED, kori.EFORBIDDEN, kori.ECONFLICT, kori.EINTERNAL, "too_many_requests"},
+		"request.":         {"access", "export", "erasure", "rectification"},
+		"reason.":          {"retention", "inactivity", "erasure", "downgrade"},
+		"privacy.purpose.": {"member_service", "loyalty_benefit", "personalisation", "analytics", "legal_obligation"},
+		"error.":           {kori.ENOTFOUND, kori.EINVALID, kori.EUNAUTHORIZED, kori.EFORBIDDEN, kori.ECONFLICT, kori.EINTERNAL, "too_many_requests"},
 	}
 	for p := range prefixes {
 		if _, ok := values[p]; !ok {

@@ -1,6 +1,10 @@
 package server
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/kori-project/kori/internal/report"
+)
 
 // routes registers every route of Kori: read this file to see the whole surface.
 func (s *Server) routes(mux *http.ServeMux) {
@@ -38,6 +42,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.api(mux, apiRoute{pattern: "GET /api/v1/me/export", summary: "Everything stored about the member as a ZIP of JSON and CSV files with a README",
 		member: true, response: exportFile{}}, s.getExport)
 	mux.Handle("GET /api/openapi.json", s.handle(s.getOpenAPI))
+
+	// Public pages: the transparency report and the privacy notice.
+	mux.Handle("GET /transparency", s.handle(s.getLatestTransparency))
+	mux.Handle("GET /transparency/{year}", s.handle(s.getTransparency))
+	s.api(mux, apiRoute{pattern: "GET /api/v1/transparency/{year}", summary: "The yearly transparency report (public)",
+		response: report.Transparency{}}, s.getAPITransparency)
+	mux.Handle("GET /privacy", s.handle(s.getPrivacyNotice))
 
 	// Members' web UI, server-rendered; every member page has its JSON twin.
 	mux.Handle("GET /{$}", s.handle(s.getRoot))

@@ -18,6 +18,7 @@ import (
 	"github.com/kori-project/kori/internal/analysis"
 	"github.com/kori-project/kori/internal/ingest"
 	"github.com/kori-project/kori/internal/privacy"
+	"github.com/kori-project/kori/internal/report"
 )
 
 // Store is what the server needs of the database. Every member read takes
@@ -56,6 +57,9 @@ type Store interface {
 	// Offers.
 	OffersOf(ctx context.Context, id kori.MemberID) ([]kori.Offer, error)
 	Campaigns(ctx context.Context, t time.Time) ([]kori.Campaign, error)
+
+	// The transparency report.
+	report.Store
 }
 
 // Server serves Kori over HTTP.

@@ -98,10 +98,13 @@ func loadWeb() (*web, error) {
 			continue
 		}
 		t, err := template.New("layout.html").Funcs(template.FuncMap{
-			"add":    func(a, b int) int { return a + b },
-			"nav":    func() []string { return navigation },
-			"levels": func() []kori.Level { return kori.Levels },
-			"deref":  func(t *time.Time) time.Time { return *t },
+			"add":     func(a, b int) int { return a + b },
+			"nav":     func() []string { return navigation },
+			"levels":  func() []kori.Level { return kori.Levels },
+			"deref":   func(t *time.Time) time.Time { return *t },
+			"float":   func(n int) float64 { return float64(n) },
+			"float64": func(n int64) float64 { return float64(n) },
+			"join":    func(ss []string) string { return strings.Join(ss, ", ") },
 			"objections": func(personalisation, analytics bool) []objection {
 				return []objection{{"personalisation", personalisation}, {"analytics", analytics}}
 			},

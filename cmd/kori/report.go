@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/report"
+)
+
+func runReport(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlagSet("report", "report transparency --year YEAR [--json] [--as-of DATE]",
+		"Prints the yearly transparency report, built only from Kori's own records: members by level,\n"+
+			"objections, consent changes, purchases stored and deleted by reason, data subject requests with\n"+
+			"their completion times, reads of member data by purpose, offers made, and the rules in force.\n"+
+			"The same report is public at /transparency/YEAR.")
+	e.flags(fs)
+	year := fs.Int("year", 0, "the year to report")
+	asJSON := fs.Bool("json", false, "print JSON")
+	asOf := fs.String("as-of", "", "report as on this date (default now)")
+	action := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		action, args = args[0], args[1:]
+	}
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if action != "transparency" || fs.NArg() != 0 || *year == 0 {
+		fs.Usage()
+		return usageError("usage: kori report transparency --year 2026")
+	}
+	clock, err := e.parseAsOf(*asOf)
+	if err != nil {
+		return err
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := report.Build(ctx, db, *year, e.cfg.zone, clock.Now())
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	state := "complete"
+	if !r.Complete {
+		state = "year in progress"
+	}
+	fmt.Fprintf(e.stdout, "Kori transparency report %d (%s, as of %s)\n\n", r.Year, state, r.AsOf.In(e.cfg.zone).Format("2006-01-02"))
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "members\t%d\n", r.Members)
+	for _, l := range []string{"product", "group", "total", "none"} {
+		fmt.Fprintf(tw, "  at level %s\t%d\n", l, r.MembersByLevel[kindLevel(l)])
+	}
+	fmt.Fprintf(tw, "  share below product level\t%.1f %%\n", 100*r.RestrictedShare)
+	for _, p := range sortedKeys(r.Objections) {
+		fmt.Fprintf(tw, "objecting to %s\t%d\n", p, r.Objections[kindPurpose(p)])
+	}
+	for _, k := range sortedKeys(r.ConsentChanges) {
+		fmt.Fprintf(tw, "consent changes %s\t%d\n", k, r.ConsentChanges[k])
+	}
+	fmt.Fprintf(tw, "receipts of %d stored\t%d\n", r.Year, r.ReceiptsStored)
+	fmt.Fprintf(tw, "product lines of %d stored\t%d\n", r.Year, r.LinesStored)
+	for _, reason := range sortedKeys(r.Deleted) {
+		d := r.Deleted[kindReason(reason)]
+		fmt.Fprintf(tw, "deleted by %s\t%d times: %d receipts, %d lines, %d members\n", reason, d.Events, d.Receipts, d.Lines, d.Members)
+	}
+	for _, q := range r.Requests {
+		fmt.Fprintf(tw, "%s requests\t%d received, %d done, median %.1f h, max %.1f h, %d past the deadline\n",
+			q.Kind, q.Received, q.Completed, q.MedianHours, q.MaxHours, q.PastDeadline)
+	}
+	for _, p := range sortedKeys(r.Reads) {
+		fmt.Fprintf(tw, "reads by others for %s\t%d\n", p, r.Reads[kindPurpose(p)])
+	}
+	fmt.Fprintf(tw, "offers made\t%d\n", r.Offers)
+	fmt.Fprintf(tw, "rules\tpurchases kept %d years; memberships unused for %d months end (notice %d month before); requests answered within %d month\n",
+		r.Rules.RetentionYears, r.Rules.InactiveMonths, r.Rules.NoticeMonths, r.Rules.DeadlineMonths)
+	return tw.Flush()
+}
+
+func sortedKeys[K ~string, V any](m map[K]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, string(k))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// The report's maps are keyed by domain types; these convert the sorted keys back.
+func kindLevel(s string) kori.Level           { return kori.Level(s) }
+func kindPurpose(s string) kori.Purpose       { return kori.Purpose(s) }
+func kindReason(s string) kori.DeletionReason { return kori.DeletionReason(s) }
