@@ -32,7 +32,7 @@ func main() {
 	sample := flag.Int("sample", 40, "members whose pages are timed")
 	repeat := flag.Int("repeat", 10, "requests of each page per sampled member")
 	pagesDir := flag.String("pages-dir", "", "keep the member-page database in this directory and reuse it when it is there (default: a temporary one)")
-	only := flag.String("only", "", `run one part: "ingest", "pages" or "privacy" (its section of -out is replaced); default all`)
+	only := flag.String("only", "", `run one part: "ingest", "pages", "privacy" or "offers" (its section of -out is replaced); default all`)
 	flag.Parse()
 	if err := run(*out, *only, *pagesDir, *big, *small, *members, *sample, *repeat); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -98,9 +98,22 @@ func run(out, only, pagesDir string, big, small, members, sample, repeat int) er
 		rep.write(&s)
 		sections["privacy"] = s.String()
 	}
+	if only == "" || only == "offers" {
+		if pagesDir == "" {
+			return fmt.Errorf("the offers benchmark runs on the member-page database: give -pages-dir or run all parts")
+		}
+		rep, err := offersRun(ctx, bin, pagesDir)
+		if err != nil {
+			return err
+		}
+		var s strings.Builder
+		rep.write(&s)
+		sections["offers"] = s.String()
+	}
 	b.WriteString(sections["ingest"])
 	b.WriteString(sections["pages"])
 	b.WriteString(sections["privacy"])
+	b.WriteString(sections["offers"])
 	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
 		return err
 	}
@@ -111,7 +124,8 @@ func run(out, only, pagesDir string, big, small, members, sample, repeat int) er
 // splitSections splits an earlier BENCHMARKS.md into its parts, so that a
 // run of one part keeps the others.
 func splitSections(doc string) map[string]string {
-	heads := map[string]string{"ingest": "\n## Bulk ingest, SQLite", "pages": "\n## Member pages", "privacy": "\n## Retention and erasure"}
+	heads := map[string]string{"ingest": "\n## Bulk ingest, SQLite", "pages": "\n## Member pages", "privacy": "\n## Retention and erasure",
+		"offers": "\n## Offers"}
 	starts := map[string]int{}
 	for k, h := range heads {
 		if i := strings.Index(doc, h); i >= 0 {
