@@ -27,7 +27,7 @@ func (db *DB) ImportMembers(ctx context.Context, ms []kori.Enrolment, channel st
 				return kori.Errorf(kori.EINVALID, "member %d: ref is empty", i+1)
 			}
 			var id int64
-			err := tx.QueryRowContext(ctx, db.q(`SELECT member_id FROM members WHERE ref = ?`), m.Ref).Scan(&id)
+			err := tx.QueryRowContext(ctx, db.q(`SELECT member_id FROM member_keys WHERE kind = 'ref' AND lookup = ?`), m.Ref).Scan(&id)
 			if err == sql.ErrNoRows {
 				mid, err := db.createMember(ctx, tx, m, channel)
 				if err != nil {
@@ -43,10 +43,14 @@ func (db *DB) ImportMembers(ctx context.Context, ms []kori.Enrolment, channel st
 					return kori.Errorf(kori.EINVALID, "member %s: %s", m.Ref, kori.ErrorMessage(err))
 				}
 				var owner int64
-				err := tx.QueryRowContext(ctx, db.q(`SELECT member_id FROM cards WHERE card_number = ?`), c.Number).Scan(&owner)
+				err := tx.QueryRowContext(ctx, db.q(`SELECT member_id FROM member_keys WHERE kind = 'card' AND lookup = ?`), c.Number).Scan(&owner)
 				if err == nil && owner != id {
 					return kori.Errorf(kori.ECONFLICT, "card %s belongs to another member; close it there first", maskCard(c.Number))
-				} else if err != nil && err != sql.ErrNoRows {
+				} else if err == sql.ErrNoRows {
+					if err := db.addKey(ctx, tx, "card", c.Number, kori.MemberID(id)); err != nil {
+						return err
+					}
+				} else if err != nil {
 					return err
 				}
 				if _, err := cardStmt.ExecContext(ctx, id, c.Number, string(c.Status), unix(c.ClosedAt)); err != nil {
@@ -84,6 +88,14 @@ func (db *DB) createMember(ctx context.Context, tx *sql.Tx, m kori.Enrolment, ch
 		id, m.Ref, string(level), at.Unix(), m.ObjectsPersonalisation, m.ObjectsAnalytics, at.Unix(), email, db.Clock.Now().Unix()); err != nil {
 		return 0, err
 	}
+	if err := db.addKey(ctx, tx, "ref", m.Ref, kori.MemberID(id)); err != nil {
+		return 0, err
+	}
+	if email != nil {
+		if err := db.addKey(ctx, tx, "email", email.(string), kori.MemberID(id)); err != nil {
+			return 0, err
+		}
+	}
 	rec := func(seq int, kind, to string) error {
 		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO consents (member_id, seq, at, kind, from_value, to_value, channel, actor)
 			VALUES (?, ?, ?, ?, '', ?, ?, 'member')`), id, seq, at.Unix(), kind, to, channel)
@@ -107,6 +119,30 @@ func (db *DB) createMember(ctx context.Context, tx *sql.Tx, m kori.Enrolment, ch
 	return kori.MemberID(id), nil
 }
 
+// addKey records a key that finds the member: their customer number
+// ("ref"), login e-mail ("email") or a card number ("card"). Each key finds
+// one member only.
+func (db *DB) addKey(ctx context.Context, tx *sql.Tx, kind, key string, id kori.MemberID) error {
+	res, err := tx.ExecContext(ctx, db.q(`INSERT INTO member_keys (kind, lookup, member_id) VALUES (?, ?, ?) ON CONFLICT (kind, lookup) DO NOTHING`),
+		kind, key, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var owner kori.MemberID
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT member_id FROM member_keys WHERE kind = ? AND lookup = ?`), kind, key).Scan(&owner); err != nil {
+			return err
+		}
+		if owner != id {
+			if kind == "card" {
+				key = maskCard(key)
+			}
+			return kori.Errorf(kori.ECONFLICT, "%s %s belongs to another member", kind, key)
+		}
+	}
+	return nil
+}
+
 // maskCard shows only the last four digits of a card number in messages.
 func maskCard(n string) string {
 	if len(n) <= 4 {
@@ -126,9 +162,32 @@ func (db *DB) CardHolders(ctx context.Context, cards []string) (map[string]kori.
 		for _, c := range cards[start:end] {
 			args = append(args, c)
 		}
+		// The card's member from the lookup table, then the card and member
+		// rows by member id: on Citus each step is routed by its own key.
+		keys, err := db.read.QueryContext(ctx, db.q(`SELECT DISTINCT member_id FROM member_keys WHERE kind = 'card' AND lookup IN (`+
+			placeholders(len(args))+`)`), args...)
+		if err != nil {
+			return nil, err
+		}
+		var members []any
+		for keys.Next() {
+			var id int64
+			if err := keys.Scan(&id); err != nil {
+				keys.Close()
+				return nil, err
+			}
+			members = append(members, id)
+		}
+		keys.Close()
+		if err := keys.Err(); err != nil {
+			return nil, err
+		}
+		if len(members) == 0 {
+			continue
+		}
 		rows, err := db.read.QueryContext(ctx, db.q(`SELECT c.card_number, c.member_id, c.status, c.closed_at, m.level, m.level_since
 			FROM cards c JOIN members m ON m.member_id = c.member_id
-			WHERE c.card_number IN (`+placeholders(len(args))+`)`), args...)
+			WHERE c.member_id IN (`+placeholders(len(members))+`) AND c.card_number IN (`+placeholders(len(args))+`)`), append(members, args...)...)
 		if err != nil {
 			return nil, err
 		}

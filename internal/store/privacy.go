@@ -22,7 +22,7 @@ var purchaseTables = []string{"receipt_lines", "receipt_groups", "month_rollups"
 var derivedTables = []string{"offers"}
 
 // memberTables hold everything else about a member; the members row last.
-var memberTables = []string{"sessions", "access_log", "outbox", "dsr_requests", "consents", "cards", "members"}
+var memberTables = []string{"sessions", "access_log", "outbox", "dsr_requests", "consents", "member_keys", "cards", "members"}
 
 // ChangeChoice records one of the member's choices and applies it at once,
 // in one transaction: the consent record, the member row, and, when the

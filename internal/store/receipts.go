@@ -74,12 +74,16 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		}
 		var todo []pending
 		lastUse := map[kori.MemberID]int64{}
-		cardUse := map[string]int64{}
+		type card struct {
+			member kori.MemberID
+			number string
+		}
+		cardUse := map[card]int64{}
 		for i := range rs {
 			r := &rs[i]
 			at := r.PurchasedAt.Unix()
 			lastUse[r.MemberID] = max(lastUse[r.MemberID], at)
-			cardUse[r.Card] = max(cardUse[r.Card], at)
+			cardUse[card{r.MemberID, r.Card}] = max(cardUse[card{r.MemberID, r.Card}], at)
 			if r.Grain == kori.LevelNone {
 				out[i] = kori.CardUse
 				continue
@@ -176,7 +180,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 			}
 		}
 		for c, at := range cardUse {
-			if _, err := w.cardUse.ExecContext(ctx, at, at, c); err != nil {
+			if _, err := w.cardUse.ExecContext(ctx, at, at, c.member, c.number); err != nil {
 				return err
 			}
 		}
@@ -200,7 +204,7 @@ func (db *DB) prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		sql  string
 	}{
 		{&w.memberUse, `UPDATE members SET last_card_use = CASE WHEN last_card_use < ? THEN ? ELSE last_card_use END WHERE member_id = ?`},
-		{&w.cardUse, `UPDATE cards SET last_used = CASE WHEN last_used < ? THEN ? ELSE last_used END WHERE card_number = ?`},
+		{&w.cardUse, `UPDATE cards SET last_used = CASE WHEN last_used < ? THEN ? ELSE last_used END WHERE member_id = ? AND card_number = ?`},
 	} {
 		s, err := tx.PrepareContext(ctx, db.q(p.sql))
 		if err != nil {

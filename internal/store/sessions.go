@@ -42,8 +42,11 @@ func (db *DB) SetPasswords(ctx context.Context, ids []kori.MemberID, hash string
 func (db *DB) Credentials(ctx context.Context, email string) (kori.MemberID, string, error) {
 	var id kori.MemberID
 	var hash string
-	err := db.read.QueryRowContext(ctx, db.q(`SELECT member_id, password_hash FROM members WHERE email = ? AND password_hash <> ''`),
-		strings.ToLower(strings.TrimSpace(email))).Scan(&id, &hash)
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT member_id FROM member_keys WHERE kind = 'email' AND lookup = ?`),
+		strings.ToLower(strings.TrimSpace(email))).Scan(&id)
+	if err == nil {
+		err = db.read.QueryRowContext(ctx, db.q(`SELECT password_hash FROM members WHERE member_id = ? AND password_hash <> ''`), id).Scan(&hash)
+	}
 	if err != nil {
 		return 0, "", notFound(err, "no member with that e-mail and a password")
 	}

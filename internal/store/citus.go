@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kori-project/kori"
+)
+
+// Citus layout. Every table of a member's data is distributed by member_id
+// and co-located with members, so that one member's reads and writes stay on
+// one shard and a member's rows join without moving. member_keys is
+// distributed by its own key (a card number finds its member on one shard).
+// The small shared tables are reference tables, copied to every node.
+var (
+	citusColocated = []string{"members", "cards", "consents", "sessions", "access_log", "outbox", "dsr_requests", "offers",
+		"receipts", "receipt_lines", "receipt_groups", "month_rollups"}
+	citusReference = []string{"stores", "product_groups", "products", "campaigns", "api_keys", "meta", "id_sequences",
+		"deletions", "audit_log"}
+)
+
+// CitusTable is what Distribute did with one table.
+type CitusTable struct {
+	Table, Kind string // "distributed by member_id", "reference", …
+	Already     bool
+}
+
+// Distribute makes a migrated PostgreSQL database with the citus extension
+// a distributed one: member tables by member_id, co-located; small tables as
+// reference tables. Tables already distributed are left as they are, so it
+// is safe to run again (after a migration adds a table).
+func (db *DB) Distribute(ctx context.Context) ([]CitusTable, error) {
+	if db.d.name() != "postgres" {
+		return nil, kori.Errorf(kori.EINVALID, "--citus needs a PostgreSQL database with the citus extension, not %s", db.d.name())
+	}
+	var ok int
+	if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_extension WHERE extname = 'citus'`).Scan(&ok); err != nil {
+		return nil, err
+	}
+	if ok == 0 {
+		return nil, kori.Errorf(kori.EINVALID, "the citus extension is not installed in this database: run CREATE EXTENSION citus; as a superuser first")
+	}
+	var out []CitusTable
+	do := func(table, kind, query string, args ...any) error {
+		var n int
+		if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_dist_partition WHERE logicalrelid = $1::regclass`, table).Scan(&n); err != nil {
+			return err
+		}
+		t := CitusTable{Table: table, Kind: kind, Already: n > 0}
+		if !t.Already {
+			if _, err := db.write.ExecContext(ctx, query, args...); err != nil {
+				return fmt.Errorf("distribute %s: %w", table, err)
+			}
+		}
+		out = append(out, t)
+		return nil
+	}
+	for _, t := range citusReference {
+		if err := do(t, "reference", `SELECT create_reference_table($1)`, t); err != nil {
+			return out, err
+		}
+	}
+	for i, t := range citusColocated {
+		with := "members"
+		if i == 0 {
+			with = "none"
+		}
+		if err := do(t, "distributed by member_id", `SELECT create_distributed_table($1, 'member_id', colocate_with => $2)`, t, with); err != nil {
+			return out, err
+		}
+	}
+	if err := do("member_keys", "distributed by lookup", `SELECT create_distributed_table('member_keys', 'lookup')`); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// ResetSchemaForTests drops every table of a PostgreSQL database's public
+// schema, for test suites that share one server (Citus). It refuses any
+// database whose name does not contain "test".
+func (db *DB) ResetSchemaForTests(ctx context.Context) error {
+	var name string
+	if err := db.write.QueryRowContext(ctx, `SELECT current_database()`).Scan(&name); err != nil {
+		return err
+	}
+	if !strings.Contains(name, "test") {
+		return fmt.Errorf("refusing to reset database %q: its name does not contain \"test\"", name)
+	}
+	_, err := db.write.ExecContext(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`)
+	return err
+}
