@@ -29,12 +29,13 @@ func main() {
 	big := flag.Int("receipts", 1_000_000, "receipts in the large file (peak RSS and sustained rate)")
 	small := flag.Int("compare", 100_000, "receipts in the file compared with bare inserts")
 	members := flag.Int("members", 2000, "demo members in the member-page database")
+	pgMembers := flag.Int("pg-members", 300, "demo members in each PostgreSQL database (pages and retention)")
 	sample := flag.Int("sample", 40, "members whose pages are timed")
 	repeat := flag.Int("repeat", 10, "requests of each page per sampled member")
 	pagesDir := flag.String("pages-dir", "", "keep the member-page database in this directory and reuse it when it is there (default: a temporary one)")
-	only := flag.String("only", "", `run one part: "ingest", "pages", "privacy" or "offers" (its section of -out is replaced); default all`)
+	only := flag.String("only", "", `run one part: "ingest", "pages", "privacy", "offers" or "postgres" (its section of -out is replaced); default all`)
 	flag.Parse()
-	if err := run(*out, *only, *pagesDir, *big, *small, *members, *sample, *repeat); err != nil {
+	if err := run(*out, *only, *pagesDir, *big, *small, *members, *pgMembers, *sample, *repeat); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -49,13 +50,14 @@ type result struct {
 
 func (r result) rate() float64 { return float64(r.rows) / r.elapsed.Seconds() }
 
-func run(out, only, pagesDir string, big, small, members, sample, repeat int) error {
+func run(out, only, pagesDir string, big, small, members, pgMembers, sample, repeat int) error {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "kori-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	defer pgtest.Stop()
 	bin := filepath.Join(tmp, "kori")
 	if b, err := exec.Command("go", "build", "-o", bin, "./cmd/kori").CombinedOutput(); err != nil {
 		return fmt.Errorf("build: %v\n%s", err, b)
@@ -98,6 +100,16 @@ func run(out, only, pagesDir string, big, small, members, sample, repeat int) er
 		rep.write(&s)
 		sections["privacy"] = s.String()
 	}
+	if only == "" || only == "postgres" {
+		rep, err := postgresPages(ctx, bin, pgMembers, sample, repeat)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "PostgreSQL member pages skipped:", err)
+		} else {
+			var s strings.Builder
+			rep.write(&s)
+			sections["postgres"] = s.String()
+		}
+	}
 	if only == "" || only == "offers" {
 		if pagesDir == "" {
 			return fmt.Errorf("the offers benchmark runs on the member-page database: give -pages-dir or run all parts")
@@ -113,6 +125,7 @@ func run(out, only, pagesDir string, big, small, members, sample, repeat int) er
 	b.WriteString(sections["ingest"])
 	b.WriteString(sections["pages"])
 	b.WriteString(sections["privacy"])
+	b.WriteString(sections["postgres"])
 	b.WriteString(sections["offers"])
 	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
 		return err
@@ -124,8 +137,8 @@ func run(out, only, pagesDir string, big, small, members, sample, repeat int) er
 // splitSections splits an earlier BENCHMARKS.md into its parts, so that a
 // run of one part keeps the others.
 func splitSections(doc string) map[string]string {
-	heads := map[string]string{"ingest": "\n## Bulk ingest, SQLite", "pages": "\n## Member pages", "privacy": "\n## Retention and erasure",
-		"offers": "\n## Offers"}
+	heads := map[string]string{"ingest": "\n## Bulk ingest, SQLite", "pages": "\n## Member pages and API, SQLite", "privacy": "\n## Retention and erasure",
+		"offers": "\n## Offers", "postgres": "\n## Member pages and API, PostgreSQL"}
 	starts := map[string]int{}
 	for k, h := range heads {
 		if i := strings.Index(doc, h); i >= 0 {
@@ -352,7 +365,6 @@ func copyFile(from, to string) error {
 // postgresRuns imports the file with Kori into PostgreSQL and COPYs the same
 // line rows into a fresh database, when PostgreSQL can be started here.
 func postgresRuns(ctx context.Context, bin string, opts demo.Options, file string, lines int64, rows []lineRow) ([]result, error) {
-	defer pgtest.Stop()
 	koriURL, drop1, err := pgtest.CreateDatabase()
 	if err != nil {
 		return nil, err

@@ -32,6 +32,7 @@ type pageTiming struct {
 type pagesReport struct {
 	members, sampled int
 	firstYear        int
+	engine           string
 	receipts, lines  int64
 	dbBytes          int64
 	demoTime         time.Duration
@@ -42,7 +43,7 @@ type pagesReport struct {
 // demo database of the given number of members with purchases from 2015:
 // server time is the handler's time from request to the last byte written.
 func memberPages(ctx context.Context, bin, dir string, members, sample, repeat int) (*pagesReport, error) {
-	rep := &pagesReport{members: members}
+	rep := &pagesReport{members: members, engine: "SQLite"}
 	path := filepath.Join(dir, "kori.db")
 	if _, err := os.Stat(path); err != nil {
 		fmt.Fprintf(os.Stderr, "pages: kori demo --members %d…\n", members)
@@ -68,9 +69,15 @@ func memberPages(ctx context.Context, bin, dir string, members, sample, repeat i
 		return nil, err
 	}
 	defer db.Close()
+	return rep, timePages(ctx, db, rep, sample, repeat)
+}
+
+// timePages times every member page and API call for sample product-level
+// members of db, repeat times each after a warm-up request.
+func timePages(ctx context.Context, db *store.DB, rep *pagesReport, sample, repeat int) error {
 	counts, err := db.Counts(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rep.receipts, rep.lines = counts["receipts"], counts["receipt_lines"]
 
@@ -82,13 +89,13 @@ func memberPages(ctx context.Context, bin, dir string, members, sample, repeat i
 
 	ids, err := db.MemberIDs(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var product []kori.MemberID
 	for _, id := range ids {
 		m, err := db.Member(ctx, id)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if m.Level == kori.LevelProduct {
 			product = append(product, id)
@@ -100,15 +107,15 @@ func memberPages(ctx context.Context, bin, dir string, members, sample, repeat i
 	for i := 0; i < len(product) && rep.sampled < sample; i += step {
 		m, err := db.Member(ctx, product[i])
 		if err != nil {
-			return nil, err
+			return err
 		}
 		token, err := login(h, m.Email, rep.sampled)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rs, err := db.ReceiptsByMember(ctx, m.ID, kori.ReceiptFilter{Limit: 1})
 		if err != nil || len(rs) == 0 {
-			return nil, fmt.Errorf("member %d has no receipts (%v)", m.ID, err)
+			return fmt.Errorf("member %d has no receipts (%v)", m.ID, err)
 		}
 		rep.sampled++
 		if held, err := db.HeldData(ctx, m.ID); err == nil && (rep.firstYear == 0 || held.First.Year() < rep.firstYear) {
@@ -142,7 +149,7 @@ func memberPages(ctx context.Context, bin, dir string, members, sample, repeat i
 				h.ServeHTTP(rec, req)
 				d := time.Since(t0)
 				if rec.Code != http.StatusOK {
-					return nil, fmt.Errorf("GET %s: %d %s", p, rec.Code, rec.Body)
+					return fmt.Errorf("GET %s: %d %s", p, rec.Code, rec.Body)
 				}
 				if r > 0 { // the first request warms the caches
 					times[route] = append(times[route], d)
@@ -155,7 +162,7 @@ func memberPages(ctx context.Context, bin, dir string, members, sample, repeat i
 		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 		rep.timings = append(rep.timings, pageTiming{route: route, n: len(ds), p50: ds[len(ds)/2], p99: ds[(len(ds)*99)/100], max_: ds[len(ds)-1]})
 	}
-	return rep, nil
+	return nil
 }
 
 // login logs in through the API, as an app would, from its own address so
@@ -178,16 +185,20 @@ func login(h http.Handler, email string, n int) (string, error) {
 }
 
 func (r *pagesReport) write(b *strings.Builder) {
+	size := ""
+	if r.dbBytes > 0 {
+		size = fmt.Sprintf(", %.1f GiB", float64(r.dbBytes)/(1<<30))
+	}
 	built := ""
 	if r.demoTime > 0 {
 		built = fmt.Sprintf(" (built by `kori demo` in %s)", r.demoTime.Round(time.Second))
 	}
-	fmt.Fprintf(b, "\n## Member pages and API, SQLite\n\n")
+	fmt.Fprintf(b, "\n## Member pages and API, %s\n\n", r.engine)
 	fmt.Fprintf(b, "A demo database of %d members with purchases from %d to 25 November 2026: %d receipts,\n"+
-		"%d product lines, %.1f GiB%s. For %d product-level members spread over the\n"+
+		"%d product lines%s%s. For %d product-level members spread over the\n"+
 		"database, every page and API call was requested %d times after one warm-up request; the time is the\n"+
 		"handler's, from request to the last byte, in the same process (no network), one request at a time.\n\n",
-		r.members, r.firstYear, r.receipts, r.lines, float64(r.dbBytes)/(1<<30), built, r.sampled, r.timings[0].n/max(1, r.sampled))
+		r.members, r.firstYear, r.receipts, r.lines, size, built, r.sampled, r.timings[0].n/max(1, r.sampled))
 	fmt.Fprintf(b, "| route | requests | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|\n")
 	worst := time.Duration(0)
 	for _, t := range r.timings {

@@ -29,57 +29,59 @@ const maxInList = 500
 
 // ReceiptsByMember returns a member's receipts, newest first, narrowed by f.
 // A search (f.Search) selects receipts from one of f.Stores or holding a line
-// of one of f.GTINs or a group sum of one of f.Groups.
+// of one of f.GTINs or a group sum of one of f.Groups: the matching receipt
+// ids are found first, each table read once, then joined to the receipts.
 func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, error) {
-	var where strings.Builder
-	args := []any{id}
-	where.WriteString(`member_id = ?`)
-	if f.Year > 0 {
-		where.WriteString(` AND year = ?`)
-		args = append(args, f.Year)
-		if f.Month > 0 {
-			where.WriteString(` AND business_day BETWEEN ? AND ?`)
-			args = append(args, f.Year*10000+f.Month*100, f.Year*10000+f.Month*100+99)
+	var args []any
+	in := func(values []string) string {
+		if len(values) > maxInList {
+			values = values[:maxInList]
 		}
+		for _, v := range values {
+			args = append(args, v)
+		}
+		return placeholders(len(values))
 	}
+	from := `receipts r`
 	if f.Search {
-		var anyOf []string
-		in := func(values []string) string {
-			if len(values) > maxInList {
-				values = values[:maxInList]
-			}
-			for _, v := range values {
-				args = append(args, v)
-			}
-			return strings.TrimSuffix(strings.Repeat("?,", len(values)), ",")
-		}
+		// The member id is repeated in every part so that each stays on the
+		// member's shard.
+		var parts []string
 		if len(f.Stores) > 0 {
-			anyOf = append(anyOf, `store_id IN (`+in(f.Stores)+`)`)
+			args = append(args, id)
+			parts = append(parts, `SELECT receipt_id FROM receipts WHERE member_id = ? AND store_id IN (`+in(f.Stores)+`)`)
 		}
-		// One pass over the member's lines finds both products and groups.
-		// The member id is repeated inside the subqueries so that they, too,
-		// stay on the member's shard.
 		if len(f.GTINs) > 0 || len(f.Groups) > 0 {
 			args = append(args, id)
-			var inLines []string
+			var match []string
 			if len(f.GTINs) > 0 {
-				inLines = append(inLines, `gtin IN (`+in(f.GTINs)+`)`)
+				match = append(match, `gtin IN (`+in(f.GTINs)+`)`)
 			}
 			if len(f.Groups) > 0 {
-				inLines = append(inLines, `group_code IN (`+in(f.Groups)+`)`)
+				match = append(match, `group_code IN (`+in(f.Groups)+`)`)
 			}
-			anyOf = append(anyOf, `receipt_id IN (SELECT receipt_id FROM receipt_lines WHERE member_id = ? AND (`+strings.Join(inLines, ` OR `)+`))`)
+			parts = append(parts, `SELECT receipt_id FROM receipt_lines WHERE member_id = ? AND (`+strings.Join(match, ` OR `)+`)`)
 		}
 		if len(f.Groups) > 0 {
 			args = append(args, id)
-			anyOf = append(anyOf, `receipt_id IN (SELECT receipt_id FROM receipt_groups WHERE member_id = ? AND group_code IN (`+in(f.Groups)+`))`)
+			parts = append(parts, `SELECT receipt_id FROM receipt_groups WHERE member_id = ? AND group_code IN (`+in(f.Groups)+`)`)
 		}
-		if len(anyOf) == 0 {
+		if len(parts) == 0 {
 			return nil, nil // nothing matched the search terms
 		}
-		where.WriteString(` AND (` + strings.Join(anyOf, ` OR `) + `)`)
+		from = `receipts r JOIN (` + strings.Join(parts, ` UNION `) + `) hit ON hit.receipt_id = r.receipt_id`
 	}
-	query := `SELECT ` + receiptColumns + ` FROM receipts WHERE ` + where.String() + ` ORDER BY purchased_at DESC, receipt_id DESC`
+	where := `r.member_id = ?`
+	args = append(args, id)
+	if f.Year > 0 {
+		where += ` AND r.year = ?`
+		args = append(args, f.Year)
+		if f.Month > 0 {
+			where += ` AND r.business_day BETWEEN ? AND ?`
+			args = append(args, f.Year*10000+f.Month*100, f.Year*10000+f.Month*100+99)
+		}
+	}
+	query := `SELECT ` + receiptColumnsOf("r") + ` FROM ` + from + ` WHERE ` + where + ` ORDER BY r.purchased_at DESC, r.receipt_id DESC`
 	if f.Limit > 0 {
 		query += ` LIMIT ?`
 		args = append(args, f.Limit)
@@ -98,6 +100,15 @@ func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.Rec
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// receiptColumnsOf is receiptColumns qualified by a table alias.
+func receiptColumnsOf(alias string) string {
+	cols := strings.Split(receiptColumns, ", ")
+	for i, c := range cols {
+		cols[i] = alias + "." + c
+	}
+	return strings.Join(cols, ", ")
 }
 
 // ReceiptByID returns one of the member's receipts with what its grain kept.

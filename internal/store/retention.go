@@ -231,3 +231,21 @@ func (db *DB) Outbox(ctx context.Context) ([]OutboxMessage, error) {
 	}
 	return out, rows.Err()
 }
+
+// DeleteYearPlain deletes a purchase year with plain DELETE statements in
+// one transaction, ignoring extended retention: the baseline the
+// benchmark compares partition replacement with. Not used by Kori itself.
+func (db *DB) DeleteYearPlain(ctx context.Context, year int) (map[string]int64, error) {
+	rows := map[string]int64{}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, t := range purchaseTables {
+			res, err := tx.ExecContext(ctx, db.q(`DELETE FROM `+t+` WHERE year = ?`), year)
+			if err != nil {
+				return err
+			}
+			rows[t], _ = res.RowsAffected()
+		}
+		return nil
+	})
+	return rows, err
+}
