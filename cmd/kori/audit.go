@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 )
 
 func runAudit(ctx context.Context, e *env, args []string) error {
@@ -12,17 +11,8 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 			"command fails. It prints the number of entries and the hash of the last one; keep that hash outside\n"+
 			"Kori (a ticket, a log service) to also detect entries cut off the end.")
 	e.flags(fs)
-	// The action comes first (kori audit verify --flags); flags may follow it.
-	action := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		action, args = args[0], args[1:]
-	}
-	if err := e.parse(fs, args); err != nil {
+	if err := e.parseAction(fs, args, "verify"); err != nil {
 		return err
-	}
-	if action != "verify" || fs.NArg() != 0 {
-		fs.Usage()
-		return usageError("audit takes one argument: verify")
 	}
 	db, err := e.open(ctx)
 	if err != nil {

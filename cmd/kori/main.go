@@ -151,6 +151,23 @@ func (e *env) parse(fs *flag.FlagSet, args []string) error {
 	return e.validate()
 }
 
+// parseAction parses "kori COMMAND ACTION [flags]": the action word first,
+// then flags, and nothing else.
+func (e *env) parseAction(fs *flag.FlagSet, args []string, action string) error {
+	got := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		got, args = args[0], args[1:]
+	}
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if got != action || fs.NArg() != 0 {
+		fs.Usage()
+		return usageError(fmt.Sprintf("%s takes one argument: %s", fs.Name(), action))
+	}
+	return nil
+}
+
 // validate completes and checks the configuration after flags are parsed.
 func (e *env) validate() error {
 	c := &e.cfg

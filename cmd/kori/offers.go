@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -20,16 +19,8 @@ func runOffers(ctx context.Context, e *env, args []string) error {
 	e.flags(fs)
 	asOf := fs.String("as-of", "", "compute as on this date (YYYY-MM-DD or RFC 3339; default now)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	action := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		action, args = args[0], args[1:]
-	}
-	if err := e.parse(fs, args); err != nil {
+	if err := e.parseAction(fs, args, "run"); err != nil {
 		return err
-	}
-	if action != "run" || fs.NArg() != 0 {
-		fs.Usage()
-		return usageError("offers takes one argument: run")
 	}
 	clock, err := e.parseAsOf(*asOf)
 	if err != nil {

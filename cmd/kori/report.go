@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/kori-project/kori"
@@ -22,16 +21,11 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	year := fs.Int("year", 0, "the year to report")
 	asJSON := fs.Bool("json", false, "print JSON")
 	asOf := fs.String("as-of", "", "report as on this date (default now)")
-	action := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		action, args = args[0], args[1:]
-	}
-	if err := e.parse(fs, args); err != nil {
+	if err := e.parseAction(fs, args, "transparency"); err != nil {
 		return err
 	}
-	if action != "transparency" || fs.NArg() != 0 || *year == 0 {
-		fs.Usage()
-		return usageError("usage: kori report transparency --year 2026")
+	if *year == 0 {
+		return usageError("report transparency needs --year, e.g. kori report transparency --year 2026")
 	}
 	clock, err := e.parseAsOf(*asOf)
 	if err != nil {

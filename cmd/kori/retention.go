@@ -20,17 +20,8 @@ func runRetention(ctx context.Context, e *env, args []string) error {
 	e.flags(fs)
 	asOf := fs.String("as-of", "", "apply the rules as on this date (YYYY-MM-DD or RFC 3339; default now)")
 	dryRun := fs.Bool("dry-run", false, "report what would be deleted, delete nothing")
-	// The action comes first (kori retention run --flags); flags may follow it.
-	action := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		action, args = args[0], args[1:]
-	}
-	if err := e.parse(fs, args); err != nil {
+	if err := e.parseAction(fs, args, "run"); err != nil {
 		return err
-	}
-	if action != "run" || fs.NArg() != 0 {
-		fs.Usage()
-		return usageError("retention takes one argument: run")
 	}
 	clock, err := e.parseAsOf(*asOf)
 	if err != nil {

@@ -143,8 +143,12 @@ func (db *DB) ReceiptByID(ctx context.Context, member kori.MemberID, id int64) (
 
 // RollupsByMember returns a member's monthly rollups in time and group order.
 func (db *DB) RollupsByMember(ctx context.Context, id kori.MemberID) ([]kori.MonthRollup, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT year, month, group_code, `+figureList+`
-		FROM month_rollups WHERE member_id = ? ORDER BY year, month, group_code`), id)
+	return scanRollups(db.read.QueryContext(ctx, db.q(`SELECT year, month, group_code, `+figureList+`
+		FROM month_rollups WHERE member_id = ? ORDER BY year, month, group_code`), id))
+}
+
+// scanRollups reads rows of year, month, group and the figures.
+func scanRollups(rows *sql.Rows, err error) ([]kori.MonthRollup, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -183,21 +187,8 @@ func (db *DB) RollupTotals(ctx context.Context, id kori.MemberID, by kori.Rollup
 			args = append(args, y)
 		}
 	}
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT `+keys+`, `+figureSums+` FROM month_rollups WHERE `+where+`
-		GROUP BY `+groupBy+` ORDER BY 1, 2, 3`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []kori.MonthRollup
-	for rows.Next() {
-		var r kori.MonthRollup
-		if err := rows.Scan(append([]any{&r.Year, &r.Month, &r.Group}, r.Figures.Pointers()...)...); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return scanRollups(db.read.QueryContext(ctx, db.q(`SELECT `+keys+`, `+figureSums+` FROM month_rollups WHERE `+where+`
+		GROUP BY `+groupBy+` ORDER BY 1, 2, 3`), args...))
 }
 
 // figureSums sums every figure column, integer columns as integers in both
