@@ -33,6 +33,9 @@ func TestImportEveryKind(t *testing.T) {
 		"S1,1,1,2025-03-01T10:00:00+02:00,1001,3.20,6400000000011,2,2.10,0\n"+
 		"S1,1,1,2025-03-01T10:00:00+02:00,1001,3.20,6400000000028,1,1.10,0\n"+
 		"S1,1,2,2025-03-01T11:00:00+02:00,2001,1.05,6400000000011,1,1.05,0\n")
+	campaigns := write(t, dir, "campaigns.csv", "campaign_id,name_fi,name_en,gtin,group,discount_pct,valid_from,valid_to\n"+
+		"milk,Maito -10 %,Milk -10 %,6400000000011,,10,2025-03-01,2025-03-31\n"+
+		"dairy,Maitotuotteet -20 %,Dairy -20 %,,dairy,20,2025-03-01,2025-03-31\n")
 	for _, c := range []struct{ kind, file, want string }{
 		{"groups", groups, "2 product groups"},
 		{"stores", stores, "1 stores"},
@@ -40,6 +43,7 @@ func TestImportEveryKind(t *testing.T) {
 		{"catalogue", catalogueJSON, "1 products"},
 		{"members", members, "2 members with 3 cards"},
 		{"receipts", receipts, "2 stored (3 lines)"},
+		{"campaigns", campaigns, "imported 2 campaigns"},
 	} {
 		if out := korirun(t, "import", "--data", dir, "--quiet", c.kind, c.file); !strings.Contains(out, c.want) {
 			t.Errorf("import %s: %q, want %q", c.kind, out, c.want)
@@ -52,10 +56,22 @@ func TestImportEveryKind(t *testing.T) {
 		}
 	}
 
+	// Campaigns: one of gtin or group, dates read in the chain's zone with
+	// the last day included; a bad row names its line and field.
+	if out := korirun(t, "offers", "run", "--data", dir, "--as-of", "2025-03-15", "--quiet"); !strings.Contains(out, "2 campaigns running") {
+		t.Errorf("offers run: %s", out)
+	}
+	badCampaign := write(t, dir, "bad-campaigns.csv", "campaign_id,name_fi,name_en,gtin,group,discount_pct,valid_from,valid_to\n"+
+		"x,X,X,6400000000011,dairy,10,2025-03-01,2025-03-31\n")
+	err := run(context.Background(), []string{"import", "--data", dir, "campaigns", badCampaign}, func(string) string { return "" }, nil, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "either gtin or group") {
+		t.Errorf("bad campaign: %v", err)
+	}
+
 	// A catalogue with a bad row is refused whole, naming the line and field.
 	bad := write(t, dir, "bad.csv", "gtin,name_fi,name_en,group,origin,unit\n6400000000035,A,A,dairy,fi_raw,pcs\n123,B,B,dairy,fi_raw,pcs\n")
 	var errb bytes.Buffer
-	err := run(context.Background(), []string{"import", "--data", dir, "catalogue", bad}, func(string) string { return "" }, nil, &bytes.Buffer{}, &errb)
+	err = run(context.Background(), []string{"import", "--data", dir, "catalogue", bad}, func(string) string { return "" }, nil, &bytes.Buffer{}, &errb)
 	if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "gtin") {
 		t.Errorf("bad catalogue: %v, want an error naming line 3 and the gtin", err)
 	}
