@@ -164,7 +164,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		if err := groups.flush(ctx); err != nil {
 			return err
 		}
-		up := db.newBulkInsert(tx, "month_rollups", append([]string{"member_id", "year", "month", "group_code"}, kori.FigureColumns...), rollupConflict)
+		up := db.newBulkInsert(tx, "month_rollups", append([]string{"member_id", "year", "month", "group_code"}, kori.FigureColumns...), rollupConflict).withBulkLoad(conn)
 		defer up.close()
 		for _, k := range order {
 			if err := up.add(ctx, append([]any{int64(k.member), k.year, k.month, k.group}, rollups[k].Values()...)...); err != nil {
