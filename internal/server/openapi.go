@@ -41,6 +41,12 @@ func (s *Server) openAPI() map[string]any {
 			op["security"] = []any{map[string]any{"session": []any{}}}
 			responses["401"] = errorResp("No valid session: log in again")
 		}
+		if rt.scope != "" {
+			op["security"] = []any{map[string]any{"apiKey": []any{}}}
+			op["description"] = "Needs an API key with the " + rt.scope + " scope."
+			responses["401"] = errorResp("No valid API key")
+			responses["403"] = errorResp("The key lacks the " + rt.scope + " scope")
+		}
 		var params []any
 		for _, seg := range strings.Split(path, "/") {
 			if strings.HasPrefix(seg, "{") {
@@ -73,11 +79,14 @@ func (s *Server) openAPI() map[string]any {
 	}
 	return map[string]any{
 		"openapi": "3.1.0",
-		"info": map[string]any{"title": "Kori member API", "version": "1",
-			"description": "A member's own purchase data and analyses. Money is in cents, shares are between 0 and 1. " +
-				"Log in with POST /api/v1/login and send the token as `Authorization: Bearer <token>`."},
-		"paths":      paths,
-		"components": map[string]any{"securitySchemes": map[string]any{"session": map[string]any{"type": "http", "scheme": "bearer"}}},
+		"info": map[string]any{"title": "Kori API", "version": "1",
+			"description": "A member's own purchase data and analyses (member sessions: log in with POST /api/v1/login and send the token " +
+				"as `Authorization: Bearer <token>`), and the chain's systems' calls (API keys with scopes). Money in member views is in cents; " +
+				"shares are between 0 and 1."},
+		"paths": paths,
+		"components": map[string]any{"securitySchemes": map[string]any{
+			"session": map[string]any{"type": "http", "scheme": "bearer", "description": "a member session token from POST /api/v1/login"},
+			"apiKey":  map[string]any{"type": "http", "scheme": "bearer", "description": "a Kori API key (kori apikey create NAME SCOPES)"}}},
 	}
 }
 

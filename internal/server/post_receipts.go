@@ -16,6 +16,25 @@ const (
 	maxBatchBody   = 256 << 20
 )
 
+// receiptBody documents the receipt a till sends, for the OpenAPI
+// document; ingest parses it with its own fast parser.
+type receiptBody struct {
+	Store       string     `json:"store"`
+	Till        int        `json:"till"`
+	Receipt     string     `json:"receipt"`
+	PurchasedAt string     `json:"purchased_at"` // RFC 3339
+	Card        string     `json:"card"`
+	Total       string     `json:"total"` // euros, at most two decimals
+	Lines       []lineBody `json:"lines"`
+}
+
+type lineBody struct {
+	GTIN     string  `json:"gtin"`
+	Quantity float64 `json:"quantity"`
+	Amount   string  `json:"amount"`
+	Discount string  `json:"discount,omitempty"`
+}
+
 // batchAnswer is the answer to an NDJSON batch: counts, and one result per
 // receipt with its line number.
 type batchAnswer struct {

@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 
+	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/ingest"
 	"github.com/kori-project/kori/internal/report"
 )
 
@@ -11,12 +13,19 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /healthz", s.handle(s.getHealth))
 
 	// Systems of the chain, with API keys.
-	mux.Handle("POST /api/v1/receipts", s.handle(s.postReceipts))
-	mux.Handle("GET /api/v1/offers", s.handle(s.getMarketingOffers))
-	mux.Handle("GET /api/v1/admin/requests", s.requireAdmin(true, s.getAPIAdminRequests))
-	mux.Handle("POST /api/v1/admin/requests", s.requireAdmin(true, s.postAPIAdminRequest))
-	mux.Handle("POST /api/v1/admin/requests/{member}/{id}/complete", s.requireAdmin(true, s.postAPIAdminComplete))
-	mux.Handle("GET /api/v1/admin/members/{member}/export", s.requireAdmin(true, s.getAdminExport))
+	s.system(mux, apiRoute{pattern: "POST /api/v1/receipts", scope: kori.ScopeIngest, request: receiptBody{}, response: ingest.Result{},
+		summary: "One receipt (application/json; 201 stored, 200 duplicate or not stored, 422 rejected) or a batch (application/x-ndjson; answered with a batchAnswer)"},
+		s.handle(s.postReceipts))
+	s.system(mux, apiRoute{pattern: "GET /api/v1/offers", scope: kori.ScopeOffers, response: marketingOffers{},
+		summary: "A member's offers (?member=ID), read for personalisation and written to the member's access log"}, s.handle(s.getMarketingOffers))
+	s.system(mux, apiRoute{pattern: "GET /api/v1/admin/requests", scope: kori.ScopeAdmin, response: requestsView{},
+		summary: "Data subject requests with their deadlines"}, s.requireAdmin(true, s.getAPIAdminRequests))
+	s.system(mux, apiRoute{pattern: "POST /api/v1/admin/requests", scope: kori.ScopeAdmin, request: newRequest{}, response: requestRow{},
+		summary: "Record a data subject request; due in one month"}, s.requireAdmin(true, s.postAPIAdminRequest))
+	s.system(mux, apiRoute{pattern: "POST /api/v1/admin/requests/{member}/{id}/complete", scope: kori.ScopeAdmin,
+		summary: "Mark a request done"}, s.requireAdmin(true, s.postAPIAdminComplete))
+	s.system(mux, apiRoute{pattern: "GET /api/v1/admin/members/{member}/export", scope: kori.ScopeAdmin, response: exportFile{},
+		summary: "A member's export, for an access request; logged in the member's access log as legal obligation"}, s.requireAdmin(true, s.getAdminExport))
 
 	// The privacy officer's pages, for holders of an admin key.
 	mux.Handle("GET /admin/requests", s.requireAdmin(false, s.getAdminRequests))
@@ -71,9 +80,17 @@ func (s *Server) routes(mux *http.ServeMux) {
 type apiRoute struct {
 	pattern  string // "GET /api/v1/me/carbon"
 	summary  string
-	member   bool // needs a member session
-	request  any  // zero value of the JSON body; nil for none
-	response any  // zero value of the JSON answer (exportFile{} for the ZIP); nil for 204
+	member   bool   // needs a member session
+	scope    string // the API key scope a system needs; "" for member and public routes
+	request  any    // zero value of the JSON body; nil for none
+	response any    // zero value of the JSON answer (exportFile{} for the ZIP); nil for 204
+}
+
+// system registers a route of the chain's systems (API keys with a scope)
+// and records it for the OpenAPI document.
+func (s *Server) system(mux *http.ServeMux, rt apiRoute, h http.Handler) {
+	s.apiRoutes = append(s.apiRoutes, rt)
+	mux.Handle(rt.pattern, h)
 }
 
 // api registers a member API route and records it for the OpenAPI document,
