@@ -73,6 +73,7 @@ var commands = map[string]command{
 	"audit":     {"verify the hash chain of the audit log", runAudit},
 	"offers":    {"compute personalised offers now (serve does it weekly)", runOffers},
 	"report":    {"print the yearly transparency report", runReport},
+	"password":  {"set a member's web login password", runPassword},
 	"backup":    {"copy the database consistently while it is in use", runBackup},
 	"restore":   {"restore a backup, re-applying every deletion made since it was taken", runRestore},
 	"version":   {"print the version", runVersion},

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/password"
 	"github.com/kori-project/kori/internal/store"
 )
 
@@ -121,5 +122,28 @@ func TestRestoreDoesNotResurrect(t *testing.T) {
 	}
 	if n, _, problems, err := restored.VerifyAudit(ctx); err != nil || len(problems) != 0 || n == 0 {
 		t.Errorf("audit after restore: %d entries, %v %v", n, problems, err)
+	}
+}
+
+func TestPasswordCommand(t *testing.T) {
+	dir := demoDB(t, 3, "2026-11-25")
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"password", "--data", dir, "member1@demo.kori.invalid"}, func(string) string { return "" },
+		strings.NewReader("a brand new secret\n"), &out, &errb)
+	if err != nil || !strings.Contains(errb.String(), "password set") {
+		t.Fatalf("password: %v %s", err, errb.String())
+	}
+	db := openDB(t, dir)
+	_, hash, err := db.Credentials(context.Background(), "MEMBER1@demo.kori.invalid")
+	if err != nil || !password.Check(hash, "a brand new secret") || password.Check(hash, "kori-demo") {
+		t.Errorf("the stored hash does not match the new password (%v)", err)
+	}
+	for _, c := range []struct {
+		args  []string
+		stdin string
+	}{{[]string{"password", "--data", dir, "nobody@example.invalid"}, "long enough\n"}, {[]string{"password", "--data", dir, "member1@demo.kori.invalid"}, "short\n"}} {
+		if err := run(context.Background(), c.args, func(string) string { return "" }, strings.NewReader(c.stdin), &out, &errb); err == nil {
+			t.Errorf("%v with %q succeeded", c.args, c.stdin)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -182,5 +183,49 @@ func TestLanguages(t *testing.T) {
 	}
 	if rec := c.get("/lang/de"); rec.Code != http.StatusNotFound {
 		t.Errorf("unknown language: %d", rec.Code)
+	}
+}
+
+func TestChangePassword(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	m := f.members[kori.LevelProduct]
+	other := f.client(t)
+	other.apiLogin(m.Email)
+	c := f.client(t)
+	c.ip = "192.0.2.50"
+	c.apiLogin(m.Email)
+	for _, body := range []string{`{"current":"wrong one","new":"long enough"}`, `{"current":"kori-demo","new":"short"}`} {
+		if rec := c.do("POST", "/api/v1/me/password", strings.NewReader(body), nil); rec.Code != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", body, rec.Code)
+		}
+	}
+	rec := c.do("POST", "/api/v1/me/password", strings.NewReader(`{"current":"kori-demo","new":"a new secret"}`), nil)
+	var out struct{ Token string }
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &out) != nil || out.Token == "" {
+		t.Fatalf("change: %d %s", rec.Code, rec.Body)
+	}
+	if rec := other.get("/api/v1/me"); rec.Code != http.StatusUnauthorized {
+		t.Errorf("another device after the change: %d, want 401", rec.Code)
+	}
+	c.bearer = out.Token
+	if rec := c.get("/api/v1/me"); rec.Code != http.StatusOK {
+		t.Errorf("the new token: %d", rec.Code)
+	}
+	fresh := f.client(t)
+	fresh.ip = "192.0.2.51"
+	rec = fresh.do("POST", "/api/v1/login", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":"a new secret"}`, m.Email)), nil)
+	if rec.Code != http.StatusOK {
+		t.Errorf("login with the new password: %d", rec.Code)
+	}
+	// The web form keeps the browser logged in.
+	web := f.client(t)
+	web.ip = "192.0.2.52"
+	web.login2(m.Email, "a new secret")
+	rec = web.form("/me/data", "/me/password", url.Values{"current": {"a new secret"}, "new": {"yet another one"}})
+	if rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), "password=changed") {
+		t.Errorf("form change: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+	if body := web.get("/me/data?password=changed").Body.String(); !strings.Contains(body, "Salasanasi on vaihdettu") {
+		t.Error("the browser was logged out by its own password change")
 	}
 }

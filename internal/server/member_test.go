@@ -141,9 +141,12 @@ func (c *client) form(page, path string, values url.Values) *httptest.ResponseRe
 	return c.do("POST", path, strings.NewReader(values.Encode()), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
 }
 
-func (c *client) login(email string) {
+func (c *client) login(email string) { c.t.Helper(); c.login2(email, demo.Password) }
+
+// login2 logs in with the given password.
+func (c *client) login2(email, password string) {
 	c.t.Helper()
-	rec := c.form("/login", "/login", url.Values{"email": {email}, "password": {demo.Password}, "next": {"/me"}})
+	rec := c.form("/login", "/login", url.Values{"email": {email}, "password": {password}, "next": {"/me"}})
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/me" {
 		c.t.Fatalf("login as %s: status %d, location %q; body %s", email, rec.Code, rec.Header().Get("Location"), rec.Body)
 	}

@@ -119,7 +119,7 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 			served = append(served, "GET "+r)
 		}
 	}
-	served = append(served, "POST /api/v1/login", "POST /api/v1/logout", "POST /api/v1/me/choices", "POST /api/v1/me/erase",
+	served = append(served, "POST /api/v1/login", "POST /api/v1/logout", "POST /api/v1/me/choices", "POST /api/v1/me/erase", "POST /api/v1/me/password",
 		"GET /api/v1/transparency/{year}", "POST /api/v1/receipts", "GET /api/v1/offers", "GET /api/v1/admin/requests",
 		"POST /api/v1/admin/requests", "POST /api/v1/admin/requests/{member}/{id}/complete", "GET /api/v1/admin/members/{member}/export")
 	// Every route in routes.go under /api/v1/ must be in the document too.

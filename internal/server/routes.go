@@ -42,6 +42,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 		member: true, response: dataView{}}, s.jsonPage(s.memberPage("data")))
 	s.api(mux, apiRoute{pattern: "POST /api/v1/me/choices", summary: "Change the level, an objection or extended retention; lowering the level needs confirm",
 		member: true, request: choiceRequest{}, response: choiceResponse{}}, s.postAPIChoice)
+	s.api(mux, apiRoute{pattern: "POST /api/v1/me/password", summary: "Change the password; every other session ends, a new token is returned",
+		member: true, request: passwordRequest{}, response: loginResponse{}}, s.postAPIPassword)
 	s.api(mux, apiRoute{pattern: "GET /api/v1/me/consents", summary: "Every change of the member's choices",
 		member: true, response: []consentView{}}, s.getAPIConsents)
 	s.api(mux, apiRoute{pattern: "GET /api/v1/me/consents/{seq}", summary: "The consent receipt of one change (Kantara Consent Receipt 1.1 fields)",
@@ -72,6 +74,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	}
 	mux.Handle("POST /me/choices", s.requireMember(false, s.postChoice))
 	mux.Handle("POST /me/erase", s.requireMember(false, s.postErase))
+	mux.Handle("POST /me/password", s.requireMember(false, s.postPassword))
 	mux.Handle("GET /me/consents/{seq}", s.requireMember(false, s.getConsentReceipt))
 	mux.Handle("GET /me/export", s.requireMember(false, s.getExport))
 }

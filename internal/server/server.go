@@ -32,6 +32,7 @@ type Store interface {
 	CreateSession(ctx context.Context, id kori.MemberID, tokenHash string, now, expires time.Time) error
 	SessionValid(ctx context.Context, id kori.MemberID, tokenHash string, now time.Time) error
 	DeleteSession(ctx context.Context, id kori.MemberID, tokenHash string) error
+	SetPassword(ctx context.Context, id kori.MemberID, hash string) error
 
 	RollupTotals(ctx context.Context, id kori.MemberID, by kori.RollupGrouping, years ...int) ([]kori.MonthRollup, error)
 	StoreMonthsByMember(ctx context.Context, id kori.MemberID) ([]kori.StoreMonth, error)

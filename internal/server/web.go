@@ -167,6 +167,10 @@ func (s *Server) htmlPage(p page) handlerFunc {
 				flash = "data." + f
 			}
 		}
+		switch r.URL.Query().Get("password") {
+		case "changed", "bad":
+			flash = "password." + r.URL.Query().Get("password")
+		}
 		return s.render(w, r, http.StatusOK, p.name, pageData{L: d.loc, V: v, Charts: charts, Flash: flash})
 	}
 }

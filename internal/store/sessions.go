@@ -105,3 +105,11 @@ func (db *DB) MembersByLevel(ctx context.Context) (map[kori.Level]kori.MemberID,
 	}
 	return out, rows.Err()
 }
+
+// MemberByEmail finds a member by login e-mail (compared without regard to case).
+func (db *DB) MemberByEmail(ctx context.Context, email string) (kori.MemberID, error) {
+	var id kori.MemberID
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT member_id FROM member_keys WHERE kind = 'email' AND lookup = ?`),
+		strings.ToLower(strings.TrimSpace(email))).Scan(&id)
+	return id, notFound(err, "no member with the e-mail %s", email)
+}
