@@ -44,6 +44,10 @@ func TestPrivacyOfficer(t *testing.T) {
 	if !strings.Contains(page, "1 avoinna, 0 yli kuukauden") {
 		t.Errorf("requests page does not count the open request")
 	}
+	if body := c.get("/admin/processing").Body.String(); !strings.Contains(body, "officer") || !strings.Contains(body, "tills") ||
+		!strings.Contains(body, "6(1)(f)") {
+		t.Error("the record of processing does not list the API keys and legal bases")
+	}
 	if rec := c.get(fmt.Sprintf("/admin/members/%d/export", m.ID)); rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/zip" {
 		t.Errorf("officer export: %d", rec.Code)
 	}

@@ -121,7 +121,8 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 	}
 	served = append(served, "POST /api/v1/login", "POST /api/v1/logout", "POST /api/v1/me/choices", "POST /api/v1/me/erase", "POST /api/v1/me/password",
 		"GET /api/v1/transparency/{year}", "POST /api/v1/receipts", "GET /api/v1/offers", "GET /api/v1/admin/requests",
-		"POST /api/v1/admin/requests", "POST /api/v1/admin/requests/{member}/{id}/complete", "GET /api/v1/admin/members/{member}/export")
+		"POST /api/v1/admin/requests", "POST /api/v1/admin/requests/{member}/{id}/complete", "GET /api/v1/admin/members/{member}/export",
+		"GET /api/v1/admin/processing")
 	// Every route in routes.go under /api/v1/ must be in the document too.
 	src, err := os.ReadFile("routes.go")
 	if err != nil {
@@ -166,7 +167,7 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 		case "/api/v1/offers":
 			url += fmt.Sprintf("?member=%d", m.ID)
 			c.bearer = offersKey
-		case "/api/v1/admin/requests":
+		case "/api/v1/admin/requests", "/api/v1/admin/processing":
 			c.bearer = adminKey
 		}
 		if path == "/api/v1/me/receipts" {
@@ -243,7 +244,7 @@ func TestLocalesComplete(t *testing.T) {
 		"grain.": {"product", "group", "total"}, "notice.": {"group", "total", "none"},
 		"origin.": {"fi_raw", "fi_made", "foreign", "unknown"}, "group.": {"unknown", "not_itemised"},
 		"nav.": {"overview", "receipts", "receipt", "spending", "domestic", "carbon", "nutrition", "data", "login", "error",
-			"access", "confirm", "goodbye", "admin_login", "admin_requests", "offers", "transparency", "privacy"},
+			"access", "confirm", "goodbye", "admin_login", "admin_requests", "offers", "transparency", "privacy", "processing"},
 		"nutrition.":     {"protein", "fat", "saturated_fat", "carbohydrate", "fibre", "salt", "fvb"},
 		"purpose.":       {"personalisation", "analytics", "member_service", "loyalty_benefit", "legal_obligation"},
 		"data.explain.":  {"personalisation", "analytics", "retention"},

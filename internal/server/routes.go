@@ -24,11 +24,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 		summary: "Record a data subject request; due in one month"}, s.requireAdmin(true, s.postAPIAdminRequest))
 	s.system(mux, apiRoute{pattern: "POST /api/v1/admin/requests/{member}/{id}/complete", scope: kori.ScopeAdmin,
 		summary: "Mark a request done"}, s.requireAdmin(true, s.postAPIAdminComplete))
+	s.system(mux, apiRoute{pattern: "GET /api/v1/admin/processing", scope: kori.ScopeAdmin, response: processingView{},
+		summary: "The record of processing activities, generated from the rules in force and the API keys"}, s.requireAdmin(true, s.getAPIAdminProcessing))
 	s.system(mux, apiRoute{pattern: "GET /api/v1/admin/members/{member}/export", scope: kori.ScopeAdmin, response: exportFile{},
 		summary: "A member's export, for an access request; logged in the member's access log as legal obligation"}, s.requireAdmin(true, s.getAdminExport))
 
 	// The privacy officer's pages, for holders of an admin key.
 	mux.Handle("GET /admin/requests", s.requireAdmin(false, s.getAdminRequests))
+	mux.Handle("GET /admin/processing", s.requireAdmin(false, s.getAdminProcessing))
 	mux.Handle("POST /admin/login", s.handle(s.postAdminLogin))
 	mux.Handle("POST /admin/requests", s.requireAdmin(false, s.postAdminRequest))
 	mux.Handle("POST /admin/requests/{member}/{id}/complete", s.requireAdmin(false, s.postAdminComplete))

@@ -25,6 +25,7 @@ import (
 // the member's id from the session, never from the request.
 type Store interface {
 	Authenticate(ctx context.Context, token string) (*kori.APIKey, error)
+	APIKeys(ctx context.Context) ([]kori.APIKey, error)
 	CheckSchema(ctx context.Context) error
 
 	Member(ctx context.Context, id kori.MemberID) (*kori.Member, error)
