@@ -11,7 +11,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/ingest"
 )
 
@@ -112,17 +111,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fail(err)
 		}
-		byRef := map[string]int{}
-		var es []kori.Enrolment
-		for _, r := range rows {
-			i, ok := byRef[r.Ref]
-			if !ok {
-				i = len(es)
-				byRef[r.Ref] = i
-				es = append(es, kori.Enrolment{Ref: r.Ref, Level: r.Level, Email: r.Email})
-			}
-			es[i].Cards = append(es[i].Cards, r.Card)
-		}
+		es := ingest.Enrolments(rows)
 		if _, err := db.ImportMembers(ctx, es, "import"); err != nil {
 			return fail(err)
 		}

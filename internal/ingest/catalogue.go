@@ -266,6 +266,23 @@ type MemberRow struct {
 	Email string
 }
 
+// Enrolments groups registry rows by member: one enrolment per customer
+// number, with all its cards, in the order first seen.
+func Enrolments(rows []MemberRow) []kori.Enrolment {
+	byRef := map[string]int{}
+	var es []kori.Enrolment
+	for _, r := range rows {
+		i, ok := byRef[r.Ref]
+		if !ok {
+			i = len(es)
+			byRef[r.Ref] = i
+			es = append(es, kori.Enrolment{Ref: r.Ref, Level: r.Level, Email: r.Email})
+		}
+		es[i].Cards = append(es[i].Cards, r.Card)
+	}
+	return es
+}
+
 // ReadMembers reads the card ↔ member registry as CSV with columns
 // member_ref,card,card_status,closed_at,level,email: one row per card.
 func ReadMembers(r io.Reader) ([]MemberRow, error) {

@@ -50,7 +50,11 @@ func (s *Server) openAPI() map[string]any {
 		var params []any
 		for _, seg := range strings.Split(path, "/") {
 			if strings.HasPrefix(seg, "{") {
-				params = append(params, map[string]any{"name": strings.Trim(seg, "{}"), "in": "path", "required": true, "schema": map[string]any{"type": "integer"}})
+				name, typ := strings.Trim(seg, "{}"), "integer"
+				if name == "kind" {
+					typ = "string"
+				}
+				params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": typ}})
 				responses["404"] = errorResp("Not found, also for another member's data")
 			}
 		}

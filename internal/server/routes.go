@@ -16,6 +16,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.system(mux, apiRoute{pattern: "POST /api/v1/receipts", scope: kori.ScopeIngest, request: receiptBody{}, response: ingest.Result{},
 		summary: "One receipt (application/json; 201 stored, 200 duplicate or not stored, 422 rejected) or a batch (application/x-ndjson; answered with a batchAnswer)"},
 		s.handle(s.postReceipts))
+	s.system(mux, apiRoute{pattern: "POST /api/v1/registry/{kind}", scope: kori.ScopeCatalogue + " (members for the card registry)", response: importAnswer{},
+		summary: "Upload groups, stores, products or campaigns (scope catalogue) or the card ↔ member registry (scope members) as text/csv or application/json, in the formats of kori import; taken whole or not at all"},
+		s.handle(s.postRegistry))
 	s.system(mux, apiRoute{pattern: "GET /api/v1/offers", scope: kori.ScopeOffers, response: marketingOffers{},
 		summary: "A member's offers (?member=ID), read for personalisation and written to the member's access log"}, s.handle(s.getMarketingOffers))
 	s.system(mux, apiRoute{pattern: "GET /api/v1/admin/requests", scope: kori.ScopeAdmin, response: requestsView{},

@@ -62,6 +62,13 @@ type Store interface {
 
 	// The transparency report.
 	report.Store
+
+	// The registry, kept current by the chain's systems.
+	UpsertGroups(ctx context.Context, groups []kori.ProductGroup) error
+	UpsertStores(ctx context.Context, stores []kori.Store) error
+	UpsertProducts(ctx context.Context, products []kori.Product) error
+	UpsertCampaigns(ctx context.Context, cs []kori.Campaign) error
+	ImportMembers(ctx context.Context, ms []kori.Enrolment, channel string) ([]kori.MemberID, error)
 }
 
 // Server serves Kori over HTTP.
