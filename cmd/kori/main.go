@@ -66,7 +66,7 @@ type command struct {
 var commands = map[string]command{
 	"serve":     {"run the HTTP server (API and member UI)", runServe},
 	"migrate":   {"create or upgrade the database schema", runMigrate},
-	"import":    {"import groups, stores, catalogue, members or receipts from files", runImport},
+	"import":    {"import groups, stores, catalogue, members, campaigns or receipts from files", runImport},
 	"demo":      {"generate a deterministic demo data set", runDemo},
 	"apikey":    {"create, list or revoke API keys for the chain's systems", runAPIKey},
 	"retention": {"apply retention and inactivity deletion now (serve does it nightly)", runRetention},
