@@ -67,9 +67,20 @@ func TestArchitecture(t *testing.T) {
 				t.Errorf("the domain package imports %s; it may use only the standard library", imp)
 			case imp == module+"/internal/store" && !allowedStoreImporter(dir):
 				t.Errorf("%s imports the store; depend on a small interface instead and let cmd/kori wire it", dir)
+			case imp == module+"/internal/server" && filepath.ToSlash(dir) != "cmd/kori" && filepath.ToSlash(dir) != "internal/bench":
+				t.Errorf("%s imports the HTTP adapter; adapters do not depend on each other", dir)
+			case pure[filepath.ToSlash(dir)] && strings.HasPrefix(imp, module+"/internal/") && !pure[strings.TrimPrefix(imp, module+"/")]:
+				t.Errorf("%s imports %s; the rules and computations depend only on the domain and each other", dir, imp)
 			}
 		}
 	}
+}
+
+// pure are the packages of rules and computations: the domain's helpers,
+// free of storage and HTTP, so that they can be read and tested alone.
+var pure = map[string]bool{
+	"internal/analysis": true, "internal/chart": true, "internal/password": true, "internal/privacy": true,
+	"internal/offers": true, "internal/report": true, "internal/refdata": true,
 }
 
 func allowedStoreImporter(dir string) bool {
