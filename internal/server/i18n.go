@@ -3,6 +3,7 @@ package server
 import (
 	"embed"
 	"fmt"
+	"html/template"
 	"math"
 	"net/http"
 	"strings"
@@ -109,16 +110,32 @@ func (l *Locale) Pct(share float64) string {
 	return l.Num(share*100, 1) + "\u00a0%"
 }
 
-// Change formats a relative change with its sign, or "–" when there is none.
-func (l *Locale) Change(c *float64) string {
+// Change formats a relative change with its sign and an arrow that shows
+// the direction at a glance (hidden from screen readers, which read the
+// sign), or "–" when there is nothing to compare with.
+func (l *Locale) Change(c *float64) template.HTML {
 	if c == nil {
 		return "–"
 	}
-	sign := "+"
+	sign, arrow, class := "+", "▲", "up"
 	if *c < 0 {
-		sign = "−"
+		sign, arrow, class = "−", "▼", "down"
 	}
-	return sign + l.Num(math.Abs(*c)*100, 1) + "\u00a0%"
+	return template.HTML(`<span class="trend ` + class + `" aria-hidden="true">` + arrow + "</span>\u00a0" +
+		template.HTMLEscapeString(sign+l.Num(math.Abs(*c)*100, 1)+"\u00a0%"))
+}
+
+// Points formats a change of a share in percentage points, with the arrow.
+func (l *Locale) Points(d float64) template.HTML {
+	if d == 0 {
+		return template.HTML(template.HTMLEscapeString("±0 " + l.T("unit.points")))
+	}
+	sign, arrow, class := "+", "▲", "up"
+	if d < 0 {
+		sign, arrow, class = "−", "▼", "down"
+	}
+	return template.HTML(`<span class="trend ` + class + `" aria-hidden="true">` + arrow + "</span>\u00a0" +
+		template.HTMLEscapeString(sign+l.Num(math.Abs(d)*100, 1)+"\u00a0"+l.T("unit.points")))
 }
 
 // Date formats a time as a date (chain time zone already applied).

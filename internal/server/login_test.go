@@ -170,6 +170,10 @@ func TestLanguages(t *testing.T) {
 	if body := c.get("/me/carbon").Body.String(); !strings.Contains(body, `lang="fi"`) || !strings.Contains(body, "Hiilijalanjälki") {
 		t.Error("default language is not Finnish")
 	}
+	// Changes carry an arrow, and no escape sequence leaks into the page.
+	if body := c.get("/me").Body.String(); !strings.Contains(body, `class="trend`) || strings.Contains(body, `\u00a0`) {
+		t.Error("the overview's changes are not rendered as arrows and numbers")
+	}
 	en := c.do("GET", "/me/carbon", nil, http.Header{"Accept-Language": {"en-GB,en;q=0.9"}}).Body.String()
 	if !strings.Contains(en, `lang="en"`) || !strings.Contains(en, "Carbon footprint") {
 		t.Error("Accept-Language: en does not give English")

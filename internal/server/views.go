@@ -199,7 +199,10 @@ type overviewView struct {
 	ThisYear summary             `json:"this_year"`
 	LastYear summary             `json:"last_year"`
 	Change   map[string]*float64 `json:"change"`
-	Trend    []yearSummary       `json:"trend"`
+	// Points is the change of the shares in percentage points (0.05 is
+	// five points), which reads better for a share than a relative change.
+	Points map[string]float64 `json:"change_points"`
+	Trend  []yearSummary      `json:"trend"`
 }
 
 func (s *Server) overview(r *http.Request, d *memberData) (any, error) {
@@ -220,6 +223,10 @@ func (s *Server) overview(r *http.Request, d *memberData) (any, error) {
 		"finnish_share":  change(v.ThisYear.FinnishShare, v.LastYear.FinnishShare),
 		"kg_co2e":        change(v.ThisYear.KgCO2e, v.LastYear.KgCO2e),
 		"nutri_ab_share": change(v.ThisYear.NutriABShare, v.LastYear.NutriABShare),
+	}
+	v.Points = map[string]float64{
+		"finnish_share":  v.ThisYear.FinnishShare - v.LastYear.FinnishShare,
+		"nutri_ab_share": v.ThisYear.NutriABShare - v.LastYear.NutriABShare,
 	}
 	years := analysis.ReceiptCounts(d.stores, false)
 	v.Trend = []yearSummary{}
