@@ -28,7 +28,7 @@ func main() {
 	out := flag.String("out", "BENCHMARKS.md", "file to write the results to")
 	big := flag.Int("receipts", 1_000_000, "receipts in the large file (peak RSS and sustained rate)")
 	small := flag.Int("compare", 100_000, "receipts in the file compared with bare inserts")
-	members := flag.Int("members", 2000, "demo members in the member-page database")
+	members := flag.Int("members", 3100, "demo members in the member-page database (3,100 give about 26 M lines, the size the member pages are specified for)")
 	pgMembers := flag.Int("pg-members", 300, "demo members in each PostgreSQL database (pages and retention)")
 	sample := flag.Int("sample", 40, "members whose pages are timed")
 	repeat := flag.Int("repeat", 10, "requests of each page per sampled member")
