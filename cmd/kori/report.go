@@ -52,12 +52,12 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Kori transparency report %d (%s, as of %s)\n\n", r.Year, state, r.AsOf.In(e.cfg.zone).Format("2006-01-02"))
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "members\t%d\n", r.Members)
-	for _, l := range []string{"product", "group", "total", "none"} {
-		fmt.Fprintf(tw, "  at level %s\t%d\n", l, r.MembersByLevel[kindLevel(l)])
+	for _, l := range kori.Levels {
+		fmt.Fprintf(tw, "  at level %s\t%d\n", l, r.MembersByLevel[l])
 	}
 	fmt.Fprintf(tw, "  share below product level\t%.1f %%\n", 100*r.RestrictedShare)
 	for _, p := range sortedKeys(r.Objections) {
-		fmt.Fprintf(tw, "objecting to %s\t%d\n", p, r.Objections[kindPurpose(p)])
+		fmt.Fprintf(tw, "objecting to %s\t%d\n", p, r.Objections[p])
 	}
 	for _, k := range sortedKeys(r.ConsentChanges) {
 		fmt.Fprintf(tw, "consent changes %s\t%d\n", k, r.ConsentChanges[k])
@@ -65,7 +65,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(tw, "receipts of %d stored\t%d\n", r.Year, r.ReceiptsStored)
 	fmt.Fprintf(tw, "product lines of %d stored\t%d\n", r.Year, r.LinesStored)
 	for _, reason := range sortedKeys(r.Deleted) {
-		d := r.Deleted[kindReason(reason)]
+		d := r.Deleted[reason]
 		fmt.Fprintf(tw, "deleted by %s\t%d times: %d receipts, %d lines, %d members\n", reason, d.Events, d.Receipts, d.Lines, d.Members)
 	}
 	for _, q := range r.Requests {
@@ -73,7 +73,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 			q.Kind, q.Received, q.Completed, q.MedianHours, q.MaxHours, q.PastDeadline)
 	}
 	for _, p := range sortedKeys(r.Reads) {
-		fmt.Fprintf(tw, "reads by others for %s\t%d\n", p, r.Reads[kindPurpose(p)])
+		fmt.Fprintf(tw, "reads by others for %s\t%d\n", p, r.Reads[p])
 	}
 	fmt.Fprintf(tw, "offers made\t%d\n", r.Offers)
 	fmt.Fprintf(tw, "rules\tpurchases kept %d years; memberships unused for %d months end (notice %d month before); requests answered within %d month\n",
@@ -81,16 +81,12 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	return tw.Flush()
 }
 
-func sortedKeys[K ~string, V any](m map[K]V) []string {
-	out := make([]string, 0, len(m))
+// sortedKeys returns a map's keys in order, for stable output.
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	out := make([]K, 0, len(m))
 	for k := range m {
-		out = append(out, string(k))
+		out = append(out, k)
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
 }
-
-// The report's maps are keyed by domain types; these convert the sorted keys back.
-func kindLevel(s string) kori.Level           { return kori.Level(s) }
-func kindPurpose(s string) kori.Purpose       { return kori.Purpose(s) }
-func kindReason(s string) kori.DeletionReason { return kori.DeletionReason(s) }

@@ -167,6 +167,11 @@ func (s *Server) login(r *http.Request, email, pw string) (string, error) {
 	if !password.Check(hash, pw) {
 		return "", errBadLogin
 	}
+	return s.openSession(r, id)
+}
+
+// openSession starts a session of the member and returns its token.
+func (s *Server) openSession(r *http.Request, id kori.MemberID) (string, error) {
 	secret := randomToken()
 	now := s.Clock.Now()
 	if err := s.Store.CreateSession(r.Context(), id, hashSecret(secret), now, now.Add(SessionTTL)); err != nil {

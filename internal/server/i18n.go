@@ -117,12 +117,17 @@ func (l *Locale) Change(c *float64) template.HTML {
 	if c == nil {
 		return "–"
 	}
+	return l.trend(*c, "%")
+}
+
+// trend formats d×100 with its sign, unit and a direction arrow.
+func (l *Locale) trend(d float64, unit string) template.HTML {
 	sign, arrow, class := "+", "▲", "up"
-	if *c < 0 {
+	if d < 0 {
 		sign, arrow, class = "−", "▼", "down"
 	}
 	return template.HTML(`<span class="trend ` + class + `" aria-hidden="true">` + arrow + "</span>\u00a0" +
-		template.HTMLEscapeString(sign+l.Num(math.Abs(*c)*100, 1)+"\u00a0%"))
+		template.HTMLEscapeString(sign+l.Num(math.Abs(d)*100, 1)+"\u00a0"+unit))
 }
 
 // Points formats a change of a share in percentage points, with the arrow.
@@ -130,12 +135,7 @@ func (l *Locale) Points(d float64) template.HTML {
 	if d == 0 {
 		return template.HTML(template.HTMLEscapeString("±0 " + l.T("unit.points")))
 	}
-	sign, arrow, class := "+", "▲", "up"
-	if d < 0 {
-		sign, arrow, class = "−", "▼", "down"
-	}
-	return template.HTML(`<span class="trend ` + class + `" aria-hidden="true">` + arrow + "</span>\u00a0" +
-		template.HTMLEscapeString(sign+l.Num(math.Abs(d)*100, 1)+"\u00a0"+l.T("unit.points")))
+	return l.trend(d, l.T("unit.points"))
 }
 
 // Date formats a time as a date (chain time zone already applied).

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/password"
@@ -32,12 +31,7 @@ func (s *Server) changePassword(r *http.Request, current, next string) (string, 
 	if err := s.Store.SetPassword(r.Context(), m.ID, newHash); err != nil {
 		return "", err
 	}
-	secret := randomToken()
-	now := s.Clock.Now()
-	if err := s.Store.CreateSession(r.Context(), m.ID, hashSecret(secret), now, now.Add(SessionTTL)); err != nil {
-		return "", err
-	}
-	return strconv.FormatInt(int64(m.ID), 10) + "." + secret, nil
+	return s.openSession(r, m.ID)
 }
 
 func (s *Server) postAPIPassword(w http.ResponseWriter, r *http.Request) error {

@@ -246,7 +246,11 @@ func (db *DB) Member(ctx context.Context, id kori.MemberID) (*kori.Member, error
 
 // MemberIDs returns every member id in ascending order.
 func (db *DB) MemberIDs(ctx context.Context) ([]kori.MemberID, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT member_id FROM members ORDER BY member_id`)
+	return scanMemberIDs(db.read.QueryContext(ctx, `SELECT member_id FROM members ORDER BY member_id`))
+}
+
+// scanMemberIDs reads rows of one member id each.
+func scanMemberIDs(rows *sql.Rows, err error) ([]kori.MemberID, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -125,21 +125,8 @@ func (db *DB) OffersOf(ctx context.Context, id kori.MemberID) ([]kori.Offer, err
 // MembersForOffers returns the members who may get offers: level product or
 // group and no objection to personalisation.
 func (db *DB) MembersForOffers(ctx context.Context) ([]kori.MemberID, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT member_id FROM members WHERE level IN ('product', 'group')
-		AND objects_personalisation = ? ORDER BY member_id`), false)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []kori.MemberID
-	for rows.Next() {
-		var id kori.MemberID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return scanMemberIDs(db.read.QueryContext(ctx, db.q(`SELECT member_id FROM members WHERE level IN ('product', 'group')
+		AND objects_personalisation = ? ORDER BY member_id`), false))
 }
 
 // DeleteOffersOfOthers removes the offers of members who may no longer get

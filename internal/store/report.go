@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strings"
 	"time"
@@ -15,9 +16,13 @@ import (
 // lastConsents counts, per value, the members' last record of the consent
 // kinds matching kindLike before t.
 func (db *DB) lastConsents(ctx context.Context, kindLike string, before time.Time) (map[string]int, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT kind, to_value, COUNT(*) FROM (
+	return countKindValues(db.read.QueryContext(ctx, db.q(`SELECT kind, to_value, COUNT(*) FROM (
 		SELECT kind, to_value, ROW_NUMBER() OVER (PARTITION BY member_id, kind ORDER BY at DESC, seq DESC) AS rn
-		FROM consents WHERE kind LIKE ? AND at < ?) last WHERE rn = 1 GROUP BY kind, to_value`), kindLike, before.Unix())
+		FROM consents WHERE kind LIKE ? AND at < ?) last WHERE rn = 1 GROUP BY kind, to_value`), kindLike, before.Unix()))
+}
+
+// countKindValues reads rows of kind, value and count into "kind=value" keys.
+func countKindValues(rows *sql.Rows, err error) (map[string]int, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -67,22 +72,8 @@ func (db *DB) ObjectionsAt(ctx context.Context, t time.Time) (map[kori.Purpose]i
 // ConsentChanges counts the changes of choices made in [from, to), by
 // "kind=new value"; the records made at enrolment are not changes.
 func (db *DB) ConsentChanges(ctx context.Context, from, to time.Time) (map[string]int, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT kind, to_value, COUNT(*) FROM consents
-		WHERE at >= ? AND at < ? AND from_value <> '' GROUP BY kind, to_value`), from.Unix(), to.Unix())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var kind, value string
-		var n int
-		if err := rows.Scan(&kind, &value, &n); err != nil {
-			return nil, err
-		}
-		out[kind+"="+value] = n
-	}
-	return out, rows.Err()
+	return countKindValues(db.read.QueryContext(ctx, db.q(`SELECT kind, to_value, COUNT(*) FROM consents
+		WHERE at >= ? AND at < ? AND from_value <> '' GROUP BY kind, to_value`), from.Unix(), to.Unix()))
 }
 
 // PurchasesOfYear counts the receipts and product lines stored now with
