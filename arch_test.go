@@ -4,6 +4,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -96,6 +97,28 @@ func TestEveryPackageHasADocComment(t *testing.T) {
 	for dir, p := range packages(t) {
 		if !p.doc {
 			t.Errorf("package in %s has no doc comment", dir)
+		}
+	}
+}
+
+// TestNoTrackedBinaries fails when a build output (an ELF, Mach-O or PE
+// executable) is committed: binaries belong in bin/, which .gitignore keeps out.
+func TestNoTrackedBinaries(t *testing.T) {
+	out, err := exec.Command("git", "ls-files", "-z").Output()
+	if err != nil {
+		t.Skipf("not a git checkout (%v)", err)
+	}
+	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		f, err := os.Open(name)
+		if err != nil {
+			continue // deleted in the work tree
+		}
+		head := make([]byte, 4)
+		n, _ := f.Read(head)
+		f.Close()
+		h := string(head[:n])
+		if h == "\x7fELF" || h == "MZ\x90\x00" || h == "\xcf\xfa\xed\xfe" {
+			t.Errorf("%s is a tracked binary: remove it and ignore it in .gitignore", name)
 		}
 	}
 }

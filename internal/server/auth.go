@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -137,11 +138,26 @@ func (s *Server) requireMember(api bool, next handlerFunc) http.Handler {
 	})
 }
 
-// safeNext keeps a post-login redirect on this site: only absolute paths,
-// never "//host" or a scheme.
+// safeNext keeps a post-login redirect on this site. Browsers strip tabs
+// and newlines and read a backslash as a slash, so "/\t/evil.example" or
+// "/\\evil.example" would leave the site: only a clean absolute path with
+// no control characters, backslashes, scheme or host is accepted.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/me"
+	const home = "/me"
+	if !strings.HasPrefix(next, "/") || strings.ContainsAny(next, "\\") {
+		return home
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f {
+			return home
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.HasPrefix(u.Path, "//") || strings.HasPrefix(next, "//") {
+		return home
+	}
+	if p, err := url.PathUnescape(u.EscapedPath()); err != nil || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\") || strings.IndexFunc(p, func(c rune) bool { return c < 0x20 || c == 0x7f }) >= 0 {
+		return home
 	}
 	return next
 }
