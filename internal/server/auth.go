@@ -143,23 +143,22 @@ func (s *Server) requireMember(api bool, next handlerFunc) http.Handler {
 // "/\\evil.example" would leave the site: only a clean absolute path with
 // no control characters, backslashes, scheme or host is accepted.
 func safeNext(next string) string {
-	const home = "/me"
-	if !strings.HasPrefix(next, "/") || strings.ContainsAny(next, "\\") {
-		return home
-	}
-	for _, c := range next {
-		if c < 0x20 || c == 0x7f {
-			return home
-		}
-	}
 	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.HasPrefix(u.Path, "//") || strings.HasPrefix(next, "//") {
-		return home
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/me"
 	}
-	if p, err := url.PathUnescape(u.EscapedPath()); err != nil || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\") || strings.IndexFunc(p, func(c rune) bool { return c < 0x20 || c == 0x7f }) >= 0 {
-		return home
+	decoded, err := url.PathUnescape(u.EscapedPath())
+	if err != nil || !cleanPath(next) || !cleanPath(decoded) {
+		return "/me"
 	}
 	return next
+}
+
+// cleanPath reports whether p is an absolute path a browser cannot read as
+// another host: no leading "//", no backslash, no control character.
+func cleanPath(p string) bool {
+	return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") &&
+		strings.IndexFunc(p, func(c rune) bool { return c == '\\' || c < 0x20 || c == 0x7f }) < 0
 }
 
 // login checks e-mail and password within the rate limits and opens a
