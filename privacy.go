@@ -171,10 +171,13 @@ const RequestDeadline = 1 // month
 
 // Request is a data subject request and its deadline.
 type Request struct {
-	ID          int64
-	MemberID    MemberID
-	Kind        RequestKind
-	Status      string // open, done
+	ID       int64
+	MemberID MemberID
+	Kind     RequestKind
+	Status   string // open, done
+	// Outcome says how a done request ended when it was not answered as
+	// asked: "erasure" when the member erased their membership first.
+	Outcome     string
 	CreatedAt   time.Time
 	DueAt       time.Time
 	CompletedAt time.Time

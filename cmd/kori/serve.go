@@ -53,11 +53,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *demoHint {
 		srv.Demo = &server.DemoLogin{Email: "member1@demo.kori.invalid", Password: demo.Password}
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := srv.Listen(*addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another kori running? choose another with --addr)", *addr, err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := srv.HTTPServer()
 	fmt.Fprintf(e.stdout, "Kori %s serving %s database at http://%s\n", version, db.Dialect(), displayAddr(ln.Addr()))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

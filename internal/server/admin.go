@@ -59,6 +59,7 @@ type requestRow struct {
 	MemberID    int64      `json:"member_id"`
 	Kind        string     `json:"kind"`
 	Status      string     `json:"status"`
+	Outcome     string     `json:"outcome,omitempty"` // "erasure": the member left first
 	CreatedAt   time.Time  `json:"created_at"`
 	DueAt       time.Time  `json:"due_at"`
 	CompletedAt *time.Time `json:"completed_at"`
@@ -79,7 +80,7 @@ func (s *Server) requests(r *http.Request) (requestsView, error) {
 	now := s.Clock.Now()
 	v := requestsView{Requests: []requestRow{}}
 	for _, x := range rs {
-		row := requestRow{ID: x.ID, MemberID: int64(x.MemberID), Kind: string(x.Kind), Status: x.Status, CreatedAt: x.CreatedAt.In(s.Zone),
+		row := requestRow{ID: x.ID, MemberID: int64(x.MemberID), Kind: string(x.Kind), Status: x.Status, Outcome: x.Outcome, CreatedAt: x.CreatedAt.In(s.Zone),
 			DueAt: x.DueAt.In(s.Zone), Overdue: x.Overdue(now)}
 		if !x.CompletedAt.IsZero() {
 			done := x.CompletedAt.In(s.Zone)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -211,62 +213,126 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// loginLimiter limits login attempts per client address and per e-mail, so
-// that neither one address guessing many accounts nor many addresses guessing
-// one account get far. Buckets idle for an hour are forgotten.
+// loginLimiter limits password attempts per client address and per
+// (account, address) pair. There is deliberately no limit per account
+// alone: it would let anyone lock a member out by guessing wrong from
+// their own address, so a member's correct password from another address
+// always gets through. Guessing one account from many addresses is slowed
+// by argon2id and by each address's own limit.
+//
+// Its memory is bounded whatever clients send: the address is checked
+// before any account bucket is made, keys are fixed-size hashes (a long
+// e-mail costs nothing more), buckets that have refilled are dropped (they
+// hold no information), and at maxBuckets the oldest-seen half goes.
 type loginLimiter struct {
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	perIP   rate.Limit
-	ipBurst int
-	perMail rate.Limit
-	burst   int
-	now     func() time.Time
-	swept   time.Time
+	mu       sync.Mutex
+	buckets  map[limitKey]*bucket
+	perIP    rate.Limit
+	ipBurst  int
+	perPair  rate.Limit
+	burst    int
+	max      int
+	now      func() time.Time
+	lastTrim time.Time
+}
+
+// limitKey is a fixed-size key: the SHA-256 of the address, or of the
+// account and address, truncated.
+type limitKey [16]byte
+
+func keyOf(parts ...string) limitKey {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	var k limitKey
+	copy(k[:], h.Sum(nil))
+	return k
 }
 
 type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
+	lim   *rate.Limiter
+	burst int
+	seen  time.Time
 }
+
+// maxLimiterBuckets bounds the limiter's memory (about 200 bytes a bucket).
+const maxLimiterBuckets = 100_000
 
 func newLoginLimiter(now func() time.Time) *loginLimiter {
-	return &loginLimiter{buckets: map[string]*bucket{}, now: now,
-		perIP: rate.Every(2 * time.Second), ipBurst: 20, perMail: rate.Every(12 * time.Second), burst: 5}
+	return &loginLimiter{buckets: map[limitKey]*bucket{}, now: now, max: maxLimiterBuckets,
+		perIP: rate.Every(2 * time.Second), ipBurst: 20, perPair: rate.Every(12 * time.Second), burst: 5}
 }
 
-func (l *loginLimiter) allow(ip, email string) bool {
+// allow charges one attempt by ip on account (an e-mail, or a member's
+// id for a password change) and reports whether it may go ahead.
+func (l *loginLimiter) allow(ip, account string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	if now.Sub(l.swept) > time.Hour {
-		for k, b := range l.buckets {
-			if now.Sub(b.seen) > time.Hour {
-				delete(l.buckets, k)
-			}
-		}
-		l.swept = now
+	if now.Sub(l.lastTrim) > time.Minute || len(l.buckets) >= l.max {
+		l.trim(now)
 	}
-	get := func(key string, r rate.Limit, burst int) *rate.Limiter {
-		b, ok := l.buckets[key]
-		if !ok {
-			b = &bucket{lim: rate.NewLimiter(r, burst)}
-			l.buckets[key] = b
-		}
-		b.seen = now
-		return b.lim
+	if !l.take(keyOf("ip", ip), l.perIP, l.ipBurst, now) {
+		return false
 	}
-	// Both buckets are charged, so that an address cannot spread its guesses.
-	okIP := get("ip:"+ip, l.perIP, l.ipBurst).AllowN(now, 1)
-	okMail := get("mail:"+email, l.perMail, l.burst).AllowN(now, 1)
-	return okIP && okMail
+	return l.take(keyOf("pair", account, ip), l.perPair, l.burst, now)
 }
 
-// csrfToken returns the request's CSRF token, setting the cookie that holds
-// it when missing. Forms carry it in a hidden field (double submit), and
-// http.CrossOriginProtection over every route rejects cross-site posts by
-// their Sec-Fetch-Site and Origin headers as a second line.
+func (l *loginLimiter) take(k limitKey, r rate.Limit, burst int, now time.Time) bool {
+	b, ok := l.buckets[k]
+	if !ok {
+		b = &bucket{lim: rate.NewLimiter(r, burst), burst: burst}
+		l.buckets[k] = b
+	}
+	b.seen = now
+	return b.lim.AllowN(now, 1)
+}
+
+// trim drops the buckets that have refilled, and when that is not enough
+// the least recently seen half, so the map never passes max entries.
+func (l *loginLimiter) trim(now time.Time) {
+	l.lastTrim = now
+	for k, b := range l.buckets {
+		if b.lim.TokensAt(now) >= float64(b.burst) {
+			delete(l.buckets, k)
+		}
+	}
+	if len(l.buckets) < l.max*9/10 {
+		return
+	}
+	seen := make([]time.Time, 0, len(l.buckets))
+	for _, b := range l.buckets {
+		seen = append(seen, b.seen)
+	}
+	slices.SortFunc(seen, time.Time.Compare)
+	cut := seen[len(seen)/2]
+	for k, b := range l.buckets {
+		if !b.seen.After(cut) {
+			delete(l.buckets, k)
+		}
+	}
+}
+
+// size is the number of buckets held, for tests.
+func (l *loginLimiter) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
+}
+
+// csrfToken returns the CSRF token forms of this request carry. For a
+// member's or the privacy officer's session it is derived from that
+// session (an HMAC keyed with the hash of the session secret), so a token
+// from another session, or a cookie planted by a neighbouring site, is
+// worthless; before login it is a random token kept in a cookie (double
+// submit). http.CrossOriginProtection over every route rejects cross-site
+// posts by their Sec-Fetch-Site and Origin headers as a second line.
 func csrfToken(w http.ResponseWriter, r *http.Request) string {
+	if key, ok := csrfBinding(r); ok {
+		return sessionCSRF(key)
+	}
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
 		return c.Value
 	}
@@ -276,11 +342,38 @@ func csrfToken(w http.ResponseWriter, r *http.Request) string {
 	return t
 }
 
-// checkCSRF verifies a form post's token against its cookie.
+// csrfBinding returns the hash of the session secret a request's forms
+// are bound to: the member's session, or the officer's key on /admin.
+func csrfBinding(r *http.Request) (string, bool) {
+	if sess := memberOf(r.Context()); sess != nil {
+		return sess.tokenHash, true
+	}
+	if strings.HasPrefix(r.URL.Path, "/admin") {
+		if c, err := r.Cookie(adminCookie); err == nil && c.Value != "" {
+			return hashSecret(c.Value), true
+		}
+	}
+	return "", false
+}
+
+// sessionCSRF is the CSRF token of the session whose secret hashes to key.
+func sessionCSRF(key string) string {
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write([]byte("kori csrf v1"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// checkCSRF verifies a form post's token: against the session it is bound
+// to, or before login against its cookie.
 func checkCSRF(r *http.Request) error {
-	c, err := r.Cookie(csrfCookie)
+	want := ""
+	if key, ok := csrfBinding(r); ok {
+		want = sessionCSRF(key)
+	} else if c, err := r.Cookie(csrfCookie); err == nil {
+		want = c.Value
+	}
 	form := r.PostFormValue(csrfField)
-	if err != nil || form == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(form)) != 1 {
+	if want == "" || form == "" || subtle.ConstantTimeCompare([]byte(want), []byte(form)) != 1 {
 		return kori.Errorf(kori.EFORBIDDEN, "the form has expired; reload the page and try again")
 	}
 	return nil

@@ -47,6 +47,7 @@ var demoHash = sync.OnceValue(func() string {
 // fixture is a server over a small demo data set: one member at each level
 // (the demo spreads levels over its first members), with purchases from 2015.
 type fixture struct {
+	srv     *server.Server
 	db      *store.DB
 	h       http.Handler
 	svc     *ingest.Service
@@ -84,7 +85,7 @@ func newFixture(t *testing.T, open storetest.Opener) *fixture {
 		t.Fatalf("demo has members at %d levels, want all 4", len(f.members))
 	}
 	srv := &server.Server{Store: db, Ingest: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Clock: clock, Zone: helsinki, Version: "test"}
-	f.h = srv.Handler()
+	f.srv, f.h = srv, srv.Handler()
 	return f
 }
 
@@ -105,6 +106,9 @@ func (c *client) do(method, path string, body io.Reader, header http.Header) *ht
 	c.t.Helper()
 	req := httptest.NewRequest(method, path, body)
 	req.RemoteAddr = c.ip + ":1234"
+	if body != nil && header == nil && strings.HasPrefix(path, "/api/") {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
@@ -179,10 +183,10 @@ func (c *client) json(path string, v any) {
 // memberRoutes are every member page and API route, with {id} for a receipt.
 var memberRoutes = []string{
 	"/me", "/me/receipts", "/me/receipts/{id}", "/me/spending", "/me/domestic", "/me/carbon", "/me/nutrition", "/me/data",
-	"/me/access", "/me/consents/{seq}", "/me/export", "/me/offers",
+	"/me/access", "/me/consents/{seq}", "/me/offers",
 	"/api/v1/me", "/api/v1/me/overview", "/api/v1/me/receipts", "/api/v1/me/receipts/{id}", "/api/v1/me/spending",
 	"/api/v1/me/domestic", "/api/v1/me/carbon", "/api/v1/me/nutrition", "/api/v1/me/data", "/api/v1/me/access",
-	"/api/v1/me/consents", "/api/v1/me/consents/{seq}", "/api/v1/me/export", "/api/v1/me/offers",
+	"/api/v1/me/consents", "/api/v1/me/consents/{seq}", "/api/v1/me/offers",
 }
 
 // routePath fills a member route's parameters: a receipt id, and the
@@ -240,9 +244,9 @@ func TestMemberRoutesIsolation(t *testing.T) {
 				if rec := c.get(path); rec.Code != http.StatusOK {
 					t.Errorf("GET %s as its member: %d %s", path, rec.Code, rec.Body)
 				}
-				// A member id in the query is ignored: the session decides.
-				if rec := c.get(path + "?member=" + fmt.Sprint(bob.ID)); rec.Code != http.StatusOK {
-					t.Errorf("GET %s?member=: %d", path, rec.Code)
+				// A member id in the query is refused, naming the parameter: the session decides.
+				if rec := c.get(path + "?member=" + fmt.Sprint(bob.ID)); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "member") {
+					t.Errorf("GET %s?member=: %d, want 400 naming the parameter", path, rec.Code)
 				}
 				if strings.Contains(route, "{id}") || strings.Contains(route, "{seq}") {
 					for _, id := range []string{fmt.Sprint(others), "999999999", "x"} {
@@ -256,7 +260,7 @@ func TestMemberRoutesIsolation(t *testing.T) {
 			// The data page counts the member's own receipts, not anyone else's.
 			var data struct{ Receipts int64 }
 			if api {
-				c.json("/api/v1/me/data?member="+fmt.Sprint(bob.ID), &data)
+				c.json("/api/v1/me/data", &data)
 				held, _ := f.db.HeldData(context.Background(), alice.ID)
 				if data.Receipts != held.Receipts {
 					t.Errorf("data page shows %d receipts, member holds %d", data.Receipts, held.Receipts)

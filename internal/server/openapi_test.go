@@ -120,7 +120,7 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 		}
 	}
 	served = append(served, "POST /api/v1/login", "POST /api/v1/logout", "POST /api/v1/me/choices", "POST /api/v1/me/erase", "POST /api/v1/me/password",
-		"GET /api/v1/transparency/{year}", "POST /api/v1/receipts", "GET /api/v1/offers", "GET /api/v1/admin/requests",
+		"POST /api/v1/me/export", "GET /api/v1/transparency/{year}", "POST /api/v1/receipts", "GET /api/v1/offers", "GET /api/v1/admin/requests",
 		"POST /api/v1/admin/requests", "POST /api/v1/admin/requests/{member}/{id}/complete", "GET /api/v1/admin/members/{member}/export",
 		"GET /api/v1/admin/processing", "POST /api/v1/registry/{kind}")
 	// Every route in routes.go under /api/v1/ must be in the document too.

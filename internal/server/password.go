@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/password"
@@ -17,6 +18,9 @@ type passwordRequest struct {
 // session of the member ends, and a new one is opened for this device.
 func (s *Server) changePassword(r *http.Request, current, next string) (string, error) {
 	m := memberOf(r.Context()).member
+	if !s.limiter.allow(clientIP(r), "member:"+strconv.FormatInt(int64(m.ID), 10)) {
+		return "", errTooManyLogins
+	}
 	_, hash, err := s.Store.Credentials(r.Context(), m.Email)
 	if err != nil || !password.Check(hash, current) {
 		return "", kori.Errorf(kori.EINVALID, "the current password is wrong")

@@ -35,11 +35,30 @@ type lineBody struct {
 	Discount string  `json:"discount,omitempty"`
 }
 
-// batchAnswer is the answer to an NDJSON batch: counts, and one result per
-// receipt with its line number.
+// maxBatchResults bounds the results a batch answer lists, so that the
+// server's memory does not grow with what a client sends.
+const maxBatchResults = 1000
+
+// batchAnswer is the answer to an NDJSON batch: counts of every outcome,
+// and the results of the receipts that were not stored (rejected, duplicate
+// or not stored, with their line numbers), the first maxBatchResults of
+// them; Omitted counts those left out. Stored receipts are counted only:
+// a client that needs their lines has them in its own file.
 type batchAnswer struct {
 	ingest.Summary
 	Results []ingest.Result `json:"results"`
+	Omitted int             `json:"omitted,omitempty"`
+}
+
+// add keeps a result for the answer within the bound.
+func (a *batchAnswer) add(r ingest.Result) {
+	switch {
+	case r.Status == ingest.StatusStored:
+	case len(a.Results) < maxBatchResults:
+		a.Results = append(a.Results, r)
+	default:
+		a.Omitted++
+	}
 }
 
 // postReceipts ingests one receipt (application/json) or a batch
@@ -55,7 +74,9 @@ func (s *Server) postReceipts(w http.ResponseWriter, r *http.Request) error {
 	switch mt {
 	case "application/json", "":
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxReceiptBody))
-		if err != nil {
+		if errors.Is(err, errBodyTooSlow) {
+			return kori.Errorf(kori.EINVALID, "body: %v", err)
+		} else if err != nil {
 			return kori.Errorf(kori.EINVALID, "body: larger than %d bytes; send batches as application/x-ndjson", maxReceiptBody)
 		}
 		results, err := s.Ingest.Ingest(r.Context(), []ingest.Parsed{ingest.ParseJSON(body, 1)})
@@ -73,18 +94,23 @@ func (s *Server) postReceipts(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, status, res)
 		return nil
 	case "application/x-ndjson", "application/ndjson":
-		var ans batchAnswer
+		ans := batchAnswer{Results: []ingest.Result{}}
 		reader := ingest.NewNDJSONReader(http.MaxBytesReader(w, r.Body, maxBatchBody))
 		sum, err := s.Ingest.Stream(r.Context(), reader, ingest.DefaultBatch, func(_ []ingest.Parsed, results []ingest.Result) {
-			ans.Results = append(ans.Results, results...)
+			for _, res := range results {
+				ans.add(res)
+			}
 		})
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return kori.Errorf(kori.EINVALID, "body: larger than %d bytes; split the batch (the receipts before the limit were stored: %d)", maxBatchBody, sum.Stored)
+		} else if errors.Is(err, errBodyTooSlow) {
+			return kori.Errorf(kori.EINVALID, "body: %v (the receipts before it were stored: %d; send the rest again)", err, sum.Stored)
 		} else if err != nil {
 			return err
 		}
 		ans.Summary = sum
+		s.extendWrite(w)
 		writeJSON(w, http.StatusOK, ans)
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -142,6 +143,9 @@ type confirmView struct {
 // --- Consent records and receipts ----------------------------------------------
 
 func (s *Server) getAPIConsents(w http.ResponseWriter, r *http.Request) error {
+	if err := checkQuery(r.URL.Query(), nil); err != nil {
+		return err
+	}
 	cs, err := s.Store.Consents(r.Context(), memberOf(r.Context()).member.ID)
 	if err != nil {
 		return err
@@ -241,6 +245,9 @@ func (s *Server) consentReceipt(r *http.Request, seq int) (ConsentReceipt, error
 }
 
 func (s *Server) getConsentReceipt(w http.ResponseWriter, r *http.Request) error {
+	if err := checkQuery(r.URL.Query(), nil); err != nil {
+		return err
+	}
 	seq, err := strconv.Atoi(r.PathValue("seq"))
 	if err != nil {
 		return kori.Errorf(kori.ENOTFOUND, "consent record not found")
@@ -329,7 +336,15 @@ type exportFile struct{}
 // getExport streams everything Kori holds about the member as a ZIP: JSON
 // for the member, their choices and who read their data, CSV for purchases,
 // and a README that explains every file and field.
-func (s *Server) getExport(w http.ResponseWriter, r *http.Request) error {
+// postExport answers the member's own export request at once: the request
+// is recorded (the transparency report counts them) and completed. It is a
+// POST, with the form's CSRF token, because it writes.
+func (s *Server) postExport(w http.ResponseWriter, r *http.Request) error {
+	if !strings.HasPrefix(r.URL.Path, "/api/") {
+		if err := checkCSRF(r); err != nil {
+			return err
+		}
+	}
 	m := memberOf(r.Context()).member
 	req, err := s.Store.CreateRequest(r.Context(), m.ID, kori.RequestExport, s.actor(r))
 	if err != nil {
@@ -574,12 +589,19 @@ func (s *Server) accessLog(r *http.Request, d *memberData) (any, error) {
 	return v, nil
 }
 
-// decodeJSON reads a small JSON body, refusing unknown fields.
+// decodeJSON reads a small JSON body: only application/json, one value
+// with nothing after it, no unknown fields.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return kori.Errorf(kori.EINVALID, "Content-Type %q: send the body as application/json", mt)
+	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8192))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return kori.Errorf(kori.EINVALID, "the body is not the JSON this call takes: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return kori.Errorf(kori.EINVALID, "the body holds more than one JSON value; send exactly one")
 	}
 	return nil
 }

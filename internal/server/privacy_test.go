@@ -104,7 +104,7 @@ func TestExportAndErasure(t *testing.T) {
 	m := f.members[kori.LevelProduct]
 	api := f.client(t)
 	api.apiLogin(m.Email)
-	rec := api.get("/api/v1/me/export")
+	rec := api.do("POST", "/api/v1/me/export", nil, nil)
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/zip" {
 		t.Fatalf("export: %d %s", rec.Code, rec.Header().Get("Content-Type"))
 	}

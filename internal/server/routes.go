@@ -56,8 +56,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 		member: true, response: ConsentReceipt{}}, s.getConsentReceipt)
 	s.api(mux, apiRoute{pattern: "POST /api/v1/me/erase", summary: "Erase the member's purchase data, or the whole membership; needs confirm",
 		member: true, request: eraseRequest{}, response: deletionView{}}, s.postAPIErase)
-	s.api(mux, apiRoute{pattern: "GET /api/v1/me/export", summary: "Everything stored about the member as a ZIP of JSON and CSV files with a README",
-		member: true, response: exportFile{}}, s.getExport)
+	s.api(mux, apiRoute{pattern: "POST /api/v1/me/export", summary: "Everything stored about the member as a ZIP of JSON and CSV files with a README; recorded as an answered export request",
+		member: true, response: exportFile{}}, s.postExport)
 	mux.Handle("GET /api/openapi.json", s.handle(s.getOpenAPI))
 
 	// Public pages: the transparency report and the privacy notice.
@@ -82,7 +82,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /me/erase", s.requireMember(false, s.postErase))
 	mux.Handle("POST /me/password", s.requireMember(false, s.postPassword))
 	mux.Handle("GET /me/consents/{seq}", s.requireMember(false, s.getConsentReceipt))
-	mux.Handle("GET /me/export", s.requireMember(false, s.getExport))
+	mux.Handle("POST /me/export", s.requireMember(false, s.postExport))
 }
 
 // apiRoute is a member API route as the OpenAPI document describes it.

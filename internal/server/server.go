@@ -87,6 +87,8 @@ type Server struct {
 	Demo *DemoLogin
 	// Controller is the chain as data controller, named in consent receipts.
 	Controller controller
+	// Limits bounds what one client can hold; zero fields take DefaultLimits.
+	Limits Limits
 
 	locales   locales
 	web       *web
@@ -128,7 +130,7 @@ func (s *Server) Handler() http.Handler {
 	s.routes(mux)
 	// Browsers' cross-site posts are refused by their Fetch metadata before
 	// any handler runs; forms also carry a CSRF token.
-	return s.logRequests(securityHeaders(http.NewCrossOriginProtection().Handler(mux)))
+	return s.logRequests(s.paced(securityHeaders(http.NewCrossOriginProtection().Handler(mux))))
 }
 
 // handlerFunc is a handler that returns its error to the renderer.
@@ -217,6 +219,9 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 }
+
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code

@@ -2,10 +2,13 @@ package server
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 
@@ -36,6 +39,9 @@ type memberData struct {
 
 func (s *Server) loadMember(r *http.Request, p page) (*memberData, error) {
 	ctx := r.Context()
+	if err := checkQuery(r.URL.Query(), p.params); err != nil {
+		return nil, err
+	}
 	d := &memberData{m: memberOf(ctx).member, loc: s.locales.pick(r), now: s.Clock.Now().In(s.Zone), products: map[int][]kori.ProductSum{}}
 	if err := s.gate.Read(ctx, d.m, s.actor(r), kori.PurposeMemberService, p.name); err != nil {
 		return nil, err
@@ -732,4 +738,46 @@ func (s *Server) myData(r *http.Request, d *memberData) (any, error) {
 		}
 	}
 	return v, nil
+}
+
+// flashParams are the notices a redirect back to a page may carry.
+var flashParams = []string{"lang", "saved", "erased", "password"}
+
+// checkQuery refuses query parameters a page does not take, and malformed
+// values of the ones it does, naming the parameter.
+func checkQuery(q url.Values, allowed []string) error {
+	for name, vs := range q {
+		if !slices.Contains(allowed, name) && !slices.Contains(flashParams, name) {
+			return kori.Errorf(kori.EINVALID, "query parameter %q: this page takes none by that name (it takes %s)", name, paramList(allowed))
+		}
+		if len(vs) > 1 {
+			return kori.Errorf(kori.EINVALID, "query parameter %q: give it once", name)
+		}
+		v := vs[0]
+		switch name {
+		case "year":
+			if y, err := strconv.Atoi(v); err != nil || y < 1900 || y > 9999 {
+				return kori.Errorf(kori.EINVALID, "query parameter \"year\": %q is not a year such as 2025", v)
+			}
+		case "month":
+			if _, err := time.Parse("2006-01", v); err != nil || len(v) != 7 {
+				return kori.Errorf(kori.EINVALID, "query parameter \"month\": %q is not a month such as 2025-03", v)
+			}
+		case "q":
+			if utf8.RuneCountInString(v) > maxSearch {
+				return kori.Errorf(kori.EINVALID, "query parameter \"q\": longer than %d characters", maxSearch)
+			}
+		}
+	}
+	return nil
+}
+
+// maxSearch bounds a receipt search's text.
+const maxSearch = 100
+
+func paramList(ps []string) string {
+	if len(ps) == 0 {
+		return "none"
+	}
+	return strings.Join(ps, ", ")
 }

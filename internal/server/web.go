@@ -36,6 +36,9 @@ type page struct {
 	summary string
 	// example is a zero view, whose type the OpenAPI schema is made from.
 	example any
+	// params are the query parameters the page takes besides lang and the
+	// flash notices; any other is refused with 400.
+	params []string
 }
 
 // navigation lists the pages in the menu, in order.
@@ -194,19 +197,19 @@ func (s *Server) jsonPage(p page) handlerFunc {
 // memberPages lists the member pages in navigation order.
 func (s *Server) memberPages() []page {
 	return []page{
-		{name: "overview", path: "/me", api: "/api/v1/me/overview", rollups: true, stores: true, build: s.overview, charts: overviewCharts,
+		{name: "overview", path: "/me", api: "/api/v1/me/overview", rollups: true, stores: true, build: s.overview, charts: overviewCharts, params: []string{"year"},
 			summary: "This year so far against the same months of last year, and each analysis by year", example: overviewView{}},
-		{name: "receipts", path: "/me/receipts", api: "/api/v1/me/receipts", stores: true, build: s.receipts,
+		{name: "receipts", path: "/me/receipts", api: "/api/v1/me/receipts", stores: true, build: s.receipts, params: []string{"month", "q", "year"},
 			summary: "Receipts of a month (?month=YYYY-MM), or found by product, group or store name (?q=)", example: receiptsView{}},
 		{name: "receipt", path: "/me/receipts/{id}", api: "/api/v1/me/receipts/{id}", build: s.receipt,
 			summary: "One receipt with its lines (product level) or group sums (group level)", example: receiptView{}},
-		{name: "spending", path: "/me/spending", api: "/api/v1/me/spending", rollups: true, stores: true, build: s.spending, charts: spendingCharts,
+		{name: "spending", path: "/me/spending", api: "/api/v1/me/spending", rollups: true, stores: true, build: s.spending, charts: spendingCharts, params: []string{"year"},
 			summary: "Spending by year, month, product group and store (?year=)", example: spendingView{}},
-		{name: "domestic", path: "/me/domestic", api: "/api/v1/me/domestic", rollups: true, stores: true, products: true, build: s.domestic, charts: domesticCharts,
+		{name: "domestic", path: "/me/domestic", api: "/api/v1/me/domestic", rollups: true, stores: true, products: true, build: s.domestic, charts: domesticCharts, params: []string{"year"},
 			summary: "Domestic share of food in two tiers, by year, month and group, and the foreign products (?year=)", example: domesticView{}},
-		{name: "carbon", path: "/me/carbon", api: "/api/v1/me/carbon", rollups: true, stores: true, products: true, build: s.carbon, charts: carbonCharts,
+		{name: "carbon", path: "/me/carbon", api: "/api/v1/me/carbon", rollups: true, stores: true, products: true, build: s.carbon, charts: carbonCharts, params: []string{"year"},
 			summary: "Carbon footprint by year, month and group, and the top products (?year=)", example: carbonView{}},
-		{name: "nutrition", path: "/me/nutrition", api: "/api/v1/me/nutrition", rollups: true, stores: true, build: s.nutrition, charts: nutritionCharts,
+		{name: "nutrition", path: "/me/nutrition", api: "/api/v1/me/nutrition", rollups: true, stores: true, build: s.nutrition, charts: nutritionCharts, params: []string{"year"},
 			summary: "Energy shares, nutrient densities against the recommendations, and the Nutri-Score distribution (?year=)", example: nutritionView{}},
 		{name: "offers", path: "/me/offers", api: "/api/v1/me/offers", build: s.myOffers,
 			summary: "The member's personalised offers, each with its reason", example: offersView{}},

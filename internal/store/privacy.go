@@ -22,7 +22,9 @@ var purchaseTables = []string{"receipt_lines", "receipt_groups", "month_rollups"
 var derivedTables = []string{"offers"}
 
 // memberTables hold everything else about a member; the members row last.
-var memberTables = []string{"sessions", "access_log", "outbox", "dsr_requests", "consents", "member_keys", "cards", "members"}
+// Data subject requests are not among them: their records stay, completed,
+// as evidence that each was answered (see closeRequests).
+var memberTables = []string{"sessions", "access_log", "outbox", "consents", "member_keys", "cards", "members"}
 
 // ChangeChoice records one of the member's choices and applies it at once,
 // in one transaction: the consent record, the member row, and, when the
@@ -232,6 +234,11 @@ func (db *DB) EraseMember(ctx context.Context, id kori.MemberID, scope string, r
 		var one int
 		if err := tx.QueryRowContext(ctx, db.q(`SELECT 1 FROM members WHERE member_id = ?`), id).Scan(&one); err != nil {
 			return notFound(err, "member not found")
+		}
+		if scope == "member" {
+			if err := db.closeRequests(ctx, tx, id, del.At, who); err != nil {
+				return err
+			}
 		}
 		if err := db.deleteMemberRows(ctx, tx, id, tables, del.Rows); err != nil {
 			return err
@@ -572,9 +579,48 @@ func (db *DB) CompleteRequest(ctx context.Context, id kori.MemberID, request int
 	})
 }
 
+// closeRequests completes a leaving member's open requests with the
+// erasure as their outcome.
+func (db *DB) closeRequests(ctx context.Context, tx *sql.Tx, id kori.MemberID, now time.Time, who kori.Actor) error {
+	rows, err := tx.QueryContext(ctx, db.q(`SELECT request_id, kind, created_at FROM dsr_requests WHERE member_id = ? AND status = 'open'
+		ORDER BY request_id`), id)
+	if err != nil {
+		return err
+	}
+	type open struct {
+		id      int64
+		kind    string
+		created int64
+	}
+	var rs []open
+	for rows.Next() {
+		var o open
+		if err := rows.Scan(&o.id, &o.kind, &o.created); err != nil {
+			rows.Close()
+			return err
+		}
+		rs = append(rs, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, o := range rs {
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE dsr_requests SET status = 'done', completed_at = ?, outcome = 'erasure'
+			WHERE member_id = ? AND request_id = ?`), now.Unix(), id, o.id); err != nil {
+			return err
+		}
+		if err := db.audit(ctx, tx, now, "dsr_completed", who, id, map[string]any{"request": o.id, "kind": o.kind,
+			"created": o.created, "seconds": now.Unix() - o.created, "outcome": "erasure"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Requests lists data subject requests, open ones first, each by deadline.
 func (db *DB) Requests(ctx context.Context) ([]kori.Request, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT request_id, member_id, kind, status, created_at, due_at, completed_at FROM dsr_requests
+	rows, err := db.read.QueryContext(ctx, `SELECT request_id, member_id, kind, status, outcome, created_at, due_at, completed_at FROM dsr_requests
 		ORDER BY CASE WHEN status = 'open' THEN 0 ELSE 1 END, due_at, request_id LIMIT 1000`)
 	if err != nil {
 		return nil, err
@@ -585,7 +631,7 @@ func (db *DB) Requests(ctx context.Context) ([]kori.Request, error) {
 		var r kori.Request
 		var kind string
 		var created, due, done int64
-		if err := rows.Scan(&r.ID, &r.MemberID, &kind, &r.Status, &created, &due, &done); err != nil {
+		if err := rows.Scan(&r.ID, &r.MemberID, &kind, &r.Status, &r.Outcome, &created, &due, &done); err != nil {
 			return nil, err
 		}
 		r.Kind, r.CreatedAt, r.DueAt, r.CompletedAt = kori.RequestKind(kind), fromUnix(created), fromUnix(due), fromUnix(done)
