@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/offers"
+	"github.com/kori-project/kori/internal/store"
 	"github.com/kori-project/kori/internal/storetest"
 )
 
@@ -91,6 +93,45 @@ func TestOffers(t *testing.T) {
 		mk.bearer = "kori_bad_token"
 		if rec := mk.get(fmt.Sprintf("/api/v1/offers?member=%d", g.ID)); rec.Code != http.StatusUnauthorized {
 			t.Errorf("bad key: %d", rec.Code)
+		}
+	})
+}
+
+// objectingStore is the real store, with a member's objection or lowered
+// level landing between the offers run's read of its members and its write.
+type objectingStore struct {
+	*store.DB
+	member kori.MemberID
+	choice kori.Choice
+	t      *testing.T
+}
+
+func (s objectingStore) PurchaseDays(ctx context.Context, id kori.MemberID, since int, zone *time.Location) ([]kori.PurchaseDay, error) {
+	if id == s.member {
+		if _, _, err := s.DB.ChangeChoice(ctx, id, s.choice, kori.Actor{Channel: "web", Name: "member"}, nil); err != nil {
+			s.t.Errorf("change during the run: %v", err)
+		}
+	}
+	return s.DB.PurchaseDays(ctx, id, since, zone)
+}
+
+// TestChoiceWinsOffersRace: an objection, or a level lowered to total,
+// committed after an offers run has read its members is never undone by
+// the run's write.
+func TestChoiceWinsOffersRace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		for _, choice := range []kori.Choice{{Kind: kori.ConsentPersonalisation, To: "objects"}, {Kind: kori.ConsentLevel, To: "total"}} {
+			ctx := context.Background()
+			f := newFixture(t, open)
+			m := f.members[kori.LevelProduct]
+			if _, err := offers.Run(ctx, objectingStore{DB: f.db, member: m.ID, choice: choice, t: t}, now, helsinki, nil); err != nil {
+				t.Fatal(err)
+			}
+			left, _ := f.db.OffersOf(ctx, m.ID)
+			other, _ := f.db.OffersOf(ctx, f.members[kori.LevelGroup].ID)
+			if len(left) != 0 || len(other) == 0 {
+				t.Errorf("%s → %s during the run: the member has %d offers (want 0), another member %d (want some)", choice.Kind, choice.To, len(left), len(other))
+			}
 		}
 	})
 }

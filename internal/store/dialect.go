@@ -39,6 +39,9 @@ type dialect interface {
 	dropYear(ctx context.Context, db *sql.DB, year int) (done bool, err error)
 	// purge makes deleted rows leave the files now, not at the engine's leisure.
 	purge(ctx context.Context, db *sql.DB) error
+	// forUpdate is the clause that locks the rows a SELECT reads until the
+	// transaction ends ("" where the engine has one writer at a time).
+	forUpdate() string
 }
 
 func dialectFor(url string) (dialect, error) {
@@ -66,6 +69,8 @@ func (sqliteDialect) purge(ctx context.Context, db *sql.DB) error {
 }
 
 func (sqliteDialect) name() string { return "sqlite" }
+
+func (sqliteDialect) forUpdate() string { return "" }
 
 func (sqliteDialect) rebind(q string) string { return q }
 
@@ -128,6 +133,8 @@ type postgresDialect struct {
 }
 
 func (postgresDialect) name() string { return "postgres" }
+
+func (postgresDialect) forUpdate() string { return " FOR UPDATE" }
 
 // rebind turns ? into $1, $2, …; Kori's queries never contain a literal '?'.
 func (postgresDialect) rebind(q string) string {

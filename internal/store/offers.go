@@ -83,12 +83,28 @@ func (db *DB) PurchaseDays(ctx context.Context, id kori.MemberID, sinceDay int, 
 
 // ReplaceOffers sets the offers of the given members, removing their old
 // ones, in one transaction; members absent from the map keep theirs.
+//
+// A member's choice wins every race: each member's row is read again in
+// this transaction and locked (PostgreSQL; SQLite has one writer), so an
+// objection or a lowered level committed after the run read its members
+// keeps that member's offers away, and one committed while this runs waits
+// for it and then deletes what it wrote. One statement per member keeps
+// each lock on one shard under Citus.
 func (db *DB) ReplaceOffers(ctx context.Context, offers map[kori.MemberID][]kori.Offer) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		ins := db.newBulkInsert(tx, "offers", []string{"member_id", "campaign_id", "score", "times", "months", "last_bought", "created_at"}, "")
 		defer ins.close()
 		for id, os := range offers {
 			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM offers WHERE member_id = ?`), id); err != nil {
+				return err
+			}
+			var level string
+			var objects bool
+			err := tx.QueryRowContext(ctx, db.q(`SELECT level, objects_personalisation FROM members WHERE member_id = ?`+db.d.forUpdate()), id).
+				Scan(&level, &objects)
+			if err == sql.ErrNoRows || err == nil && (objects || !kori.Level(level).Allows(kori.LevelGroup)) {
+				continue // gone, objected or lowered since the run read it
+			} else if err != nil {
 				return err
 			}
 			for _, o := range os {
