@@ -7,15 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
-	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/journal"
 	"github.com/kori-project/kori/internal/store"
 )
 
 func runBackup(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("backup", "backup FILE",
-		"Writes a consistent copy of the SQLite database to FILE while Kori keeps running. Restore it with\n"+
-			"`kori restore FILE`, which re-applies every deletion made after the copy was taken.")
+		"Writes a consistent copy of the SQLite database to FILE while Kori keeps running, noting the privacy\n"+
+			"journal's last entry. Restore it with `kori restore FILE`, which replays every privacy event since.")
 	e.flags(fs)
 	asOf := fs.String("as-of", "", "record the backup as taken at this time (YYYY-MM-DD or RFC 3339; default now)")
 	if err := e.parse(fs, args); err != nil {
@@ -37,7 +38,8 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	db.Clock = clock
-	taken, err := db.Backup(ctx, fs.Arg(0))
+	j, _ := db.Journal.(*journal.Journal)
+	taken, err := db.Backup(ctx, fs.Arg(0), j)
 	if err != nil {
 		return err
 	}
@@ -47,10 +49,11 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 
 func runRestore(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("restore", "restore FILE",
-		"Replaces the database with the backup FILE, then re-applies every deletion recorded in the current\n"+
-			"database after the backup was taken (erasures, inactivity, downgrades, retention), so that a restore\n"+
-			"never brings deleted data back. Stop `kori serve` first. The current database is kept as\n"+
-			"DATABASE.before-restore until you remove it.")
+		"Replaces the SQLite database with the backup FILE, then replays every privacy event journaled after\n"+
+			"the backup was taken (choices, erasures, retention and inactivity deletions), in order, so that the\n"+
+			"restored database forgets nothing the lost one had forgotten. Works without the live database (it\n"+
+			"may be lost); the journal must be there (--journal). Stop `kori serve` first. A live database is\n"+
+			"kept as DATABASE.before-restore until you remove it.")
 	e.flags(fs)
 	if err := e.parse(fs, args); err != nil {
 		return err
@@ -60,7 +63,7 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	}
 	live := e.cfg.Database
 	if strings.Contains(live, "://") {
-		return usageError("kori restore restores SQLite databases; restore PostgreSQL with its own tools")
+		return usageError("kori restore restores SQLite databases; restore PostgreSQL with pg_restore, then run kori reapply --since TIME")
 	}
 	staged := live + ".restoring"
 	if err := copyFile(fs.Arg(0), staged); err != nil {
@@ -75,30 +78,14 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	if _, err := restored.Migrate(ctx); err != nil {
 		return err
 	}
-	taken, err := restored.BackupTakenAt(ctx)
+	taken, head, err := restored.BackupPoint(ctx)
 	if err != nil {
 		return err
 	}
 	if taken.IsZero() {
-		return fmt.Errorf("%s was not made by kori backup: it does not say when it was taken, so deletions since cannot be re-applied", fs.Arg(0))
+		return fmt.Errorf("%s was not made by kori backup: it does not say when it was taken, so the events since cannot be replayed", fs.Arg(0))
 	}
-	var deletions []kori.Deletion
-	if _, err := os.Stat(live); err == nil {
-		current, err := e.open(ctx)
-		if err != nil {
-			return err
-		}
-		deletions, err = current.Deletions(ctx, taken)
-		current.Close()
-		if err != nil {
-			return err
-		}
-	}
-	cat, err := restored.Catalogue(ctx)
-	if err != nil {
-		return err
-	}
-	applied, err := restored.Reapply(ctx, deletions, cat, kori.Actor{Channel: "cli", Name: "restore"})
+	applied, total, err := replayJournal(ctx, e, restored, head, taken)
 	if err != nil {
 		return err
 	}
@@ -119,8 +106,56 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	if err := os.Rename(staged, live); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "restored %s (taken %s) to %s; re-applied %d of %d deletions made since\n", fs.Arg(0),
-		taken.In(e.cfg.zone).Format("2006-01-02 15:04 MST"), live, applied, len(deletions))
+	fmt.Fprintf(e.stdout, "restored %s (taken %s) to %s; replayed %d of %d privacy events since (the rest no longer applied)\n", fs.Arg(0),
+		taken.In(e.cfg.zone).Format("2006-01-02 15:04 MST"), live, applied, total)
+	return nil
+}
+
+// replayJournal replays on db the journal's events after entry head (or,
+// when head is negative, since the time since).
+func replayJournal(ctx context.Context, e *env, db *store.DB, head int64, since time.Time) (applied, total int, err error) {
+	entries, err := journal.Read(e.cfg.Journal)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w; the journal must be intact to replay it", err)
+	}
+	events := journal.Replayable(entries, head, since)
+	cat, err := db.Catalogue(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	applied, err = db.Replay(ctx, events, cat)
+	return applied, len(events), err
+}
+
+func runReapply(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlagSet("reapply", "reapply --since TIME",
+		"Replays on the database every privacy event journaled at or after TIME (choices, erasures, retention and\n"+
+			"inactivity deletions), in order: run it after restoring a PostgreSQL dump (pg_restore) taken at TIME, with\n"+
+			"Kori stopped, so that the restored database forgets nothing the lost one had forgotten. Events that\n"+
+			"already hold in the dump are skipped.")
+	e.flags(fs)
+	since := fs.String("since", "", "when the backup was taken (YYYY-MM-DD or RFC 3339); required")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if *since == "" || fs.NArg() != 0 {
+		return usageError("reapply needs --since, the time the restored backup was taken, e.g. --since 2026-11-30T02:00:00+02:00")
+	}
+	clock, err := e.parseAsOf(*since)
+	if err != nil {
+		return usageError(strings.Replace(err.Error(), "--as-of", "--since", 1))
+	}
+	db, err := e.openBare(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, total, err := replayJournal(ctx, e, db, -1, clock.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "replayed %d of %d privacy events journaled since %s (the rest already held)\n", applied, total,
+		clock.Now().In(e.cfg.zone).Format("2006-01-02 15:04 MST"))
 	return nil
 }
 

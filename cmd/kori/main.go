@@ -17,6 +17,7 @@ import (
 	_ "time/tzdata" // the chain's zone must resolve on any machine
 
 	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/journal"
 	"github.com/kori-project/kori/internal/store"
 )
 
@@ -75,7 +76,8 @@ var commands = map[string]command{
 	"report":    {"print the yearly transparency report", runReport},
 	"password":  {"set a member's web login password", runPassword},
 	"backup":    {"copy the database consistently while it is in use", runBackup},
-	"restore":   {"restore a backup, re-applying every deletion made since it was taken", runRestore},
+	"restore":   {"restore a SQLite backup, replaying the privacy journal since it was taken", runRestore},
+	"reapply":   {"replay the privacy journal on a restored PostgreSQL database", runReapply},
 	"version":   {"print the version", runVersion},
 }
 
@@ -116,6 +118,7 @@ func usage(w io.Writer) {
 type config struct {
 	DataDir  string
 	Database string
+	Journal  string
 	Zone     string
 	zone     *time.Location
 }
@@ -130,6 +133,8 @@ func (e *env) flags(fs *flag.FlagSet) {
 	}
 	fs.StringVar(&e.cfg.DataDir, "data", def("KORI_DATA_DIR", "./kori-data"), "data directory (env KORI_DATA_DIR)")
 	fs.StringVar(&e.cfg.Database, "db", def("KORI_DATABASE_URL", ""), "database: SQLite file path or postgres:// URL (env KORI_DATABASE_URL; default DATA/kori.db)")
+	fs.StringVar(&e.cfg.Journal, "journal", def("KORI_JOURNAL_DIR", ""),
+		"privacy journal directory, kept outside the database; put it on another volume (env KORI_JOURNAL_DIR; default DATA/journal)")
 	fs.StringVar(&e.cfg.Zone, "tz", def("KORI_TIMEZONE", kori.DefaultZone), "the chain's time zone (env KORI_TIMEZONE)")
 }
 
@@ -175,6 +180,9 @@ func (e *env) validate() error {
 	if c.Database == "" {
 		c.Database = strings.TrimSuffix(c.DataDir, "/") + "/kori.db"
 	}
+	if c.Journal == "" {
+		c.Journal = strings.TrimSuffix(c.DataDir, "/") + "/journal"
+	}
 	zone, err := time.LoadLocation(c.Zone)
 	if err != nil {
 		return usageError(fmt.Sprintf("--tz %q is not a time zone name such as Europe/Helsinki", c.Zone))
@@ -183,8 +191,29 @@ func (e *env) validate() error {
 	return nil
 }
 
-// open opens the database and checks that its schema is current.
+// open opens the database, checks that its schema is current, and opens
+// the privacy journal beside it, which every privacy event is written to.
 func (e *env) open(ctx context.Context) (*store.DB, error) {
+	db, err := e.openBare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return e.withJournal(db)
+}
+
+// withJournal opens the privacy journal for db, or closes db on failure.
+func (e *env) withJournal(db *store.DB) (*store.DB, error) {
+	j, err := journal.Open(e.cfg.Journal)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.Journal = j
+	return db, nil
+}
+
+// openBare opens the database without the journal: for replaying it.
+func (e *env) openBare(ctx context.Context) (*store.DB, error) {
 	db, err := store.Open(ctx, e.cfg.Database)
 	if err != nil {
 		return nil, err

@@ -58,5 +58,5 @@ func openMigrated(ctx context.Context, e *env) (*store.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	return db, nil
+	return e.withJournal(db)
 }

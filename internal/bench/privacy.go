@@ -35,7 +35,7 @@ func privacyRuns(ctx context.Context, pagesDir, tmp string) (*privacyReport, err
 	}
 	dst := filepath.Join(tmp, "privacy.db")
 	fmt.Fprintln(os.Stderr, "privacy: copying the database…")
-	if _, err := db.Backup(ctx, dst); err != nil {
+	if _, err := db.Backup(ctx, dst, nil); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -81,6 +82,45 @@ func CreateDatabase() (url string, drop func(), err error) {
 		}
 	}
 	return base + "/" + name + "?sslmode=disable", drop, nil
+}
+
+// CopyDatabase copies the database at url (no one may be connected to it)
+// into a new one, as a backup and its restore would, and returns the
+// copy's URL; the copy is dropped after the test.
+func CopyDatabase(t testing.TB, url string) string {
+	t.Helper()
+	src := dbName(url)
+	name := fmt.Sprintf("kori_test_%d_%d", os.Getpid(), counter.Add(1))
+	admin, err := sql.Open("pgx", base+"/postgres?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE DATABASE " + name + " TEMPLATE " + src); err != nil {
+		t.Fatalf("copy database %s: %v", src, err)
+	}
+	t.Cleanup(func() { DropDatabase(t, base+"/"+name) })
+	return base + "/" + name + "?sslmode=disable"
+}
+
+// DropDatabase drops the database at url, as if it were lost.
+func DropDatabase(t testing.TB, url string) {
+	admin, err := sql.Open("pgx", base+"/postgres?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("DROP DATABASE IF EXISTS " + dbName(url) + " WITH (FORCE)"); err != nil {
+		t.Errorf("drop database: %v", err)
+	}
+}
+
+func dbName(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(p.Path, "/")
 }
 
 func start() {

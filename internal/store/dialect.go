@@ -34,9 +34,9 @@ type dialect interface {
 	// serialize makes transactions that call it with the same name run one
 	// at a time (SQLite's single writer does this already).
 	serialize(ctx context.Context, tx *sql.Tx, name string) error
-	// dropYear deletes a purchase year of every member without extended
-	// retention at once, if the engine can; done is false if it cannot.
-	dropYear(ctx context.Context, db *sql.DB, year int) (done bool, err error)
+	// dropYear deletes a purchase year of every member but those in keep
+	// at once, if the engine can; done is false if it cannot.
+	dropYear(ctx context.Context, db *sql.DB, year int, keep []int64) (done bool, err error)
 	// purge makes deleted rows leave the files now, not at the engine's leisure.
 	purge(ctx context.Context, db *sql.DB) error
 	// forUpdate is the clause that locks the rows a SELECT reads until the
@@ -58,7 +58,9 @@ type sqliteDialect struct{}
 
 func (sqliteDialect) serialize(context.Context, *sql.Tx, string) error { return nil }
 
-func (sqliteDialect) dropYear(context.Context, *sql.DB, int) (bool, error) { return false, nil }
+func (sqliteDialect) dropYear(context.Context, *sql.DB, int, []int64) (bool, error) {
+	return false, nil
+}
 
 // purge checkpoints the write-ahead log and truncates it: secure_delete has
 // zeroed the deleted rows in the database pages, but the log still holds the
@@ -197,9 +199,9 @@ func (d postgresDialect) ensureYears(ctx context.Context, db *sql.DB, years []in
 func (postgresDialect) canBulkLoad() bool { return true }
 
 // dropYear replaces each purchase table's partition of the year with an
-// empty one holding only the extended-retention members' rows, moved aside
-// first: the cost is that of those rows, not of the year.
-func (d postgresDialect) dropYear(ctx context.Context, db *sql.DB, year int) (bool, error) {
+// empty one holding only the kept members' rows, moved aside first: the
+// cost is that of those rows, not of the year.
+func (d postgresDialect) dropYear(ctx context.Context, db *sql.DB, year int, keep []int64) (bool, error) {
 	if year < 1900 || year > 9999 {
 		return false, fmt.Errorf("year %d out of range", year)
 	}
@@ -210,9 +212,13 @@ func (d postgresDialect) dropYear(ctx context.Context, db *sql.DB, year int) (bo
 	defer tx.Rollback()
 	for _, t := range partitioned {
 		part := fmt.Sprintf("%s_y%d", t, year) // the year is a checked int
+		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE kori_keep (LIKE `+part+`) ON COMMIT DROP`); err != nil {
+			return false, fmt.Errorf("%s: %w", part, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO kori_keep SELECT * FROM `+part+` WHERE member_id = ANY($1)`, keep); err != nil {
+			return false, fmt.Errorf("%s: %w", part, err)
+		}
 		for _, q := range []string{
-			`CREATE TEMP TABLE kori_keep ON COMMIT DROP AS SELECT * FROM ` + part +
-				` WHERE member_id IN (SELECT member_id FROM members WHERE extended_retention)`,
 			`DROP TABLE ` + part,
 			fmt.Sprintf(`CREATE TABLE %s PARTITION OF %s FOR VALUES IN (%d)`, part, t, year),
 			`INSERT INTO ` + part + ` SELECT * FROM kori_keep`,

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kori-project/kori"
@@ -41,7 +40,8 @@ func (db *DB) ChangeChoice(ctx context.Context, id kori.MemberID, c kori.Choice,
 	rec := kori.Consent{MemberID: id, At: at, Kind: c.Kind, To: c.To, Channel: who.Channel, Actor: who.Name}
 	var del *kori.Deletion
 	purge := false
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	ev := kori.PrivacyEvent{At: at, Kind: kori.EventChoice, Member: id, Choice: &c, Actor: who}
+	err := db.journaled(ctx, ev, func(tx *sql.Tx) error {
 		var level string
 		var objP, objA, ext bool
 		err := tx.QueryRowContext(ctx, db.q(`SELECT level, objects_personalisation, objects_analytics, extended_retention
@@ -230,7 +230,8 @@ func (db *DB) EraseMember(ctx context.Context, id kori.MemberID, scope string, r
 		return nil, kori.Errorf(kori.EINVALID, "erasure scope %q is not purchases or member", scope)
 	}
 	del := &kori.Deletion{At: db.Clock.Now(), Reason: reason, MemberID: id, Scope: scope, Rows: map[string]int64{}}
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	ev := kori.PrivacyEvent{At: del.At, Kind: kori.EventErasure, Member: id, Scope: scope, Reason: reason, Actor: who}
+	err := db.journaled(ctx, ev, func(tx *sql.Tx) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, db.q(`SELECT 1 FROM members WHERE member_id = ?`), id).Scan(&one); err != nil {
 			return notFound(err, "member not found")
@@ -423,73 +424,113 @@ func (db *DB) VerifyAudit(ctx context.Context) (n int64, head string, problems [
 
 // Backup writes a consistent copy of a SQLite database to path while it is
 // in use (VACUUM INTO reads one snapshot), and records in the copy when it
-// was taken, which restore needs. PostgreSQL is backed up with its own tools
-// (pg_dump, base backups).
-func (db *DB) Backup(ctx context.Context, path string) (time.Time, error) {
+// was taken and the privacy journal's last entry at that moment (the
+// journal is held meanwhile, so no privacy event commits between the two):
+// restore replays the journal from there. PostgreSQL is backed up with its
+// own tools (pg_dump, base backups), and kori reapply replays by time.
+func (db *DB) Backup(ctx context.Context, path string, j Holder) (time.Time, error) {
 	if db.d.name() != "sqlite" {
 		return time.Time{}, kori.Errorf(kori.EINVALID, "kori backup and restore handle SQLite databases; back PostgreSQL up with pg_dump or base backups")
 	}
 	taken := db.Clock.Now()
-	if _, err := db.write.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
-		return taken, fmt.Errorf("backup to %s: %w", path, err)
+	head := int64(-1)
+	copyNow := func(h int64) error {
+		head = h
+		if _, err := db.write.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+			return fmt.Errorf("backup to %s: %w", path, err)
+		}
+		return nil
+	}
+	var err error
+	if j != nil {
+		err = j.Hold(copyNow)
+	} else {
+		err = copyNow(-1)
+	}
+	if err != nil {
+		return taken, err
 	}
 	copy, err := Open(ctx, path)
 	if err != nil {
 		return taken, err
 	}
 	defer copy.Close()
-	_, err = copy.write.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('backup_taken_at', ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(taken.Unix(), 10))
-	return taken, err
-}
-
-// BackupTakenAt returns when the backup this database was restored from, or
-// is, was taken; zero if it is not a backup.
-func (db *DB) BackupTakenAt(ctx context.Context) (time.Time, error) {
-	var v string
-	err := db.read.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'backup_taken_at'`).Scan(&v)
-	if err == sql.ErrNoRows {
-		return time.Time{}, nil
-	}
-	if err != nil {
-		return time.Time{}, err
-	}
-	s, err := strconv.ParseInt(v, 10, 64)
-	return fromUnix(s), err
-}
-
-// Reapply repeats deletions recorded elsewhere (in the database a backup
-// replaces) on this one, so that restoring a backup never brings back data
-// deleted after it was taken: erasures and inactivity deletions erase again,
-// downgrades lower the level again, retention deletes the year again.
-// Deletions that no longer apply (the member is gone already) are skipped.
-func (db *DB) Reapply(ctx context.Context, ds []kori.Deletion, cat *kori.Catalogue, who kori.Actor) (applied int, err error) {
-	for _, d := range ds {
-		var err error
-		switch {
-		case d.Scope == "member" || d.Scope == "purchases":
-			_, err = db.EraseMember(ctx, d.MemberID, d.Scope, d.Reason, who)
-		case strings.HasPrefix(d.Scope, "purchases:"):
-			to := kori.Level(strings.TrimPrefix(d.Scope, "purchases:"))
-			var m *kori.Member
-			if m, err = db.Member(ctx, d.MemberID); err == nil && m.Level != to && m.Level.Allows(to) {
-				_, _, err = db.ChangeChoice(ctx, d.MemberID, kori.Choice{Kind: kori.ConsentLevel, To: string(to)}, who, cat)
-			} else if err == nil {
-				continue
-			}
-		case strings.HasPrefix(d.Scope, "year:"):
-			var y int
-			if y, err = strconv.Atoi(strings.TrimPrefix(d.Scope, "year:")); err == nil {
-				_, err = db.Retention(ctx, y+1, false, who)
-			}
-		default:
-			err = fmt.Errorf("deletion %d has unknown scope %q", d.ID, d.Scope)
+	for key, value := range map[string]int64{"backup_taken_at": taken.Unix(), "backup_journal_seq": head} {
+		if _, err := copy.write.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, strconv.FormatInt(value, 10)); err != nil {
+			return taken, err
 		}
-		if kori.ErrorCode(err) == kori.ENOTFOUND {
+	}
+	return taken, nil
+}
+
+// Holder holds the privacy journal while a backup is copied.
+type Holder interface {
+	Hold(fn func(head int64) error) error
+}
+
+// BackupPoint returns when the backup this database is (or was restored
+// from) was taken, and the privacy journal's last entry then (-1 if the
+// backup was taken without a journal); zero time if it is not a backup.
+func (db *DB) BackupPoint(ctx context.Context) (time.Time, int64, error) {
+	get := func(key string) (int64, bool, error) {
+		var v string
+		err := db.read.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+		if err == sql.ErrNoRows {
+			return 0, false, nil
+		}
+		if err != nil {
+			return 0, false, err
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		return n, true, err
+	}
+	taken, ok, err := get("backup_taken_at")
+	if err != nil || !ok {
+		return time.Time{}, -1, err
+	}
+	seq, ok, err := get("backup_journal_seq")
+	if !ok {
+		seq = -1
+	}
+	return fromUnix(taken), seq, err
+}
+
+// Replay repeats privacy events from the journal on this database (a
+// restored backup), in order, each at its own time and by its own actor,
+// so that the result equals the lost database: choices are made again
+// (lowered levels rewrite history again), erasures and inactivity
+// deletions erase again, retention runs again where it ran. Events that no
+// longer apply (the member is gone, the choice is already so) are skipped.
+// The database must have no Journal: the events are in it already.
+func (db *DB) Replay(ctx context.Context, events []kori.PrivacyEvent, cat *kori.Catalogue) (applied int, err error) {
+	if db.Journal != nil {
+		return 0, fmt.Errorf("replay on a database that journals its own events would journal them twice")
+	}
+	clock := db.Clock
+	defer func() { db.Clock = clock }()
+	for _, ev := range events {
+		db.Clock = kori.FixedClock(ev.At)
+		var err error
+		switch ev.Kind {
+		case kori.EventChoice:
+			if ev.Choice == nil {
+				err = fmt.Errorf("no choice")
+				break
+			}
+			_, _, err = db.ChangeChoice(ctx, ev.Member, *ev.Choice, ev.Actor, cat)
+		case kori.EventErasure:
+			_, err = db.EraseMember(ctx, ev.Member, ev.Scope, ev.Reason, ev.Actor)
+		case kori.EventRetention:
+			_, err = db.Retention(ctx, ev.OldestKept, false, ev.Actor)
+		default:
+			err = fmt.Errorf("unknown kind %q", ev.Kind)
+		}
+		if code := kori.ErrorCode(err); code == kori.ENOTFOUND || code == kori.ECONFLICT {
 			continue
 		}
 		if err != nil {
-			return applied, fmt.Errorf("re-applying deletion %d (%s %s): %w", d.ID, d.Reason, d.Scope, err)
+			return applied, fmt.Errorf("replaying journal entry %d (%s of member %d): %w", ev.Seq, ev.Kind, ev.Member, err)
 		}
 		applied++
 	}

@@ -18,18 +18,41 @@ const retentionBatch = 200
 // its derived rows, except that of members who chose extended retention.
 // With dryRun it deletes nothing and returns exactly what would go. It
 // returns one piece of evidence per year.
+//
+// Who has extended retention is read once, at the run's place in the
+// privacy journal (the journal is held while it is read), and that set is
+// kept throughout: a replay of the journal on a restored backup reads the
+// same set at the same place, so it deletes exactly what this run deleted,
+// member by member, whatever choices change while the deletion runs.
 func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who kori.Actor) ([]kori.Deletion, error) {
 	years, err := db.yearsBefore(ctx, oldestKept)
+	if err != nil || len(years) == 0 {
+		return nil, err
+	}
+	now := db.Clock.Now()
+	var keep map[kori.MemberID]bool
+	if dryRun || db.Journal == nil {
+		keep, err = db.extendedMembers(ctx)
+	} else {
+		var commit kori.JournalCommit
+		commit, err = db.Journal.Begin(kori.PrivacyEvent{At: now, Kind: kori.EventRetention, OldestKept: oldestKept, Actor: who})
+		if err != nil {
+			return nil, err
+		}
+		keep, err = db.extendedMembers(ctx)
+		if derr := commit.Done(err == nil); err == nil {
+			err = derr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	var out []kori.Deletion
 	for _, y := range years {
-		d := kori.Deletion{At: db.Clock.Now(), Reason: kori.ReasonRetention, Scope: fmt.Sprintf("year:%d", y), Rows: map[string]int64{}}
+		d := kori.Deletion{At: now, Reason: kori.ReasonRetention, Scope: fmt.Sprintf("year:%d", y), Rows: map[string]int64{}}
 		for _, t := range purchaseTables {
-			var n int64
-			if err := db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM `+t+` WHERE year = ? AND member_id NOT IN
-				(SELECT member_id FROM members WHERE extended_retention = ?)`), y, true).Scan(&n); err != nil {
+			n, err := db.countYear(ctx, t, y, keep)
+			if err != nil {
 				return nil, err
 			}
 			if n > 0 {
@@ -40,7 +63,7 @@ func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who ko
 			continue // only extended-retention members' rows are left
 		}
 		if !dryRun {
-			if err := db.deleteYear(ctx, y); err != nil {
+			if err := db.deleteYear(ctx, y, keep); err != nil {
 				return nil, fmt.Errorf("retention of %d: %w", y, err)
 			}
 			err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -59,6 +82,47 @@ func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who ko
 		return out, db.d.purge(ctx, db.write)
 	}
 	return out, nil
+}
+
+// extendedMembers returns the members who chose extended retention.
+func (db *DB) extendedMembers(ctx context.Context) (map[kori.MemberID]bool, error) {
+	ids, err := scanMemberIDs(db.read.QueryContext(ctx, db.q(`SELECT member_id FROM members WHERE extended_retention = ?`), true))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[kori.MemberID]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// countYear counts the rows of year in table that retention deletes: all
+// of them less those of the members kept.
+func (db *DB) countYear(ctx context.Context, table string, year int, keep map[kori.MemberID]bool) (int64, error) {
+	var n int64
+	if err := db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM `+table+` WHERE year = ?`), year).Scan(&n); err != nil {
+		return 0, err
+	}
+	ids := memberArgs(keep)
+	for from := 0; from < len(ids); from += retentionBatch {
+		batch := ids[from:min(from+retentionBatch, len(ids))]
+		var kept int64
+		if err := db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM `+table+` WHERE year = ? AND member_id IN (`+placeholders(len(batch))+`)`),
+			append([]any{year}, batch...)...).Scan(&kept); err != nil {
+			return 0, err
+		}
+		n -= kept
+	}
+	return n, nil
+}
+
+func memberArgs(set map[kori.MemberID]bool) []any {
+	out := make([]any, 0, len(set))
+	for id := range set {
+		out = append(out, id)
+	}
+	return out
 }
 
 // yearsBefore lists the purchase years held that are older than year.
@@ -80,12 +144,16 @@ func (db *DB) yearsBefore(ctx context.Context, year int) ([]int, error) {
 	return out, rows.Err()
 }
 
-// deleteYear removes one purchase year of every member without extended
-// retention: on PostgreSQL by dropping the year's partitions after moving
-// the extended members' rows aside (time independent of the year's size),
-// elsewhere in batches of members.
-func (db *DB) deleteYear(ctx context.Context, year int) error {
-	if done, err := db.d.dropYear(ctx, db.write, year); done || err != nil {
+// deleteYear removes one purchase year of every member not in keep: on
+// PostgreSQL by dropping the year's partitions after moving the kept
+// members' rows aside (time independent of the year's size), elsewhere in
+// batches of members.
+func (db *DB) deleteYear(ctx context.Context, year int, keep map[kori.MemberID]bool) error {
+	kept := make([]int64, 0, len(keep))
+	for id := range keep {
+		kept = append(kept, int64(id))
+	}
+	if done, err := db.d.dropYear(ctx, db.write, year, kept); done || err != nil {
 		return err
 	}
 	rows, err := db.read.QueryContext(ctx, db.q(`SELECT DISTINCT member_id FROM receipts WHERE year = ?
@@ -100,7 +168,9 @@ func (db *DB) deleteYear(ctx context.Context, year int) error {
 			rows.Close()
 			return err
 		}
-		ids = append(ids, id)
+		if !keep[id] {
+			ids = append(ids, id)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -110,9 +180,8 @@ func (db *DB) deleteYear(ctx context.Context, year int) error {
 		batch := ids[from:min(from+retentionBatch, len(ids))]
 		err := db.inTx(ctx, func(tx *sql.Tx) error {
 			for _, t := range purchaseTables {
-				args := append([]any{year, true}, batch...)
-				if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM `+t+` WHERE year = ? AND member_id NOT IN
-					(SELECT member_id FROM members WHERE extended_retention = ?) AND member_id IN (`+placeholders(len(batch))+`)`), args...); err != nil {
+				args := append([]any{year}, batch...)
+				if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM `+t+` WHERE year = ? AND member_id IN (`+placeholders(len(batch))+`)`), args...); err != nil {
 					return err
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"sort"
 	"strconv"
@@ -32,6 +33,35 @@ type DB struct {
 	read  *sql.DB
 	// Clock stamps the rows the store writes (creation times, consent records).
 	Clock kori.Clock
+	// Journal, when set, receives every privacy event (choices, erasures,
+	// retention) in commit order, outside this database, so that a restore
+	// can repeat them. kori's commands always set it; a database replaying
+	// the journal has none.
+	Journal kori.Journal
+}
+
+// journaled runs fn in a write transaction whose change is the privacy
+// event ev: the event is appended to the journal at the end of fn, before
+// the commit, and marked as not having happened if the commit fails.
+func (db *DB) journaled(ctx context.Context, ev kori.PrivacyEvent, fn func(*sql.Tx) error) error {
+	var commit kori.JournalCommit
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if db.Journal == nil {
+			return nil
+		}
+		var err error
+		commit, err = db.Journal.Begin(ev)
+		return err
+	})
+	if commit != nil {
+		if derr := commit.Done(err == nil); err == nil {
+			err = derr
+		}
+	}
+	return err
 }
 
 // Open opens the database named by url: a postgres:// URL, or a path to an
@@ -49,11 +79,16 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes both pools.
+// Close closes both pools, and the journal if it can be closed.
 func (db *DB) Close() error {
 	err := db.write.Close()
 	if db.read != db.write {
 		if e := db.read.Close(); err == nil {
+			err = e
+		}
+	}
+	if c, ok := db.Journal.(io.Closer); ok {
+		if e := c.Close(); err == nil {
 			err = e
 		}
 	}
