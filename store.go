@@ -66,7 +66,8 @@ const (
 	ScopeMembers   = "members"   // maintain the card ↔ member registry
 	ScopeOffers    = "offers"    // read offers for consenting members
 	ScopeAdmin     = "admin"     // privacy-officer and operator functions
+	ScopeMetrics   = "metrics"   // scrape /metrics (counts and timings only, no member data)
 )
 
 // Scopes lists every API key scope.
-var Scopes = []string{ScopeIngest, ScopeCatalogue, ScopeMembers, ScopeOffers, ScopeAdmin}
+var Scopes = []string{ScopeIngest, ScopeCatalogue, ScopeMembers, ScopeOffers, ScopeAdmin, ScopeMetrics}

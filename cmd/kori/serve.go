@@ -11,6 +11,7 @@ import (
 
 	"github.com/kori-project/kori/internal/demo"
 	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/metrics"
 	"github.com/kori-project/kori/internal/offers"
 	"github.com/kori-project/kori/internal/privacy"
 	"github.com/kori-project/kori/internal/server"
@@ -22,6 +23,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	addr := fs.String("addr", envOr(e, "KORI_ADDR", "localhost:8080"), "address to listen on (env KORI_ADDR)")
 	demoHint := fs.Bool("demo-hint", false, "show the demo login on the login page (for databases made by kori demo)")
 	asOf := fs.String("as-of", "", "serve as if it were this date (YYYY-MM-DD or RFC 3339), for demos and tests; default now")
+	behindTLS := fs.Bool("behind-tls-proxy", envOr(e, "KORI_BEHIND_TLS_PROXY", "") == "true",
+		"a proxy in front terminates TLS and sets X-Forwarded-Proto: send Strict-Transport-Security (env KORI_BEHIND_TLS_PROXY=true)")
+	connsPerAddr := fs.Int("conns-per-address", server.DefaultLimits.ConnsPerAddress, "most concurrent connections from one IP address")
+	logFormat := fs.String("log", envOr(e, "KORI_LOG", "json"), "log format: json (one object a line, with request ids) or text (env KORI_LOG)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,14 +46,29 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	db.Clock = clock
-	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	var log *slog.Logger
+	switch *logFormat {
+	case "json":
+		log = slog.New(slog.NewJSONHandler(e.stderr, nil))
+	case "text":
+		log = slog.New(slog.NewTextHandler(e.stderr, nil))
+	default:
+		return usageError(fmt.Sprintf("--log %q: use json or text", *logFormat))
+	}
+	m := metrics.New()
+	for name, pool := range db.Pools() {
+		m.DBPool(name, pool)
+	}
 	srv := &server.Server{
-		Store:   db,
-		Ingest:  ingest.NewService(db, e.cfg.zone, clock),
-		Log:     log,
-		Clock:   clock,
-		Zone:    e.cfg.zone,
-		Version: version,
+		Store:          db,
+		Ingest:         ingest.NewService(db, e.cfg.zone, clock),
+		Log:            log,
+		Clock:          clock,
+		Zone:           e.cfg.zone,
+		Version:        version,
+		Metrics:        m,
+		BehindTLSProxy: *behindTLS,
+		Limits:         server.Limits{ConnsPerAddress: *connsPerAddr},
 	}
 	if *demoHint {
 		srv.Demo = &server.DemoLogin{Email: "member1@demo.kori.invalid", Password: demo.Password}
@@ -63,12 +83,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	go func() { errc <- hs.Serve(ln) }()
 	// Retention and inactivity run by themselves: now, then every night;
 	// offers at start and every Monday night.
-	go privacy.Schedule(ctx, db, clock, e.cfg.zone, log, func(ctx context.Context, now time.Time, first bool) error {
+	go privacy.Schedule(ctx, db, clock, e.cfg.zone, log, func(r privacy.Report) {
+		m.Privacy(r.Retention, len(r.Inactivity.Notified), r.Inactivity.Erased)
+	}, func(ctx context.Context, now time.Time, first bool) error {
 		if !first && now.In(e.cfg.zone).Weekday() != time.Monday {
 			return nil
 		}
 		sum, err := offers.Run(ctx, db, now, e.cfg.zone, nil)
 		if err == nil {
+			m.Offers(sum.Members, sum.Offers)
 			log.Info("weekly offers", "members", sum.Members, "offers", sum.Offers)
 		}
 		return err

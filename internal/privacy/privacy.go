@@ -42,11 +42,12 @@ func Daily(ctx context.Context, s Store, asOf time.Time, zone *time.Location, dr
 }
 
 // Schedule runs Daily at once and then shortly after every midnight in the
-// chain's zone, until ctx ends, and after it each of also (the weekly
+// chain's zone, until ctx ends, tells done (if not nil) what each run did,
+// and after it runs each of also (the weekly
 // offers, say; first tells a job it is the run at start). With a fixed
 // clock (serve --as-of) it runs once. Failures are logged and retried the
 // next night.
-func Schedule(ctx context.Context, s Store, clock kori.Clock, zone *time.Location, log *slog.Logger,
+func Schedule(ctx context.Context, s Store, clock kori.Clock, zone *time.Location, log *slog.Logger, done func(Report),
 	also ...func(ctx context.Context, now time.Time, first bool) error) {
 	for first := true; ; first = false {
 		now := clock.Now()
@@ -56,6 +57,9 @@ func Schedule(ctx context.Context, s Store, clock kori.Clock, zone *time.Locatio
 		} else {
 			log.Info("daily privacy run", "as_of", now.In(zone).Format(time.DateOnly), "years_deleted", len(r.Retention),
 				"members_notified", len(r.Inactivity.Notified), "members_deleted", len(r.Inactivity.Erased))
+			if done != nil {
+				done(r)
+			}
 		}
 		for _, job := range also {
 			if err := job(ctx, now, first); err != nil {

@@ -79,11 +79,15 @@ func (s *Server) postReceipts(w http.ResponseWriter, r *http.Request) error {
 		} else if err != nil {
 			return kori.Errorf(kori.EINVALID, "body: larger than %d bytes; send batches as application/x-ndjson", maxReceiptBody)
 		}
-		results, err := s.Ingest.Ingest(r.Context(), []ingest.Parsed{ingest.ParseJSON(body, 1)})
+		parsed := ingest.ParseJSON(body, 1)
+		results, err := s.Ingest.Ingest(r.Context(), []ingest.Parsed{parsed})
 		if err != nil {
 			return err
 		}
 		res := results[0]
+		var one ingest.Summary
+		one.Add(res, len(parsed.Receipt.Lines))
+		s.Metrics.Ingested(one.Stored, one.Duplicates, one.NotStored, one.Rejected, one.Lines)
 		status := http.StatusOK
 		switch res.Status {
 		case ingest.StatusStored:
@@ -101,6 +105,7 @@ func (s *Server) postReceipts(w http.ResponseWriter, r *http.Request) error {
 				ans.add(res)
 			}
 		})
+		s.Metrics.Ingested(sum.Stored, sum.Duplicates, sum.NotStored, sum.Rejected, sum.Lines)
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return kori.Errorf(kori.EINVALID, "body: larger than %d bytes; split the batch (the receipts before the limit were stored: %d)", maxBatchBody, sum.Stored)

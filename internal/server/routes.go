@@ -11,6 +11,8 @@ import (
 // routes registers every route of Kori: read this file to see the whole surface.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /healthz", s.handle(s.getHealth))
+	mux.Handle("GET /readyz", s.handle(s.getReady))
+	mux.Handle("GET /metrics", s.handle(s.getMetrics))
 
 	// Systems of the chain, with API keys.
 	s.system(mux, apiRoute{pattern: "POST /api/v1/receipts", scope: kori.ScopeIngest, request: receiptBody{}, response: ingest.Result{},

@@ -11,12 +11,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/analysis"
 	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/metrics"
 	"github.com/kori-project/kori/internal/privacy"
 	"github.com/kori-project/kori/internal/report"
 )
@@ -89,6 +91,12 @@ type Server struct {
 	Controller controller
 	// Limits bounds what one client can hold; zero fields take DefaultLimits.
 	Limits Limits
+	// BehindTLSProxy says that a proxy in front terminates TLS and sets
+	// X-Forwarded-Proto: then answers carry Strict-Transport-Security, and
+	// cookies are Secure.
+	BehindTLSProxy bool
+	// Metrics counts requests, ingest and the jobs; New makes one if nil.
+	Metrics *metrics.Metrics
 
 	locales   locales
 	web       *web
@@ -122,6 +130,9 @@ func (s *Server) Handler() http.Handler {
 		panic(err)
 	}
 	s.limiter = newLoginLimiter(s.Clock.Now)
+	if s.Metrics == nil {
+		s.Metrics = metrics.New()
+	}
 	s.gate = privacy.Gate{Log: s.Store}
 	if s.Controller.PIIController == "" {
 		s.Controller = controller{PIIController: "the chain running Kori (set KORI_CONTROLLER_NAME)", Contact: "privacy officer"}
@@ -130,7 +141,7 @@ func (s *Server) Handler() http.Handler {
 	s.routes(mux)
 	// Browsers' cross-site posts are refused by their Fetch metadata before
 	// any handler runs; forms also carry a CSRF token.
-	return s.logRequests(s.paced(securityHeaders(http.NewCrossOriginProtection().Handler(mux))))
+	return s.logRequests(s.paced(s.securityHeaders(http.NewCrossOriginProtection().Handler(mux))))
 }
 
 // handlerFunc is a handler that returns its error to the renderer.
@@ -171,7 +182,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	if status == http.StatusInternalServerError {
-		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.logger(r).Error("request failed", "method", r.Method, "route", r.Pattern, "err", err)
 	}
 	if !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/healthz" {
 		l := s.locales.pick(r)
@@ -180,7 +191,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 			msg = kori.ErrorMessage(err)
 		}
 		if rerr := s.render(w, r, status, "error", pageData{L: l, Error: msg}); rerr != nil {
-			s.Log.Error("error page failed", "err", rerr)
+			s.logger(r).Error("error page failed", "err", rerr)
 		}
 		return
 	}
@@ -228,20 +239,52 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
-// logRequests logs method, path, status and duration; never headers or
-// bodies, which may carry API keys and personal data.
+// requestIDKey is the request-context key of the request id.
+type requestIDKey struct{}
+
+// validRequestID accepts an inbound X-Request-Id a proxy set, if it is
+// short and plain; otherwise the server makes its own.
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+
+// logger is the server's logger with the request's id on every line.
+func (s *Server) logger(r *http.Request) *slog.Logger {
+	if id, ok := r.Context().Value(requestIDKey{}).(string); ok {
+		return s.Log.With("request_id", id)
+	}
+	return s.Log
+}
+
+// logRequests gives every request an id (X-Request-Id, in the answer and on
+// every log line), logs method, route pattern, status and duration, and
+// counts it in the metrics. It never logs the path, the query, headers or
+// bodies, which may carry ids, search words, API keys and personal data:
+// the route pattern says which handler ran ("GET /me/receipts/{id}").
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID.MatchString(id) {
+			id = randomToken()[:16]
+		}
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		s.Log.Info("http", "method", r.Method, "path", r.URL.Path, "status", rec.status, "ms", time.Since(start).Milliseconds())
+		took := time.Since(start)
+		s.Metrics.Request(r.Pattern, r.Method, rec.status, took)
+		s.Log.Info("http", "request_id", id, "method", r.Method, "route", r.Pattern, "status", rec.status, "ms", took.Milliseconds())
 	})
 }
 
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the headers every answer carries, and HSTS when the
+// request came over TLS, or through a TLS-terminating proxy the operator
+// says to trust (Server.BehindTLSProxy and X-Forwarded-Proto: https).
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if r.TLS != nil || s.BehindTLSProxy && r.Header.Get("X-Forwarded-Proto") == "https" {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")

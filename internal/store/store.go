@@ -79,6 +79,14 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return db, nil
 }
 
+// Pools returns the connection pools by name, for their statistics.
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.read == db.write {
+		return map[string]*sql.DB{"kori": db.write}
+	}
+	return map[string]*sql.DB{"kori_write": db.write, "kori_read": db.read}
+}
+
 // Close closes both pools, and the journal if it can be closed.
 func (db *DB) Close() error {
 	err := db.write.Close()
