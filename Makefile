@@ -35,10 +35,17 @@ lint:
 bench:
 	$(GO) run ./internal/bench -out BENCHMARKS.md
 
-# A short run of every fuzzer.
+# A run of every fuzzer in the module, FUZZTIME each (CI runs them for a
+# few seconds). The corpus is committed under each package's
+# testdata/fuzz, so plain `go test` replays it too.
+FUZZTIME ?= 30s
 fuzz:
-	for f in FuzzParseJSON FuzzNDJSONReader FuzzCSVReader FuzzParseMoney; do \
-		$(GO) test ./internal/ingest -run XXX -fuzz "^$$f$$" -fuzztime 30s -fuzzminimizetime 5s || exit 1; done
+	@for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for f in $$(grep -h '^func Fuzz' $$dir/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9]*\).*/\1/'); do \
+			echo "fuzz $$dir $$f ($(FUZZTIME))"; \
+			$(GO) test $$dir -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s || exit 1; \
+		done; \
+	done
 
 clean:
 	rm -rf bin

@@ -33,13 +33,17 @@ func main() {
 	sample := flag.Int("sample", 40, "members whose pages are timed")
 	repeat := flag.Int("repeat", 10, "requests of each page per sampled member")
 	pagesDir := flag.String("pages-dir", "", "keep the member-page database in this directory and reuse it when it is there (default: a temporary one)")
-	only := flag.String("only", "", `run one part: "ingest", "pages", "privacy", "offers" or "postgres" (its section of -out is replaced); default all`)
+	only := flag.String("only", "", `run one part: "ingest", "pages", "privacy", "offers", "postgres" or "http" (its section of -out is replaced); default all`)
+	flag.IntVar(&httpSeconds, "http-seconds", 10, "seconds of HTTP load at each concurrency")
 	flag.Parse()
 	if err := run(*out, *only, *pagesDir, *big, *small, *members, *pgMembers, *sample, *repeat); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
+
+// httpSeconds is how long the HTTP load runs at each concurrency.
+var httpSeconds int
 
 type result struct {
 	name    string
@@ -122,11 +126,29 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 		rep.write(&s)
 		sections["offers"] = s.String()
 	}
+	if only == "" || only == "http" {
+		dir := pagesDir
+		if dir == "" {
+			dir = filepath.Join(tmp, "http")
+			fmt.Fprintln(os.Stderr, "http: kori demo --members 300…")
+			if out, err := exec.Command(bin, "demo", "--data", dir, "--members", "300", "--as-of", "2026-11-25", "--quiet").CombinedOutput(); err != nil {
+				return fmt.Errorf("kori demo: %v\n%s", err, out)
+			}
+		}
+		rep, err := httpLoad(ctx, bin, dir, httpSeconds)
+		if err != nil {
+			return err
+		}
+		var s strings.Builder
+		rep.write(&s)
+		sections["http"] = s.String()
+	}
 	b.WriteString(sections["ingest"])
 	b.WriteString(sections["pages"])
 	b.WriteString(sections["privacy"])
 	b.WriteString(sections["postgres"])
 	b.WriteString(sections["offers"])
+	b.WriteString(sections["http"])
 	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
 		return err
 	}
@@ -138,7 +160,7 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 // run of one part keeps the others.
 func splitSections(doc string) map[string]string {
 	heads := map[string]string{"ingest": "\n## Bulk ingest, SQLite", "pages": "\n## Member pages and API, SQLite", "privacy": "\n## Retention and erasure",
-		"offers": "\n## Offers", "postgres": "\n## Member pages and API, PostgreSQL"}
+		"offers": "\n## Offers", "postgres": "\n## Member pages and API, PostgreSQL", "http": "\n## Member API over HTTP"}
 	starts := map[string]int{}
 	for k, h := range heads {
 		if i := strings.Index(doc, h); i >= 0 {

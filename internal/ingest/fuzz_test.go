@@ -141,3 +141,33 @@ func FuzzFastParserAgreesWithEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRegistryReaders checks that the registry readers (products in CSV
+// and JSON, stores, groups, members, campaigns) never panic, and that an
+// error names a line or field.
+func FuzzRegistryReaders(f *testing.F) {
+	f.Add("gtin,name_fi,name_en,group,origin,country,emission_group,net_kg,unit\n6400000000011,Maito,Milk,dairy,fi_raw,FI,milk,1.0,pcs\n")
+	f.Add(`[{"gtin":"6400000000011","name_fi":"Maito","group":"dairy"}]`)
+	f.Add("store,name,city\nS1,K-Market,Helsinki\n")
+	f.Add("ref,email,level,card,card_status\nA,a@example.invalid,product,9000,active\n")
+	f.Add("campaign_id,name_fi,name_en,gtin,group,discount_pct,valid_from,valid_to\nC1,Ale,Sale,,dairy,10,2026-01-01,2026-12-31\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		check := func(what string, err error) {
+			if err != nil && err.Error() == "" {
+				t.Fatalf("%s: an error without a message", what)
+			}
+		}
+		_, err := ingest.ReadProducts(strings.NewReader(s), "csv")
+		check("products csv", err)
+		_, err = ingest.ReadProducts(strings.NewReader(s), "json")
+		check("products json", err)
+		_, err = ingest.ReadStores(strings.NewReader(s))
+		check("stores", err)
+		_, err = ingest.ReadGroups(strings.NewReader(s))
+		check("groups", err)
+		_, err = ingest.ReadMembers(strings.NewReader(s))
+		check("members", err)
+		_, err = ingest.ReadCampaigns(strings.NewReader(s), "csv", time.UTC)
+		check("campaigns", err)
+	})
+}

@@ -116,3 +116,32 @@ func TestTwoWritersInterleaveWhole(t *testing.T) {
 		t.Errorf("%d entries, %v; want 100 intact", len(entries), err)
 	}
 }
+
+// FuzzRead: a damaged journal file is reported, never a panic, and what
+// Read accepts is a valid chain.
+func FuzzRead(f *testing.F) {
+	dir := f.TempDir()
+	j, _ := Open(dir)
+	c, _ := j.Begin(event(1, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
+	c.Done(false)
+	j.Close()
+	good, _ := os.ReadFile(filepath.Join(dir, FileName))
+	f.Add(good)
+	f.Add([]byte("{}\n"))
+	f.Add([]byte("not json\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := t.TempDir()
+		if err := os.WriteFile(filepath.Join(d, FileName), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		entries, err := Read(d)
+		if err != nil {
+			return
+		}
+		for i, e := range entries {
+			if e.Seq != int64(i+1) || hashOf(e) != e.Hash {
+				t.Fatalf("accepted a broken chain at %d", i)
+			}
+		}
+	})
+}

@@ -184,16 +184,35 @@ func (d postgresDialect) ensureYears(ctx context.Context, db *sql.DB, years []in
 		if y < 1900 || y > 9999 {
 			return fmt.Errorf("year %d out of range", y)
 		}
-		for _, t := range partitioned {
-			// The year is an int checked above, so formatting it into DDL is safe.
-			q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s_y%d PARTITION OF %s FOR VALUES IN (%d)`, t, y, t, y)
-			if _, err := db.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("create partition %s_y%d: %w", t, y, err)
-			}
+		if err := d.createYear(ctx, db, y); err != nil {
+			return err
 		}
 		d.known[y] = true
 	}
 	return nil
+}
+
+// createYear creates a year's partitions in one transaction under an
+// advisory lock, so that writers in other processes reaching the same new
+// year wait for each other instead of failing on "already exists" (IF NOT
+// EXISTS alone races: both see none, one loses).
+func (postgresDialect) createYear(ctx context.Context, db *sql.DB, y int) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('kori_partitions'))`); err != nil {
+		return err
+	}
+	for _, t := range partitioned {
+		// The year is an int checked by the caller, so formatting it into DDL is safe.
+		q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s_y%d PARTITION OF %s FOR VALUES IN (%d)`, t, y, t, y)
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("create partition %s_y%d: %w", t, y, err)
+		}
+	}
+	return tx.Commit()
 }
 
 func (postgresDialect) canBulkLoad() bool { return true }
@@ -210,6 +229,9 @@ func (d postgresDialect) dropYear(ctx context.Context, db *sql.DB, year int, kee
 		return false, err
 	}
 	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('kori_partitions'))`); err != nil {
+		return false, err
+	}
 	for _, t := range partitioned {
 		part := fmt.Sprintf("%s_y%d", t, year) // the year is a checked int
 		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE kori_keep (LIKE `+part+`) ON COMMIT DROP`); err != nil {
