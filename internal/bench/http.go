@@ -138,7 +138,7 @@ func httpLoad(ctx context.Context, bin, dir string, seconds int) (*httpReport, e
 	_ = pid
 
 	// A fresh server for the junk batch, so its peak RSS is the batch's.
-	key, err := exec.Command(bin, "apikey", "create", "--data", dir, "bench-junk", "ingest").Output()
+	key, err := exec.Command(bin, "apikey", "--data", dir, "create", "bench-junk", "ingest").Output()
 	if err != nil {
 		return nil, fmt.Errorf("apikey create: %w", err)
 	}
