@@ -164,3 +164,35 @@ func TestExportAndErasure(t *testing.T) {
 		t.Errorf("after erasing purchases the member holds %+v", h)
 	}
 }
+
+// TestOpenRequestSurvivesErasure: a member who erases their membership
+// while a request is open does not make it vanish: it is completed with
+// the erasure as its outcome, and the officer still sees it.
+func TestOpenRequestSurvivesErasure(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, storetest.OpenSQLite)
+	m := f.members[kori.LevelGroup]
+	req, err := f.db.CreateRequest(ctx, m.ID, kori.RequestAccess, kori.Actor{Channel: "admin", Name: "officer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.EraseMember(ctx, m.ID, "member", kori.ReasonErasure, kori.Actor{Channel: "web", Name: "member"}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := f.db.Requests(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rs {
+		if r.ID == req.ID {
+			found = true
+			if r.Status != "done" || r.Outcome != "erasure" || r.CompletedAt.IsZero() {
+				t.Errorf("request after erasure: %+v, want done with outcome erasure", r)
+			}
+		}
+	}
+	if !found {
+		t.Error("the open request vanished with the erasure")
+	}
+}
