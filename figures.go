@@ -102,7 +102,14 @@ func (f *Figures) Add(g Figures) {
 // LineFigures computes the figures of one line. p is nil when the GTIN is not
 // in the catalogue: then only the money is known, flagged as unknown product.
 // food tells whether the product's group counts as food.
+//
+// A line that is not a product (a deposit, refund, coupon, bag or rounding)
+// is money only: it counts in spending, under its own group, and in no food
+// analysis, and it is not a product line.
 func LineFigures(l Line, p *Product, food bool) Figures {
+	if l.Kind != "" && l.Kind != LineProduct {
+		return Figures{Amount: l.Amount, Quantity: l.Quantity}
+	}
 	f := Figures{Lines: 1, Amount: l.Amount, Quantity: l.Quantity}
 	if p == nil {
 		f.UnknownProduct = l.Amount

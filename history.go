@@ -33,6 +33,8 @@ type StoreMonth struct {
 // ReceiptSummary is a stored receipt without its lines.
 type ReceiptSummary struct {
 	ID          int64
+	Kind        ReceiptKind
+	Original    string // a return's sale (OriginalKey), when the till named it
 	MemberID    MemberID
 	Key         ReceiptKey
 	Year        int

@@ -8,6 +8,7 @@ package kori
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // Level is a member's purchase-data level (K-Plussa's "tarkastelutaso"). It
@@ -249,8 +250,8 @@ type Product struct {
 
 // Validate checks the product's invariants.
 func (p *Product) Validate() error {
-	if !ValidGTIN(p.GTIN) {
-		return Errorf(EINVALID, "gtin %q is not 8, 12, 13 or 14 digits", p.GTIN)
+	if err := CheckGTIN(p.GTIN); err != nil {
+		return Errorf(EINVALID, "gtin %s", ErrorMessage(err))
 	}
 	if p.NameFi == "" && p.NameEn == "" {
 		return Errorf(EINVALID, "product %s: name is empty", p.GTIN)
@@ -270,8 +271,8 @@ func (p *Product) Validate() error {
 	return nil
 }
 
-// ValidGTIN reports whether s looks like a GTIN (8, 12, 13 or 14 digits). The
-// check digit is not enforced: in-store codes for weighed goods do not carry one.
+// ValidGTIN reports whether s looks like a GTIN (8, 12, 13 or 14 digits).
+// CheckGTIN also checks its check digit.
 func ValidGTIN(s string) bool {
 	switch len(s) {
 	case 8, 12, 13, 14:
@@ -284,6 +285,56 @@ func ValidGTIN(s string) bool {
 		}
 	}
 	return true
+}
+
+// GTINCheckDigit is the check digit a GTIN's other digits call for (GS1
+// modulo 10: weights 3 and 1 from the right).
+func GTINCheckDigit(body string) byte {
+	sum := 0
+	for i := 0; i < len(body); i++ {
+		d := int(body[len(body)-1-i] - '0')
+		if i%2 == 0 {
+			d *= 3
+		}
+		sum += d
+	}
+	return byte('0' + (10-sum%10)%10)
+}
+
+// CheckGTIN says what is wrong with a GTIN, if anything: its length and
+// digits, or its check digit (naming the one expected). In-store numbers
+// (GS1 prefixes 02 and 20–29) carry a check digit too.
+func CheckGTIN(s string) error {
+	if !ValidGTIN(s) {
+		return Errorf(EINVALID, "%q is not 8, 12, 13 or 14 digits", s)
+	}
+	if want := GTINCheckDigit(s[:len(s)-1]); s[len(s)-1] != want {
+		return Errorf(EINVALID, "%q has check digit %c; its other digits call for %c", s, s[len(s)-1], want)
+	}
+	return nil
+}
+
+// CheckText says why a text from outside (an identifier, a name) cannot be
+// taken, if it cannot: invalid UTF-8, control characters (NUL included),
+// bidirectional overrides and zero-width characters are refused, never
+// rewritten, because two different identifiers must never become one.
+func CheckText(s string) error {
+	if !utf8.ValidString(s) {
+		return Errorf(EINVALID, "is not valid UTF-8")
+	}
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			return Errorf(EINVALID, "holds U+FFFD, the mark of text that was not valid UTF-8, at byte %d", i)
+		case r < 0x20 || r >= 0x7f && r < 0xa0:
+			return Errorf(EINVALID, "holds the control character U+%04X at byte %d", r, i)
+		case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x061c || r == 0x200e || r == 0x200f:
+			return Errorf(EINVALID, "holds the bidirectional control U+%04X at byte %d", r, i)
+		case r >= 0x200b && r <= 0x200d || r == 0x2060 || r == 0xfeff || r == 0x00ad:
+			return Errorf(EINVALID, "holds the invisible character U+%04X at byte %d", r, i)
+		}
+	}
+	return nil
 }
 
 // Money is an amount in euro cents. Integer cents keep sums exact.
@@ -307,21 +358,99 @@ type ReceiptKey struct {
 	BusinessDay int // yyyymmdd in the chain's time zone
 }
 
+// ReceiptKind says what a till's document is.
+type ReceiptKind string
+
+// Receipt kinds: a sale (the default); a return, with negative lines for
+// what was given back, counted in the month it happened; a void, which
+// cancels a receipt sent before (named by its key).
+const (
+	KindSale   ReceiptKind = "sale"
+	KindReturn ReceiptKind = "return"
+	KindVoid   ReceiptKind = "void"
+)
+
 // Receipt is a loyalty-card purchase as the till sends it.
 type Receipt struct {
+	Kind        ReceiptKind // "" is a sale
 	Key         ReceiptKey
 	Card        string
 	PurchasedAt time.Time
 	Total       Money
 	Lines       []Line
+	// Original names the sale a return gives back, when the till knows it.
+	Original *ReceiptKey
 }
 
-// Line is one product line of a receipt.
+// LineKind says what a receipt line is. Only product lines count in the
+// food analyses; the others are money: spending shows them as their own rows.
+type LineKind string
+
+// Line kinds. Deposits (pantti) and carrier bags are not food; a deposit
+// refund (pullopalautus), a coupon and cash rounding may be negative.
+const (
+	LineProduct       LineKind = "product"
+	LineDeposit       LineKind = "deposit"
+	LineDepositRefund LineKind = "deposit_refund"
+	LineCoupon        LineKind = "coupon"
+	LineBag           LineKind = "bag"
+	LineRounding      LineKind = "rounding"
+)
+
+// LineKinds lists every line kind.
+var LineKinds = []LineKind{LineProduct, LineDeposit, LineDepositRefund, LineCoupon, LineBag, LineRounding}
+
+// Valid reports whether k is a known kind ("" is product).
+func (k LineKind) Valid() bool {
+	if k == "" {
+		return true
+	}
+	for _, x := range LineKinds {
+		if k == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Group is the product group a line of this kind is summed under: the
+// catalogue's for product lines (""), and one of its own for each other
+// kind ("line:deposit"), so that group sums, rollups and spending keep
+// them apart from food.
+func (k LineKind) Group() string {
+	if k == "" || k == LineProduct {
+		return ""
+	}
+	return LineGroupPrefix + string(k)
+}
+
+// LineGroupPrefix starts the group codes of lines that are not products.
+const LineGroupPrefix = "line:"
+
+// LineGroups are the groups of the lines that are not products, as the
+// catalogue shows them: never food.
+var LineGroups = []ProductGroup{
+	{Code: LineDeposit.Group(), NameFi: "Panttimaksut", NameEn: "Deposits"},
+	{Code: LineDepositRefund.Group(), NameFi: "Pullopalautukset", NameEn: "Deposit refunds"},
+	{Code: LineCoupon.Group(), NameFi: "Kupongit ja alennukset", NameEn: "Coupons"},
+	{Code: LineBag.Group(), NameFi: "Kassit", NameEn: "Carrier bags"},
+	{Code: LineRounding.Group(), NameFi: "Käteisen pyöristys", NameEn: "Cash rounding"},
+}
+
+// MayBeNegative reports whether a line of this kind may have a negative
+// amount on a sale: refunds, coupons, rounding, and product lines that
+// correct an earlier line.
+func (k LineKind) MayBeNegative() bool {
+	return k != LineDeposit && k != LineBag
+}
+
+// Line is one line of a receipt.
 type Line struct {
-	GTIN     string
-	Quantity float64 // pieces, or kg for products sold by weight
-	Amount   Money   // net amount paid, after discount
-	Discount Money   // discount given, informational
+	Kind     LineKind // "" is a product line
+	GTIN     string   // required for product lines
+	Quantity float64  // pieces, or kg for products sold by weight; negative on returns and corrections
+	Amount   Money    // net amount paid, after discount
+	Discount Money    // discount given, informational
 }
 
 // Year returns the calendar year of t in the chain's zone; retention and
@@ -334,6 +463,12 @@ func BusinessDay(t time.Time, zone *time.Location) int {
 	return y*10000 + int(m)*100 + d
 }
 
+// OriginalKey writes a receipt key as a return stores the sale it gives
+// back: store/till/business day/number.
+func OriginalKey(k ReceiptKey) string {
+	return fmt.Sprintf("%s/%d/%d/%s", k.Store, k.Till, k.BusinessDay, k.Number)
+}
+
 // NotItemised is the group code under which rollups keep the money of receipts
 // stored at level total, where nothing is known of what was bought.
 const NotItemised = "not_itemised"
@@ -342,6 +477,8 @@ const NotItemised = "not_itemised"
 // the grain decides which of Lines (product) and Groups (group) is filled; at
 // total neither is, and at none nothing is stored but the card use.
 type StoredReceipt struct {
+	Kind        ReceiptKind // sale, return, or void (which stores nothing: it removes Key)
+	Original    string      // a return's sale, as OriginalKey writes it
 	MemberID    MemberID
 	Card        string
 	Key         ReceiptKey

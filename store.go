@@ -37,6 +37,8 @@ const (
 	Stored    WriteOutcome = iota + 1 // stored at the receipt's grain
 	Duplicate                         // already stored earlier; nothing changed
 	CardUse                           // level none: only the card use was recorded
+	Voided                            // a void removed the receipt it names
+	NotHeld                           // a void named a receipt that is not held
 )
 
 // APIKey is a key a retailer's system uses; only a hash of its secret is kept.

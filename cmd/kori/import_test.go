@@ -26,15 +26,15 @@ func TestImportEveryKind(t *testing.T) {
 	groups := write(t, dir, "groups.csv", "code,name_fi,name_en,food\ndairy,Maitotuotteet,Dairy,true\nhousehold,Koti,Household,false\n")
 	stores := write(t, dir, "stores.csv", "store_id,name,city\nS1,Kori Kamppi,Helsinki\n")
 	catalogueCSV := write(t, dir, "products.csv", "gtin,name_fi,name_en,group,origin,country,unit,net_kg,nutrients_ref,emission_group\n"+
-		"6400000000011,Kevytmaito,Semi-skimmed milk,dairy,fi_raw,FI,pcs,1.03,milk 1.5% (semi-skimmed),Milk\n")
-	catalogueJSON := write(t, dir, "products.json", `[{"gtin":"6400000000028","name_fi":"Saippua","name_en":"Soap","group":"household","origin":"fi_made","unit":"pcs"}]`)
+		"6400000000019,Kevytmaito,Semi-skimmed milk,dairy,fi_raw,FI,pcs,1.03,milk 1.5% (semi-skimmed),Milk\n")
+	catalogueJSON := write(t, dir, "products.json", `[{"gtin":"6400000000026","name_fi":"Saippua","name_en":"Soap","group":"household","origin":"fi_made","unit":"pcs"}]`)
 	members := write(t, dir, "members.csv", "member_ref,card,card_status,closed_at,level,email\nC1,1001,active,,,a@example.com\nC1,1002,closed,2024-01-01T00:00:00Z,,\nC2,2001,active,,group,\n")
 	receipts := write(t, dir, "receipts.csv", "store,till,receipt,purchased_at,card,total,gtin,quantity,amount,discount\n"+
-		"S1,1,1,2025-03-01T10:00:00+02:00,1001,3.20,6400000000011,2,2.10,0\n"+
-		"S1,1,1,2025-03-01T10:00:00+02:00,1001,3.20,6400000000028,1,1.10,0\n"+
-		"S1,1,2,2025-03-01T11:00:00+02:00,2001,1.05,6400000000011,1,1.05,0\n")
+		"S1,1,1,2025-03-01T10:00:00+02:00,1001,3.20,6400000000019,2,2.10,0\n"+
+		"S1,1,1,2025-03-01T10:00:00+02:00,1001,3.20,6400000000026,1,1.10,0\n"+
+		"S1,1,2,2025-03-01T11:00:00+02:00,2001,1.05,6400000000019,1,1.05,0\n")
 	campaigns := write(t, dir, "campaigns.csv", "campaign_id,name_fi,name_en,gtin,group,discount_pct,valid_from,valid_to\n"+
-		"milk,Maito -10 %,Milk -10 %,6400000000011,,10,2025-03-01,2025-03-31\n"+
+		"milk,Maito -10 %,Milk -10 %,6400000000019,,10,2025-03-01,2025-03-31\n"+
 		"dairy,Maitotuotteet -20 %,Dairy -20 %,,dairy,20,2025-03-01,2025-03-31\n")
 	for _, c := range []struct{ kind, file, want string }{
 		{"groups", groups, "2 product groups"},
@@ -62,14 +62,14 @@ func TestImportEveryKind(t *testing.T) {
 		t.Errorf("offers run: %s", out)
 	}
 	badCampaign := write(t, dir, "bad-campaigns.csv", "campaign_id,name_fi,name_en,gtin,group,discount_pct,valid_from,valid_to\n"+
-		"x,X,X,6400000000011,dairy,10,2025-03-01,2025-03-31\n")
+		"x,X,X,6400000000019,dairy,10,2025-03-01,2025-03-31\n")
 	err := run(context.Background(), []string{"import", "--data", dir, "campaigns", badCampaign}, func(string) string { return "" }, nil, &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "either gtin or group") {
 		t.Errorf("bad campaign: %v", err)
 	}
 
 	// A catalogue with a bad row is refused whole, naming the line and field.
-	bad := write(t, dir, "bad.csv", "gtin,name_fi,name_en,group,origin,unit\n6400000000035,A,A,dairy,fi_raw,pcs\n123,B,B,dairy,fi_raw,pcs\n")
+	bad := write(t, dir, "bad.csv", "gtin,name_fi,name_en,group,origin,unit\n6400000000033,A,A,dairy,fi_raw,pcs\n123,B,B,dairy,fi_raw,pcs\n")
 	var errb bytes.Buffer
 	err = run(context.Background(), []string{"import", "--data", dir, "catalogue", bad}, func(string) string { return "" }, nil, &bytes.Buffer{}, &errb)
 	if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "gtin") {
@@ -80,7 +80,7 @@ func TestImportEveryKind(t *testing.T) {
 	}
 
 	// Rejected receipts are listed and make the command fail; good ones are kept.
-	mixed := write(t, dir, "mixed.ndjson", `{"store":"S1","till":1,"receipt":"9","purchased_at":"2025-03-02T10:00:00+02:00","card":"1001","total":"1.05","lines":[{"gtin":"6400000000011","quantity":1,"amount":"1.05"}]}`+"\n"+`{"store":"S1"}`+"\n")
+	mixed := write(t, dir, "mixed.ndjson", `{"store":"S1","till":1,"receipt":"9","purchased_at":"2025-03-02T10:00:00+02:00","card":"1001","total":"1.05","lines":[{"gtin":"6400000000019","quantity":1,"amount":"1.05"}]}`+"\n"+`{"store":"S1"}`+"\n")
 	errb.Reset()
 	err = run(context.Background(), []string{"import", "--data", dir, "--quiet", "receipts", mixed}, func(string) string { return "" }, nil, &bytes.Buffer{}, &errb)
 	if err == nil || !strings.Contains(errb.String(), "line 2: till: missing") {

@@ -170,15 +170,15 @@ func TestByStore(t *testing.T) {
 func TestProductsWithFigures(t *testing.T) {
 	c := &kori.Catalogue{
 		Products: map[string]*kori.Product{
-			"6400000000001": {GTIN: "6400000000001", Group: "meat", Origin: kori.OriginForeign, Unit: kori.UnitPiece, NetKg: 0.5, KgCO2ePerKg: 20},
+			"6400000000071": {GTIN: "6400000000071", Group: "meat", Origin: kori.OriginForeign, Unit: kori.UnitPiece, NetKg: 0.5, KgCO2ePerKg: 20},
 			"6400000000002": {GTIN: "6400000000002", Group: "veg", Origin: kori.OriginFiRaw, Unit: kori.UnitKg, KgCO2ePerKg: 0.5},
 		},
 		Groups: map[string]*kori.ProductGroup{"meat": {Code: "meat", Food: true}, "veg": {Code: "veg", Food: true}},
 	}
 	ps := ProductsWithFigures([]kori.ProductSum{
-		{GTIN: "6400000000001", Lines: 3, Quantity: 4, Amount: 2000}, // 2 kg × 20 = 40 kg CO2e
+		{GTIN: "6400000000071", Lines: 3, Quantity: 4, Amount: 2000}, // 2 kg × 20 = 40 kg CO2e
 		{GTIN: "6400000000002", Lines: 2, Quantity: 3, Amount: 900},  // 3 kg × 0.5 = 1.5 kg
-		{GTIN: "6400000000009", Lines: 1, Quantity: 1, Amount: 100},  // not in the catalogue
+		{GTIN: "6400000000149", Lines: 1, Quantity: 1, Amount: 100},  // not in the catalogue
 	}, c)
 	if len(ps) != 2 {
 		t.Fatalf("got %d products, want 2", len(ps))
@@ -189,7 +189,7 @@ func TestProductsWithFigures(t *testing.T) {
 		t.Errorf("origin figures: %+v %+v", ps[0].Figures, ps[1].Figures)
 	}
 	top := Top(ps, 1, func(f kori.Figures) float64 { return f.CO2eGrams })
-	if len(top) != 1 || top[0].Product.GTIN != "6400000000001" {
+	if len(top) != 1 || top[0].Product.GTIN != "6400000000071" {
 		t.Errorf("Top = %+v", top)
 	}
 	if foreign := Top(ps, 10, func(f kori.Figures) float64 { return float64(f.Foreign) }); len(foreign) != 1 {

@@ -3,6 +3,7 @@ package ingest
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -47,10 +48,25 @@ func table(r io.Reader, known []string, fn func(line int, row map[string]string)
 				row[h] = strings.TrimSpace(rec[i])
 			}
 		}
+		if err := cleanRow(line, row); err != nil {
+			return err
+		}
 		if err := fn(line, row); err != nil {
 			return err
 		}
 	}
+}
+
+// cleanRow refuses a registry row with a value that is not clean UTF-8
+// text (kori.CheckText), naming the column: names and codes are taken as
+// they are or not at all.
+func cleanRow(line int, row map[string]string) *LineError {
+	for k, v := range row {
+		if err := kori.CheckText(k + v); err != nil {
+			return &LineError{Line: line, Field: k, Reason: kori.ErrorMessage(err)}
+		}
+	}
+	return nil
 }
 
 // jsonRows reads a JSON array of objects (or NDJSON) as string maps, so that
@@ -71,6 +87,9 @@ func jsonRows(r io.Reader, fn func(line int, row map[string]string) error) error
 		row := map[string]string{}
 		for k, v := range obj {
 			row[k] = fmt.Sprint(v)
+		}
+		if err := cleanRow(n, row); err != nil {
+			return err
 		}
 		if err := fn(n, row); err != nil {
 			return err
@@ -360,4 +379,18 @@ func ReadCampaigns(r io.Reader, format string, zone *time.Location) ([]kori.Camp
 		err = table(r, CampaignColumns, row)
 	}
 	return out, err
+}
+
+// csvLine returns the input line a record (or its parse error) is on;
+// FieldPos panics on a record it did not return, so errors use their own line.
+func csvLine(cr *csv.Reader, rec []string, err error) int {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return pe.StartLine
+	}
+	if len(rec) == 0 {
+		return 0
+	}
+	line, _ := cr.FieldPos(0)
+	return line
 }

@@ -81,6 +81,7 @@ func parseFast(data []byte) (r kori.Receipt, ok bool) {
 			if r.Key.Store == "" || r.Key.Number == "" || r.Card == "" || r.Lines == nil {
 				return r, false
 			}
+			r.Kind = kori.KindSale
 			return r, true
 		default:
 			return r, false
@@ -252,6 +253,11 @@ func (p *fastParser) line() (kori.Line, bool) {
 		}
 		p.ws()
 		switch key {
+		case "kind":
+			var k string
+			k, ok = p.str()
+			l.Kind = kori.LineKind(k)
+			ok = ok && l.Kind != "" && l.Kind.Valid()
 		case "gtin":
 			l.GTIN, ok = p.str()
 			have[0] = true
@@ -278,7 +284,10 @@ func (p *fastParser) line() (kori.Line, bool) {
 		switch p.next() {
 		case ',':
 		case '}':
-			return l, have[0] && have[1] && have[2]
+			if l.Kind == "" {
+				l.Kind = kori.LineProduct
+			}
+			return l, (have[0] || l.Kind != kori.LineProduct) && have[1] && have[2]
 		default:
 			return l, false
 		}

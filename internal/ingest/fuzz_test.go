@@ -68,7 +68,7 @@ func FuzzNDJSONReader(f *testing.F) {
 
 // FuzzCSVReader checks the CSV reader never panics or loops.
 func FuzzCSVReader(f *testing.F) {
-	f.Add(strings.Join(ingest.CSVColumns, ",") + "\nS1,1,1,2025-01-01T10:00:00+02:00,9000,1.00,6400000000011,1,1.00,0\n")
+	f.Add(strings.Join(ingest.CSVColumns, ",") + "\nS1,1,1,2025-01-01T10:00:00+02:00,9000,1.00,6400000000019,1,1.00,0\n")
 	f.Add("store,till\n\"unterminated\n")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, s string) {
@@ -146,8 +146,8 @@ func FuzzFastParserAgreesWithEncodingJSON(f *testing.F) {
 // and JSON, stores, groups, members, campaigns) never panic, and that an
 // error names a line or field.
 func FuzzRegistryReaders(f *testing.F) {
-	f.Add("gtin,name_fi,name_en,group,origin,country,emission_group,net_kg,unit\n6400000000011,Maito,Milk,dairy,fi_raw,FI,milk,1.0,pcs\n")
-	f.Add(`[{"gtin":"6400000000011","name_fi":"Maito","group":"dairy"}]`)
+	f.Add("gtin,name_fi,name_en,group,origin,country,emission_group,net_kg,unit\n6400000000019,Maito,Milk,dairy,fi_raw,FI,milk,1.0,pcs\n")
+	f.Add(`[{"gtin":"6400000000019","name_fi":"Maito","group":"dairy"}]`)
 	f.Add("store,name,city\nS1,K-Market,Helsinki\n")
 	f.Add("ref,email,level,card,card_status\nA,a@example.invalid,product,9000,active\n")
 	f.Add("campaign_id,name_fi,name_en,gtin,group,discount_pct,valid_from,valid_to\nC1,Ale,Sale,,dairy,10,2026-01-01,2026-12-31\n")

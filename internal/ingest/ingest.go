@@ -27,12 +27,16 @@ const (
 	StatusDuplicate Status = "duplicate"  // already stored; nothing changed
 	StatusNotStored Status = "not_stored" // accepted but nothing kept: see Reason
 	StatusRejected  Status = "rejected"   // invalid: see Error
+	StatusVoided    Status = "voided"     // a void removed the receipt it names
 )
 
 // Reasons a valid receipt is not stored.
 const (
 	ReasonUnknownCard = "unknown_card" // not a loyalty card we know: we keep only loyalty purchases
 	ReasonLevelNone   = "level_none"   // the member forbade collection; only the card use is kept
+	// ReasonNotHeld answers a void whose receipt is not held: never sent,
+	// voided already, kept at level none, or deleted since.
+	ReasonNotHeld = "not_held"
 )
 
 // Result is the answer for one receipt.
@@ -53,7 +57,8 @@ type Summary struct {
 	Duplicates int `json:"duplicates"`
 	NotStored  int `json:"not_stored"`
 	Rejected   int `json:"rejected"`
-	Lines      int `json:"lines"` // product lines in stored receipts, as sent
+	Voided     int `json:"voided,omitempty"`
+	Lines      int `json:"lines"` // lines of stored receipts, as sent
 }
 
 // Add counts one result; lines is the number of product lines it had.
@@ -62,6 +67,8 @@ func (s *Summary) Add(r Result, lines int) {
 	case StatusStored:
 		s.Stored++
 		s.Lines += lines
+	case StatusVoided:
+		s.Voided++
 	case StatusDuplicate:
 		s.Duplicates++
 	case StatusNotStored:
@@ -143,7 +150,7 @@ func (s *Service) prepare(ctx context.Context, batch []Parsed) (*prepared, error
 		if p.Err == nil {
 			p.Err = Validate(&p.Receipt, p.Line, now)
 		}
-		if p.Err == nil && kori.Year(p.Receipt.PurchasedAt, s.Zone) < oldest {
+		if p.Err == nil && p.Receipt.Kind != kori.KindVoid && kori.Year(p.Receipt.PurchasedAt, s.Zone) < oldest {
 			// Retention would delete it tonight; it is not stored at all.
 			p.Err = &LineError{Line: p.Line, Field: "purchased_at", Reason: fmt.Sprintf("%s is past retention: purchases from before %d are not kept",
 				p.Receipt.PurchasedAt.Format(time.RFC3339), oldest)}
@@ -176,6 +183,15 @@ func (s *Service) prepare(ctx context.Context, batch []Parsed) (*prepared, error
 		h, ok := holders[p.Receipt.Card]
 		if !ok {
 			results[i].Status, results[i].Reason = StatusNotStored, ReasonUnknownCard
+			continue
+		}
+		if p.Receipt.Kind == kori.KindVoid {
+			key := p.Receipt.Key
+			if key.BusinessDay == 0 {
+				key.BusinessDay = kori.BusinessDay(p.Receipt.PurchasedAt, s.Zone)
+			}
+			writes = append(writes, kori.StoredReceipt{Kind: kori.KindVoid, MemberID: h.MemberID, Key: key, Year: key.BusinessDay / 10000})
+			idx = append(idx, i)
 			continue
 		}
 		if h.Status == kori.CardClosed && !p.Receipt.PurchasedAt.Before(h.ClosedAt) {
@@ -214,6 +230,10 @@ func (s *Service) commit(ctx context.Context, p *prepared) ([]Result, error) {
 				r.Status = StatusDuplicate
 			case kori.CardUse:
 				r.Status, r.Reason = StatusNotStored, ReasonLevelNone
+			case kori.Voided:
+				r.Status = StatusVoided
+			case kori.NotHeld:
+				r.Status, r.Reason = StatusNotStored, ReasonNotHeld
 			}
 		}
 	}
@@ -229,6 +249,7 @@ func Reduce(r *kori.Receipt, member kori.MemberID, level kori.Level, cat *kori.C
 	key := r.Key
 	key.BusinessDay = kori.BusinessDay(r.PurchasedAt, zone)
 	out := kori.StoredReceipt{
+		Kind:        r.Kind,
 		MemberID:    member,
 		Card:        r.Card,
 		Key:         key,
@@ -238,11 +259,21 @@ func Reduce(r *kori.Receipt, member kori.MemberID, level kori.Level, cat *kori.C
 		Total:       r.Total,
 		Grain:       level,
 	}
+	if out.Kind == "" {
+		out.Kind = kori.KindSale
+	}
+	if r.Original != nil {
+		out.Original = kori.OriginalKey(*r.Original)
+	}
 	if level != kori.LevelProduct && level != kori.LevelGroup {
 		return out
 	}
 	lines := make([]kori.StoredLine, len(r.Lines))
 	for i, l := range r.Lines {
+		if g := l.Kind.Group(); g != "" {
+			lines[i] = kori.StoredLine{Line: l, Group: g, Figures: kori.LineFigures(l, nil, false)}
+			continue
+		}
 		p := cat.Products[l.GTIN]
 		sl := kori.StoredLine{Line: l, Group: kori.UnknownGroup}
 		if p != nil {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -55,20 +56,32 @@ const (
 
 // wireReceipt is the JSON shape of a receipt as tills send it.
 type wireReceipt struct {
+	Kind        *string    `json:"kind"`
 	Store       *string    `json:"store"`
 	Till        *int       `json:"till"`
 	Receipt     *string    `json:"receipt"`
 	PurchasedAt *string    `json:"purchased_at"`
+	BusinessDay *string    `json:"business_day"`
 	Card        *string    `json:"card"`
 	Total       *wireMoney `json:"total"`
 	Lines       []wireLine `json:"lines"`
+	Original    *wireKey   `json:"original"`
 }
 
 type wireLine struct {
+	Kind     *string    `json:"kind"`
 	GTIN     *string    `json:"gtin"`
 	Quantity *float64   `json:"quantity"`
 	Amount   *wireMoney `json:"amount"`
 	Discount *wireMoney `json:"discount"`
+}
+
+// wireKey names a receipt sent before: the sale a return gives back.
+type wireKey struct {
+	Store       *string `json:"store"`
+	Till        *int    `json:"till"`
+	Receipt     *string `json:"receipt"`
+	BusinessDay *string `json:"business_day"`
 }
 
 // wireMoney accepts euros as a JSON number or string with at most two decimals.
@@ -132,7 +145,11 @@ func parseJSONStd(data []byte, line int) Parsed {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
-		return Parsed{Line: line, Err: jsonError(err, line)}
+		le := jsonError(err, line)
+		if strings.HasPrefix(le.Field, "lines.") {
+			le.Field = lineField(data, le.Field)
+		}
+		return Parsed{Line: line, Err: le}
 	}
 	if dec.More() {
 		return Parsed{Line: line, Err: &LineError{Line: line, Reason: "more than one JSON value; send a batch as NDJSON, one receipt per line"}}
@@ -141,12 +158,39 @@ func parseJSONStd(data []byte, line int) Parsed {
 	return Parsed{Line: line, Receipt: r, Err: lerr}
 }
 
+// lineField turns "lines.quantity" of a type error into "lines[3].quantity"
+// by decoding the lines one by one to find the first that fails.
+func lineField(data []byte, field string) string {
+	var raw struct {
+		Lines []json.RawMessage `json:"lines"`
+	}
+	if json.Unmarshal(data, &raw) != nil {
+		return field
+	}
+	for i, l := range raw.Lines {
+		var w wireLine
+		if json.Unmarshal(l, &w) != nil {
+			return fmt.Sprintf("lines[%d].%s", i, strings.TrimPrefix(field, "lines."))
+		}
+	}
+	return field
+}
+
 func jsonError(err error, line int) *LineError {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &te):
-		return &LineError{Line: line, Field: te.Field, Reason: fmt.Sprintf("must be a %s, not a JSON %s", te.Type, te.Value)}
+		want := te.Type.String()
+		switch te.Type.Kind() {
+		case reflect.Int:
+			want = "whole number (int)"
+		case reflect.Float64:
+			want = "number"
+		case reflect.String:
+			want = "string"
+		}
+		return &LineError{Line: line, Field: te.Field, Reason: fmt.Sprintf("must be a %s, not a JSON %s", want, te.Value)}
 	case errors.As(err, &se):
 		return &LineError{Line: line, Reason: "malformed JSON: " + se.Error()}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
@@ -164,6 +208,15 @@ func (w *wireReceipt) receipt(line int) (kori.Receipt, *LineError) {
 	bad := func(field, format string, args ...any) (kori.Receipt, *LineError) {
 		return kori.Receipt{}, &LineError{Line: line, Field: field, Reason: fmt.Sprintf(format, args...)}
 	}
+	kind := kori.KindSale
+	if w.Kind != nil {
+		kind = kori.ReceiptKind(*w.Kind)
+	}
+	switch kind {
+	case kori.KindSale, kori.KindReturn, kori.KindVoid:
+	default:
+		return bad("kind", "%q is not sale, return or void", string(kind))
+	}
 	switch {
 	case w.Store == nil || *w.Store == "":
 		return bad("store", "missing; give the store id")
@@ -171,35 +224,80 @@ func (w *wireReceipt) receipt(line int) (kori.Receipt, *LineError) {
 		return bad("till", "missing; give the till number")
 	case w.Receipt == nil || *w.Receipt == "":
 		return bad("receipt", "missing; give the receipt number")
-	case w.PurchasedAt == nil:
-		return bad("purchased_at", "missing; give the time as RFC 3339, e.g. 2025-03-01T17:45:00+02:00")
 	case w.Card == nil || *w.Card == "":
 		return bad("card", "missing; only loyalty-card purchases are accepted")
-	case w.Total == nil:
+	case kind != kori.KindVoid && w.PurchasedAt == nil:
+		return bad("purchased_at", "missing; give the time as RFC 3339, e.g. 2025-03-01T17:45:00+02:00")
+	case kind == kori.KindVoid && w.PurchasedAt == nil && w.BusinessDay == nil:
+		return bad("business_day", "missing; a void names the receipt it cancels by store, till, receipt and business_day (or its purchased_at)")
+	case kind != kori.KindVoid && w.Total == nil:
 		return bad("total", "missing; give the receipt total in euros")
-	}
-	t, ok := parseTime(*w.PurchasedAt)
-	if !ok {
-		return bad("purchased_at", "%q is not an RFC 3339 time with zone, e.g. 2025-03-01T17:45:00+02:00", *w.PurchasedAt)
+	case kind == kori.KindVoid && (len(w.Lines) > 0 || w.Total != nil):
+		return bad("lines", "a void carries no lines or total: it only names the receipt it cancels")
+	case kind != kori.KindReturn && w.Original != nil:
+		return bad("original", "only a return names an original sale")
 	}
 	r := kori.Receipt{
-		Key:         kori.ReceiptKey{Store: *w.Store, Till: *w.Till, Number: *w.Receipt},
-		Card:        *w.Card,
-		PurchasedAt: t,
-		Total:       w.Total.cents,
-		Lines:       make([]kori.Line, 0, len(w.Lines)),
+		Kind:  kind,
+		Key:   kori.ReceiptKey{Store: *w.Store, Till: *w.Till, Number: *w.Receipt},
+		Card:  *w.Card,
+		Lines: make([]kori.Line, 0, len(w.Lines)),
+	}
+	if w.Total != nil {
+		r.Total = w.Total.cents
+	}
+	if w.PurchasedAt != nil {
+		t, ok := parseTime(*w.PurchasedAt)
+		if !ok {
+			return bad("purchased_at", "%q is not an RFC 3339 time with zone, e.g. 2025-03-01T17:45:00+02:00", *w.PurchasedAt)
+		}
+		r.PurchasedAt = t
+	}
+	if w.BusinessDay != nil {
+		day, ok := parseDay(*w.BusinessDay)
+		if !ok {
+			return bad("business_day", "%q is not a date such as 2025-03-01", *w.BusinessDay)
+		}
+		r.Key.BusinessDay = day
+	}
+	if o := w.Original; o != nil {
+		switch {
+		case o.Store == nil || *o.Store == "":
+			return bad("original.store", "missing")
+		case o.Till == nil:
+			return bad("original.till", "missing")
+		case o.Receipt == nil || *o.Receipt == "":
+			return bad("original.receipt", "missing")
+		case o.BusinessDay == nil:
+			return bad("original.business_day", "missing; give the sale's date, e.g. 2025-03-01")
+		}
+		day, ok := parseDay(*o.BusinessDay)
+		if !ok {
+			return bad("original.business_day", "%q is not a date such as 2025-03-01", *o.BusinessDay)
+		}
+		r.Original = &kori.ReceiptKey{Store: *o.Store, Till: *o.Till, Number: *o.Receipt, BusinessDay: day}
 	}
 	for i, l := range w.Lines {
 		field := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
+		kl := kori.Line{Kind: kori.LineProduct}
+		if l.Kind != nil {
+			kl.Kind = kori.LineKind(*l.Kind)
+			if !kl.Kind.Valid() || kl.Kind == "" {
+				return bad(field("kind"), "%q is not one of product, deposit, deposit_refund, coupon, bag, rounding", *l.Kind)
+			}
+		}
 		switch {
-		case l.GTIN == nil:
-			return bad(field("gtin"), "missing")
+		case l.GTIN == nil && kl.Kind == kori.LineProduct:
+			return bad(field("gtin"), "missing; a product line needs its GTIN")
 		case l.Quantity == nil:
 			return bad(field("quantity"), "missing")
 		case l.Amount == nil:
 			return bad(field("amount"), "missing; give the net amount paid in euros")
 		}
-		kl := kori.Line{GTIN: *l.GTIN, Quantity: *l.Quantity, Amount: l.Amount.cents}
+		if l.GTIN != nil {
+			kl.GTIN = *l.GTIN
+		}
+		kl.Quantity, kl.Amount = *l.Quantity, l.Amount.cents
 		if l.Discount != nil {
 			kl.Discount = l.Discount.cents
 		}
@@ -208,11 +306,39 @@ func (w *wireReceipt) receipt(line int) (kori.Receipt, *LineError) {
 	return r, nil
 }
 
+// parseDay parses a business day, 2025-03-01, into yyyymmdd.
+func parseDay(s string) (int, bool) {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return 0, false
+	}
+	return kori.BusinessDay(t, time.UTC), true
+}
+
 // Validate checks a parsed receipt on its own (no catalogue, no members):
-// ranges, sums and dates as of now. The error names the field.
+// text, ranges, signs, sums and dates as of now. The error names the field.
+//
+// Text fields are refused, never rewritten, when they are not clean UTF-8
+// (kori.CheckText). GTINs must carry the right check digit. On a sale, a
+// line may be negative where its kind allows it (a deposit refund, a
+// coupon, rounding, a product line correcting another); on a return every
+// line gives something back (quantity and amount not above zero), except
+// rounding. A void names a receipt and carries nothing else.
 func Validate(r *kori.Receipt, line int, now time.Time) *LineError {
 	bad := func(field, format string, args ...any) *LineError {
 		return &LineError{Line: line, Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	texts := []struct{ field, value string }{{"store", r.Key.Store}, {"receipt", r.Key.Number}, {"card", r.Card}}
+	if o := r.Original; o != nil {
+		texts = append(texts, struct{ field, value string }{"original.store", o.Store}, struct{ field, value string }{"original.receipt", o.Number})
+	}
+	for i, l := range r.Lines {
+		texts = append(texts, struct{ field, value string }{fmt.Sprintf("lines[%d].gtin", i), l.GTIN})
+	}
+	for _, t := range texts {
+		if err := kori.CheckText(t.value); err != nil {
+			return bad(t.field, "%s; send the identifier exactly as the till has it, in UTF-8", kori.ErrorMessage(err))
+		}
 	}
 	switch {
 	case len(r.Key.Store) > 64:
@@ -223,6 +349,14 @@ func Validate(r *kori.Receipt, line int, now time.Time) *LineError {
 		return bad("receipt", "longer than 64 characters")
 	case len(r.Card) > 64:
 		return bad("card", "longer than 64 characters")
+	}
+	if r.Kind == kori.KindVoid {
+		if !r.PurchasedAt.IsZero() && r.PurchasedAt.After(now.Add(24*time.Hour)) {
+			return bad("purchased_at", "%s is in the future; check the till clock", r.PurchasedAt.Format(time.RFC3339))
+		}
+		return nil
+	}
+	switch {
 	case r.PurchasedAt.Year() < 2000:
 		return bad("purchased_at", "%s is before the year 2000; check the till clock", r.PurchasedAt.Format(time.RFC3339))
 	case r.PurchasedAt.After(now.Add(24 * time.Hour)):
@@ -231,23 +365,39 @@ func Validate(r *kori.Receipt, line int, now time.Time) *LineError {
 		return bad("lines", "a receipt needs at least one line")
 	case len(r.Lines) > MaxLines:
 		return bad("lines", "%d lines; at most %d per receipt", len(r.Lines), MaxLines)
-	case r.Total < 0 || r.Total > maxCents:
+	case r.Total < -maxCents || r.Total > maxCents:
 		return bad("total", "%s is out of range", r.Total)
 	}
+	ret := r.Kind == kori.KindReturn
 	var sum kori.Money
 	for i, l := range r.Lines {
 		field := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
+		kind := l.Kind
+		if kind == "" {
+			kind = kori.LineProduct
+		}
+		if kind == kori.LineProduct || l.GTIN != "" {
+			if err := kori.CheckGTIN(l.GTIN); err != nil {
+				return bad(field("gtin"), "%s", kori.ErrorMessage(err))
+			}
+		}
 		switch {
-		case !kori.ValidGTIN(l.GTIN):
-			return bad(field("gtin"), "%q is not 8, 12, 13 or 14 digits", l.GTIN)
-		case math.IsNaN(l.Quantity) || l.Quantity <= 0:
-			return bad(field("quantity"), "%v must be positive; send returns as their own document, not as negative lines", l.Quantity)
-		case l.Quantity > maxQuantity:
+		case math.IsNaN(l.Quantity) || math.IsInf(l.Quantity, 0) || l.Quantity == 0:
+			return bad(field("quantity"), "%v must be a number other than 0", l.Quantity)
+		case math.Abs(l.Quantity) > maxQuantity:
 			return bad(field("quantity"), "%v is out of range", l.Quantity)
-		case l.Amount < 0 || l.Amount > maxCents:
-			return bad(field("amount"), "%s must not be negative", l.Amount)
+		case l.Amount < -maxCents || l.Amount > maxCents:
+			return bad(field("amount"), "%s is out of range", l.Amount)
 		case l.Discount < 0 || l.Discount > maxCents:
 			return bad(field("discount"), "%s must not be negative", l.Discount)
+		case ret && kind != kori.LineRounding && (l.Quantity > 0 || l.Amount > 0):
+			return bad(field("quantity"), "a return gives back: quantity and amount must be negative (got %v and %s)", l.Quantity, l.Amount)
+		case !ret && l.Amount < 0 && !kind.MayBeNegative():
+			return bad(field("amount"), "%s: a %s line on a sale cannot be negative", l.Amount, kind)
+		case !ret && l.Quantity < 0 && l.Amount > 0:
+			return bad(field("quantity"), "%v with a positive amount; a correction has a negative quantity and amount", l.Quantity)
+		case !ret && kind != kori.LineProduct && kind.MayBeNegative() == false && l.Quantity < 0:
+			return bad(field("quantity"), "%v must be positive for a %s line", l.Quantity, kind)
 		}
 		sum += l.Amount
 	}
@@ -314,22 +464,28 @@ func (n *ndjsonReader) readLine() ([]byte, bool, error) {
 	}
 }
 
-// CSVColumns are the columns of the receipt CSV format: one row per product
-// line, rows of one receipt next to each other.
-var CSVColumns = []string{"store", "till", "receipt", "purchased_at", "card", "total", "gtin", "quantity", "amount", "discount"}
+// CSVColumns are the columns of the receipt CSV format: one row per line of
+// a receipt, rows of one receipt next to each other. discount, kind (sale or
+// return; default sale) and line_kind (product, deposit, deposit_refund,
+// coupon, bag, rounding; default product) may be left out.
+var CSVColumns = []string{"store", "till", "receipt", "purchased_at", "card", "total", "gtin", "quantity", "amount", "discount", "kind", "line_kind"}
+
+// optionalCSV are the columns a header may leave out.
+var optionalCSV = map[string]bool{"discount": true, "kind": true, "line_kind": true}
 
 // NewCSVReader reads receipts from CSV with a header row naming CSVColumns (in
-// any order; discount may be left out). Consecutive rows with the same store,
-// till, receipt, time, card and total form one receipt.
+// any order). Consecutive rows with the same store, till, receipt, time, card
+// and total form one receipt. Each row is one physical line (fields may be
+// quoted but hold no line breaks), so a malformed row — a stray quote, say —
+// is reported with its own line number and costs only its own receipt: the
+// rows after it are read as usual.
 func NewCSVReader(r io.Reader) Reader {
-	cr := csv.NewReader(bufio.NewReaderSize(r, 64<<10))
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = false
-	return &csvReader{cr: cr}
+	return &csvReader{br: bufio.NewReaderSize(r, 64<<10)}
 }
 
 type csvReader struct {
-	cr      *csv.Reader
+	br      *bufio.Reader
+	line    int
 	col     map[string]int
 	pending []string // first row of the next receipt
 	pendAt  int
@@ -338,7 +494,7 @@ type csvReader struct {
 }
 
 func (c *csvReader) header() error {
-	rec, err := c.cr.Read()
+	rec, _, err := c.readRow()
 	if err != nil {
 		if err == io.EOF {
 			return err
@@ -351,7 +507,7 @@ func (c *csvReader) header() error {
 		c.col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
 	}
 	for _, want := range CSVColumns {
-		if _, ok := c.col[want]; !ok && want != "discount" {
+		if _, ok := c.col[want]; !ok && !optionalCSV[want] {
 			c.headErr = &LineError{Line: 1, Field: want, Reason: "column missing from the header; the columns are " + strings.Join(CSVColumns, ",")}
 			return nil
 		}
@@ -367,23 +523,42 @@ func (c *csvReader) get(rec []string, name string) string {
 	return strings.TrimSpace(rec[i])
 }
 
-func (c *csvReader) readRow() ([]string, int, error) {
-	rec, err := c.cr.Read()
-	return rec, csvLine(c.cr, rec, err), err
-}
+// errCSVRow is a row that is not valid CSV, with the reason.
+type errCSVRow struct{ reason string }
 
-// csvLine returns the input line a record (or its parse error) is on;
-// FieldPos panics on a record it did not return, so errors use their own line.
-func csvLine(cr *csv.Reader, rec []string, err error) int {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return pe.StartLine
+func (e errCSVRow) Error() string { return e.reason }
+
+// readRow reads the next non-blank physical line as one CSV record and
+// returns its line number; a malformed line is an errCSVRow, and reading
+// goes on after it.
+func (c *csvReader) readRow() ([]string, int, error) {
+	for {
+		text, err := c.br.ReadString('\n')
+		if text == "" && err != nil {
+			return nil, c.line, err
+		}
+		c.line++
+		if len(text) > MaxLineBytes {
+			return nil, c.line, errCSVRow{fmt.Sprintf("line longer than %d bytes", MaxLineBytes)}
+		}
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		cr := csv.NewReader(strings.NewReader(text))
+		cr.FieldsPerRecord = -1
+		rec, perr := cr.Read()
+		if perr != nil {
+			var pe *csv.ParseError
+			if errors.As(perr, &pe) {
+				perr = pe.Err
+			}
+			return nil, c.line, errCSVRow{"malformed CSV: " + perr.Error() + " (a field with a quote must be quoted whole, quotes doubled)"}
+		}
+		if _, more := cr.Read(); more != io.EOF {
+			return nil, c.line, errCSVRow{"malformed CSV: a quoted field runs past the end of the line"}
+		}
+		return rec, c.line, nil
 	}
-	if len(rec) == 0 {
-		return 0
-	}
-	line, _ := cr.FieldPos(0)
-	return line
 }
 
 func (c *csvReader) Next() (Parsed, error) {
@@ -403,23 +578,32 @@ func (c *csvReader) Next() (Parsed, error) {
 	c.pending = nil
 	for first == nil {
 		rec, line, err := c.readRow()
-		if err == io.EOF {
-			return Parsed{}, io.EOF
+		var bad errCSVRow
+		if errors.As(err, &bad) {
+			return Parsed{Line: line, Err: &LineError{Line: line, Reason: bad.reason}}, nil
 		} else if err != nil {
-			return Parsed{Line: line, Err: &LineError{Line: line, Reason: "malformed CSV: " + err.Error()}}, nil
+			return Parsed{}, err
 		}
 		first, at = rec, line
 	}
 	key := c.receiptKey(first)
 	rows := [][]string{first}
 	lines := []int{at}
+	var broken *LineError
 	for {
 		rec, line, err := c.readRow()
-		if err == io.EOF {
+		var bad errCSVRow
+		if errors.As(err, &bad) {
+			// The receipt cannot be whole without this row: it is rejected
+			// (once), and its other rows are still read past.
+			if broken == nil {
+				broken = &LineError{Line: line, Reason: bad.reason + "; the receipt starting on line " + strconv.Itoa(at) + " is not stored"}
+			}
+			continue
+		} else if err == io.EOF {
 			break
 		} else if err != nil {
-			// Report the receipt so far; the malformed row is lost with its receipt.
-			return Parsed{Line: at, Err: &LineError{Line: line, Reason: "malformed CSV: " + err.Error()}}, nil
+			return Parsed{}, err
 		}
 		if c.receiptKey(rec) != key {
 			c.pending, c.pendAt = rec, line
@@ -427,6 +611,9 @@ func (c *csvReader) Next() (Parsed, error) {
 		}
 		rows = append(rows, rec)
 		lines = append(lines, line)
+	}
+	if broken != nil {
+		return Parsed{Line: at, Err: broken}, nil
 	}
 	return c.build(rows, lines), nil
 }
@@ -460,10 +647,18 @@ func (c *csvReader) build(rows [][]string, lines []int) Parsed {
 		return bad(at, "total", "%v", err)
 	}
 	r := kori.Receipt{
+		Kind:        kori.KindSale,
 		Key:         kori.ReceiptKey{Store: c.get(first, "store"), Till: till, Number: c.get(first, "receipt")},
 		Card:        c.get(first, "card"),
 		PurchasedAt: t,
 		Total:       total,
+	}
+	switch k := kori.ReceiptKind(c.get(first, "kind")); k {
+	case "", kori.KindSale:
+	case kori.KindReturn:
+		r.Kind = k
+	default:
+		return bad(at, "kind", "%q is not sale or return (send voids as JSON)", string(k))
 	}
 	for i, row := range rows {
 		q, err := strconv.ParseFloat(strings.Replace(c.get(row, "quantity"), ",", ".", 1), 64)
@@ -480,7 +675,16 @@ func (c *csvReader) build(rows [][]string, lines []int) Parsed {
 				return bad(lines[i], "discount", "%v", err)
 			}
 		}
-		r.Lines = append(r.Lines, kori.Line{GTIN: c.get(row, "gtin"), Quantity: q, Amount: amount, Discount: discount})
+		kind := kori.LineKind(c.get(row, "line_kind"))
+		if kind == "" {
+			kind = kori.LineProduct
+		} else if !kind.Valid() {
+			return bad(lines[i], "line_kind", "%q is not one of product, deposit, deposit_refund, coupon, bag, rounding", string(kind))
+		}
+		if kind == kori.LineProduct && c.get(row, "gtin") == "" {
+			return bad(lines[i], "gtin", "missing; a product line needs its GTIN")
+		}
+		r.Lines = append(r.Lines, kori.Line{Kind: kind, GTIN: c.get(row, "gtin"), Quantity: q, Amount: amount, Discount: discount})
 	}
 	return Parsed{Line: at, Receipt: r}
 }

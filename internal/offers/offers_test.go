@@ -10,7 +10,7 @@ import (
 func TestForMember(t *testing.T) {
 	now := time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC)
 	day := func(m, d int) time.Time { return time.Date(2026, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
-	milk, coffee := "6400000000011", "6400000000042"
+	milk, coffee := "6400000000019", "6400000000040"
 	var days []kori.PurchaseDay
 	// Milk every 10 days from 1 Feb to 1 June (13 days), twice on one of them.
 	for d := day(2, 1); !d.After(day(6, 1)); d = d.AddDate(0, 0, 10) {

@@ -42,7 +42,7 @@ func (tl *timeline) buy(card string, when time.Time) {
 	tl.n++
 	r := kori.Receipt{Key: kori.ReceiptKey{Store: "S1", Till: 1, Number: fmt.Sprintf("R%d", tl.n), BusinessDay: kori.BusinessDay(when, helsinki)},
 		Card: card, PurchasedAt: when, Total: 720, Lines: []kori.Line{
-			{GTIN: "6400000000011", Quantity: 1, Amount: 120}, {GTIN: "6400000000028", Quantity: 0.5, Amount: 600}}}
+			{GTIN: "6400000000019", Quantity: 1, Amount: 120}, {GTIN: "6400000000026", Quantity: 0.5, Amount: 600}}}
 	res, err := tl.svc.Ingest(context.Background(), []ingest.Parsed{{Line: tl.n, Receipt: r}})
 	if err != nil || res[0].Status == ingest.StatusRejected {
 		tl.t.Fatalf("ingest %v: %v %+v", when, err, res)
@@ -138,7 +138,7 @@ func TestTimeline(t *testing.T) {
 		must(t, db.SetPassword(ctx, a, "$argon2id$x"))
 		// A purchase from a year already past retention is not stored at all.
 		res, err := tl.svc.Ingest(ctx, []ingest.Parsed{{Line: 99, Receipt: kori.Receipt{Key: kori.ReceiptKey{Store: "S1", Till: 9, Number: "OLD", BusinessDay: 20131231},
-			Card: "1001", PurchasedAt: at(2013, 12, 31, 12, 0), Total: 120, Lines: []kori.Line{{GTIN: "6400000000011", Quantity: 1, Amount: 120}}}}})
+			Card: "1001", PurchasedAt: at(2013, 12, 31, 12, 0), Total: 120, Lines: []kori.Line{{GTIN: "6400000000019", Quantity: 1, Amount: 120}}}}})
 		if err != nil || res[0].Status != ingest.StatusRejected || res[0].Error.Field != "purchased_at" {
 			t.Errorf("a 2013 purchase in 2025: %+v %v, want rejected as past retention", res, err)
 		}

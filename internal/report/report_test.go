@@ -50,7 +50,7 @@ func TestScriptedYear(t *testing.T) {
 		buy := func(card string, when time.Time) {
 			n++
 			r := kori.Receipt{Key: kori.ReceiptKey{Store: "S1", Till: 1, Number: fmt.Sprint(n), BusinessDay: kori.BusinessDay(when, helsinki)},
-				Card: card, PurchasedAt: when, Total: 240, Lines: []kori.Line{{GTIN: "6400000000011", Quantity: 1, Amount: 120}, {GTIN: "6400000000011", Quantity: 1, Amount: 120}}}
+				Card: card, PurchasedAt: when, Total: 240, Lines: []kori.Line{{GTIN: "6400000000019", Quantity: 1, Amount: 120}, {GTIN: "6400000000019", Quantity: 1, Amount: 120}}}
 			res, err := svc.Ingest(ctx, []ingest.Parsed{{Line: n, Receipt: r}})
 			if err != nil || res[0].Status != ingest.StatusStored {
 				t.Fatalf("ingest: %v %+v", err, res)

@@ -29,7 +29,7 @@ func TestRegistryAPI(t *testing.T) {
 	if cat.Stores["S9"] == nil || cat.Stores["S9"].Name != "Kori Pasila" {
 		t.Error("the uploaded store is not in the catalogue")
 	}
-	res := post(catalogue, "products", "application/json", `[{"gtin":"6400000099999","name_fi":"Testi","name_en":"Test","group":"dairy","origin":"fi_raw","unit":"pcs"}]`)
+	res := post(catalogue, "products", "application/json", `[{"gtin":"6400000099990","name_fi":"Testi","name_en":"Test","group":"dairy","origin":"fi_raw","unit":"pcs"}]`)
 	if res.StatusCode != http.StatusOK {
 		t.Errorf("products: %d", res.StatusCode)
 	}

@@ -19,7 +19,7 @@ import (
 )
 
 const receipt = `{"store":"S1","till":1,"receipt":"1","purchased_at":"2025-01-10T10:00:00+02:00","card":"1001","total":"1.20",` +
-	`"lines":[{"gtin":"6400000000011","quantity":1,"amount":"1.20"}]}`
+	`"lines":[{"gtin":"6400000000019","quantity":1,"amount":"1.20"}]}`
 
 func TestAPIScenarios(t *testing.T) {
 	ctx := context.Background()

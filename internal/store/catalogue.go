@@ -132,6 +132,9 @@ func (db *DB) UpsertProducts(ctx context.Context, products []kori.Product) error
 // Catalogue loads all products, groups and stores.
 func (db *DB) Catalogue(ctx context.Context) (*kori.Catalogue, error) {
 	c := &kori.Catalogue{Products: map[string]*kori.Product{}, Groups: map[string]*kori.ProductGroup{}, Stores: map[string]*kori.Store{}}
+	for _, g := range kori.LineGroups {
+		c.Groups[g.Code] = &g
+	}
 	var err error
 	if c.Version, err = db.CatalogueVersion(ctx); err != nil {
 		return nil, err

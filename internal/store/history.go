@@ -12,15 +12,15 @@ import (
 // names the member in its WHERE clause first, so that on Citus each one is
 // routed to a single shard and no query can return another member's rows.
 
-const receiptColumns = `receipt_id, member_id, year, store_id, till, receipt_no, business_day, purchased_at, total_cents, grain`
+const receiptColumns = `receipt_id, member_id, year, store_id, till, receipt_no, business_day, purchased_at, total_cents, grain, kind, original`
 
 func scanReceipt(rows interface{ Scan(...any) error }) (kori.ReceiptSummary, error) {
 	var r kori.ReceiptSummary
-	var grain string
+	var grain, kind string
 	var at int64
 	err := rows.Scan(&r.ID, &r.MemberID, &r.Year, &r.Key.Store, &r.Key.Till, &r.Key.Number, &r.Key.BusinessDay,
-		&at, (*int64)(&r.Total), &grain)
-	r.Grain, r.PurchasedAt = kori.Level(grain), fromUnix(at)
+		&at, (*int64)(&r.Total), &grain, &kind, &r.Original)
+	r.Grain, r.PurchasedAt, r.Kind = kori.Level(grain), fromUnix(at), kori.ReceiptKind(kind)
 	return r, err
 }
 
@@ -120,7 +120,7 @@ func (db *DB) ReceiptByID(ctx context.Context, member kori.MemberID, id int64) (
 		return nil, notFound(err, "receipt not found")
 	}
 	d := &kori.ReceiptDetail{ReceiptSummary: r}
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT gtin, group_code, known, quantity, amount_cents, discount_cents
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT kind, gtin, group_code, known, quantity, amount_cents, discount_cents
 		FROM receipt_lines WHERE member_id = ? AND receipt_id = ? ORDER BY line_no`), member, id)
 	if err != nil {
 		return nil, err
@@ -128,7 +128,7 @@ func (db *DB) ReceiptByID(ctx context.Context, member kori.MemberID, id int64) (
 	defer rows.Close()
 	for rows.Next() {
 		var l kori.StoredLine
-		if err := rows.Scan(&l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
+		if err := rows.Scan((*string)(&l.Kind), &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
 			return nil, err
 		}
 		d.Lines = append(d.Lines, l)
@@ -235,7 +235,7 @@ func (db *DB) ProductsByMember(ctx context.Context, id kori.MemberID, year int) 
 		where, args = where+` AND year = ?`, append(args, year)
 	}
 	rows, err := db.read.QueryContext(ctx, db.q(`SELECT gtin, COUNT(*), SUM(quantity), SUM(amount_cents)
-		FROM receipt_lines WHERE `+where+` GROUP BY gtin ORDER BY 4 DESC, 1`), args...)
+		FROM receipt_lines WHERE `+where+` AND kind = 'product' GROUP BY gtin ORDER BY 4 DESC, 1`), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +298,7 @@ func (db *DB) groupSums(ctx context.Context, where string, args ...any) ([]kori.
 // LinesByMember returns a member's product lines with their receipt ids,
 // in receipt and line order.
 func (db *DB) LinesByMember(ctx context.Context, id kori.MemberID) ([]kori.LineOfReceipt, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT receipt_id, gtin, group_code, known, quantity, amount_cents, discount_cents
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT receipt_id, kind, gtin, group_code, known, quantity, amount_cents, discount_cents
 		FROM receipt_lines WHERE member_id = ? ORDER BY receipt_id, line_no`), id)
 	if err != nil {
 		return nil, err
@@ -307,7 +307,7 @@ func (db *DB) LinesByMember(ctx context.Context, id kori.MemberID) ([]kori.LineO
 	var out []kori.LineOfReceipt
 	for rows.Next() {
 		var l kori.LineOfReceipt
-		if err := rows.Scan(&l.ReceiptID, &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
+		if err := rows.Scan(&l.ReceiptID, (*string)(&l.Kind), &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
 			return nil, err
 		}
 		out = append(out, l)

@@ -59,11 +59,12 @@ func (db *DB) PurchaseDays(ctx context.Context, id kori.MemberID, sinceDay int, 
 	year := sinceDay / 10000
 	rows, err := db.read.QueryContext(ctx, db.q(`SELECT l.gtin, l.group_code, r.business_day FROM receipt_lines l
 		JOIN receipts r ON r.member_id = l.member_id AND r.receipt_id = l.receipt_id
-		WHERE l.member_id = ? AND l.year >= ? AND r.business_day >= ?
+		WHERE l.member_id = ? AND l.year >= ? AND r.business_day >= ? AND l.kind = 'product' AND r.kind = 'sale'
 		UNION ALL
 		SELECT '', g.group_code, r.business_day FROM receipt_groups g
 		JOIN receipts r ON r.member_id = g.member_id AND r.receipt_id = g.receipt_id
-		WHERE g.member_id = ? AND g.year >= ? AND r.business_day >= ?`), id, year, sinceDay, id, year, sinceDay)
+		WHERE g.member_id = ? AND g.year >= ? AND r.business_day >= ? AND g.group_code NOT LIKE 'line:%' AND r.kind = 'sale'`),
+		id, year, sinceDay, id, year, sinceDay)
 	if err != nil {
 		return nil, err
 	}

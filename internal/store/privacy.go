@@ -171,7 +171,7 @@ func (db *DB) rewriteHistory(ctx context.Context, tx *sql.Tx, id kori.MemberID, 
 // collapseLines writes the group sums of the member's product-level
 // receipts, computing each line's figures from the catalogue as ingest did.
 func (db *DB) collapseLines(ctx context.Context, tx *sql.Tx, id kori.MemberID, cat *kori.Catalogue) error {
-	rows, err := tx.QueryContext(ctx, db.q(`SELECT receipt_id, year, gtin, group_code, known, quantity, amount_cents, discount_cents
+	rows, err := tx.QueryContext(ctx, db.q(`SELECT receipt_id, year, kind, gtin, group_code, known, quantity, amount_cents, discount_cents
 		FROM receipt_lines WHERE member_id = ? ORDER BY receipt_id, line_no`), id)
 	if err != nil {
 		return err
@@ -186,7 +186,7 @@ func (db *DB) collapseLines(ctx context.Context, tx *sql.Tx, id kori.MemberID, c
 		var rid int64
 		var year int
 		var l kori.StoredLine
-		if err := rows.Scan(&rid, &year, &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
+		if err := rows.Scan(&rid, &year, (*string)(&l.Kind), &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
 			rows.Close()
 			return err
 		}

@@ -64,7 +64,7 @@ func TestErasureLeavesNoBytes(t *testing.T) {
 		}
 		rs = append(rs, kori.StoredReceipt{MemberID: m, Card: card, Key: kori.ReceiptKey{Store: "S1", Till: 1, Number: no, BusinessDay: 20250301},
 			Year: 2025, Month: 3, PurchasedAt: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC), Total: 100, Grain: kori.LevelProduct,
-			Lines: []kori.StoredLine{{Line: kori.Line{GTIN: "6400000000011", Quantity: 1, Amount: 100}, Group: "dairy", Known: true,
+			Lines: []kori.StoredLine{{Line: kori.Line{GTIN: "6400000000019", Quantity: 1, Amount: 100}, Group: "dairy", Known: true,
 				Figures: kori.Figures{Lines: 1, Amount: 100}}}})
 	}
 	if _, err := db.WriteReceipts(ctx, rs); err != nil {

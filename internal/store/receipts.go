@@ -35,7 +35,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 	var years []int
 	seenYear := map[int]bool{}
 	for i := range rs {
-		if y := rs[i].Year; !seenYear[y] && rs[i].Grain != kori.LevelNone {
+		if y := rs[i].Year; !seenYear[y] && rs[i].Grain != kori.LevelNone && rs[i].Kind != kori.KindVoid {
 			seenYear[y] = true
 			years = append(years, y)
 		}
@@ -46,7 +46,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 	err := db.inConnTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error {
 		n := 0
 		for i := range rs {
-			if rs[i].Grain != kori.LevelNone {
+			if rs[i].Grain != kori.LevelNone && rs[i].Kind != kori.KindVoid {
 				n++
 			}
 		}
@@ -62,7 +62,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 			return err
 		}
 		defer w.close()
-		lines := db.newBulkInsert(tx, "receipt_lines", []string{"member_id", "receipt_id", "line_no", "year", "gtin",
+		lines := db.newBulkInsert(tx, "receipt_lines", []string{"member_id", "receipt_id", "line_no", "year", "kind", "gtin",
 			"group_code", "known", "quantity", "amount_cents", "discount_cents"}, "").withBulkLoad(conn)
 		defer lines.close()
 		groups := db.newBulkInsert(tx, "receipt_groups", append([]string{"member_id", "receipt_id", "group_code", "year"}, kori.FigureColumns...), "").withBulkLoad(conn)
@@ -79,8 +79,13 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 			number string
 		}
 		cardUse := map[card]int64{}
+		var voids []int
 		for i := range rs {
 			r := &rs[i]
+			if r.Kind == kori.KindVoid {
+				voids = append(voids, i)
+				continue
+			}
 			at := r.PurchasedAt.Unix()
 			lastUse[r.MemberID] = max(lastUse[r.MemberID], at)
 			cardUse[card{r.MemberID, r.Card}] = max(cardUse[card{r.MemberID, r.Card}], at)
@@ -96,15 +101,19 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		const perStmt = 200
 		for start := 0; start < len(todo); start += perStmt {
 			chunk := todo[start:min(start+perStmt, len(todo))]
-			args := make([]any, 0, len(chunk)*10)
+			args := make([]any, 0, len(chunk)*12)
 			for _, p := range chunk {
 				r := &rs[p.i]
 				byID[p.id] = p.i
+				kind := r.Kind
+				if kind == "" {
+					kind = kori.KindSale
+				}
 				args = append(args, r.MemberID, p.id, r.Year, r.Key.Store, r.Key.Till, r.Key.Number,
-					r.Key.BusinessDay, r.PurchasedAt.Unix(), int64(r.Total), string(r.Grain))
+					r.Key.BusinessDay, r.PurchasedAt.Unix(), int64(r.Total), string(r.Grain), string(kind), r.Original)
 			}
-			q := `INSERT INTO receipts (member_id, receipt_id, year, store_id, till, receipt_no, business_day, purchased_at, total_cents, grain) VALUES ` +
-				strings.TrimSuffix(strings.Repeat("("+placeholders(10)+"), ", len(chunk)), ", ") +
+			q := `INSERT INTO receipts (member_id, receipt_id, year, store_id, till, receipt_no, business_day, purchased_at, total_cents, grain, kind, original) VALUES ` +
+				strings.TrimSuffix(strings.Repeat("("+placeholders(12)+"), ", len(chunk)), ", ") +
 				` ON CONFLICT DO NOTHING RETURNING receipt_id`
 			rows, err := tx.QueryContext(ctx, db.q(q), args...)
 			if err != nil {
@@ -134,7 +143,11 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 			switch r.Grain {
 			case kori.LevelProduct:
 				for j, l := range r.Lines {
-					if err := lines.add(ctx, int64(r.MemberID), id, j+1, r.Year, l.GTIN, l.Group, l.Known,
+					kind := l.Kind
+					if kind == "" {
+						kind = kori.LineProduct
+					}
+					if err := lines.add(ctx, int64(r.MemberID), id, j+1, r.Year, string(kind), l.GTIN, l.Group, l.Known,
 						l.Quantity, int64(l.Amount), int64(l.Discount)); err != nil {
 						return err
 					}
@@ -184,6 +197,11 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 				return err
 			}
 		}
+		for _, i := range voids {
+			if out[i], err = db.void(ctx, tx, &rs[i]); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -222,4 +240,125 @@ func (w *writer) close() {
 			s.Close()
 		}
 	}
+}
+
+// void removes the receipt r names (by member and natural key), with its
+// lines or group sums, and rebuilds the rollups of its month from what
+// remains, so that its contribution to every figure goes with it. The
+// audit log counts it (the transparency report shows voids); it is not a
+// deletion by rule.
+func (db *DB) void(ctx context.Context, tx *sql.Tx, r *kori.StoredReceipt) (kori.WriteOutcome, error) {
+	var id int64
+	var day int
+	err := tx.QueryRowContext(ctx, db.q(`SELECT receipt_id, business_day FROM receipts WHERE member_id = ? AND year = ? AND store_id = ?
+		AND till = ? AND business_day = ? AND receipt_no = ?`), r.MemberID, r.Key.BusinessDay/10000, r.Key.Store, r.Key.Till,
+		r.Key.BusinessDay, r.Key.Number).Scan(&id, &day)
+	if err == sql.ErrNoRows {
+		return kori.NotHeld, nil
+	} else if err != nil {
+		return 0, err
+	}
+	for _, t := range []string{"receipt_lines", "receipt_groups", "receipts"} {
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM `+t+` WHERE member_id = ? AND receipt_id = ?`), r.MemberID, id); err != nil {
+			return 0, err
+		}
+	}
+	cat, err := db.Catalogue(ctx)
+	if err != nil {
+		return 0, err
+	}
+	year, month := day/10000, day/100%100
+	if err := db.rebuildMonth(ctx, tx, r.MemberID, year, month, cat); err != nil {
+		return 0, err
+	}
+	return kori.Voided, db.audit(ctx, tx, db.Clock.Now(), "void", kori.Actor{Channel: "api", Name: "till"}, 0,
+		map[string]any{"year": year, "month": month})
+}
+
+// rebuildMonth computes a member's rollups of one month again from the
+// receipts held: product lines from the catalogue as it is now (so a
+// corrected catalogue corrects them), group sums as they were stored,
+// totals as they are.
+func (db *DB) rebuildMonth(ctx context.Context, tx *sql.Tx, member kori.MemberID, year, month int, cat *kori.Catalogue) error {
+	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM month_rollups WHERE member_id = ? AND year = ? AND month = ?`), member, year, month); err != nil {
+		return err
+	}
+	from, to := year*10000+month*100, year*10000+month*100+99
+	sums := map[string]*kori.Figures{}
+	var order []string
+	add := func(group string, f kori.Figures) {
+		s, ok := sums[group]
+		if !ok {
+			s = &kori.Figures{}
+			sums[group] = s
+			order = append(order, group)
+		}
+		s.Add(f)
+	}
+	rows, err := tx.QueryContext(ctx, db.q(`SELECT l.kind, l.gtin, l.group_code, l.known, l.quantity, l.amount_cents, l.discount_cents
+		FROM receipt_lines l JOIN receipts r ON r.member_id = l.member_id AND r.receipt_id = l.receipt_id
+		WHERE l.member_id = ? AND l.year = ? AND r.year = ? AND r.business_day BETWEEN ? AND ? ORDER BY l.receipt_id, l.line_no`),
+		member, year, year, from, to)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var l kori.StoredLine
+		if err := rows.Scan((*string)(&l.Kind), &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
+			rows.Close()
+			return err
+		}
+		p := cat.Products[l.GTIN]
+		if !l.Known || l.Kind != kori.LineProduct {
+			p = nil
+		}
+		if p != nil {
+			l.Group = p.Group
+		}
+		add(l.Group, kori.LineFigures(l.Line, p, p != nil && cat.IsFood(p.Group)))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	sumCols := make([]string, len(kori.FigureColumns))
+	for i, c := range kori.FigureColumns {
+		sumCols[i] = "SUM(g." + c + ")"
+	}
+	rows, err = tx.QueryContext(ctx, db.q(`SELECT g.group_code, `+strings.Join(sumCols, ", ")+` FROM receipt_groups g
+		JOIN receipts r ON r.member_id = g.member_id AND r.receipt_id = g.receipt_id
+		WHERE g.member_id = ? AND g.year = ? AND r.year = ? AND r.business_day BETWEEN ? AND ? GROUP BY g.group_code ORDER BY 1`),
+		member, year, year, from, to)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var group string
+		var f kori.Figures
+		if err := rows.Scan(append([]any{&group}, f.Pointers()...)...); err != nil {
+			rows.Close()
+			return err
+		}
+		add(group, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var total sql.NullInt64
+	if err := tx.QueryRowContext(ctx, db.q(`SELECT SUM(total_cents) FROM receipts WHERE member_id = ? AND year = ? AND grain = 'total'
+		AND business_day BETWEEN ? AND ?`), member, year, from, to).Scan(&total); err != nil {
+		return err
+	}
+	if total.Valid {
+		add(kori.NotItemised, kori.Figures{Amount: kori.Money(total.Int64)})
+	}
+	ins := db.newBulkInsert(tx, "month_rollups", append([]string{"member_id", "year", "month", "group_code"}, kori.FigureColumns...), "")
+	defer ins.close()
+	for _, g := range order {
+		if err := ins.add(ctx, append([]any{member, year, month, g}, sums[g].Values()...)...); err != nil {
+			return err
+		}
+	}
+	return ins.flush(ctx)
 }

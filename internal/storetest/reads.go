@@ -20,10 +20,10 @@ func testMemberReads(t *testing.T, open Opener) {
 	must(t, err)
 	a, b := ids[0], ids[1]
 	milk := func(cents kori.Money) kori.StoredLine {
-		return kori.StoredLine{Line: kori.Line{GTIN: "6400000000011", Quantity: 1, Amount: cents}, Group: "dairy", Known: true,
+		return kori.StoredLine{Line: kori.Line{GTIN: "6400000000019", Quantity: 1, Amount: cents}, Group: "dairy", Known: true,
 			Figures: kori.Figures{Lines: 1, Amount: cents, Food: cents, FiRaw: cents, CO2eGrams: 1300}}
 	}
-	mince := kori.StoredLine{Line: kori.Line{GTIN: "6400000000028", Quantity: 0.5, Amount: 600}, Group: "meat", Known: true,
+	mince := kori.StoredLine{Line: kori.Line{GTIN: "6400000000026", Quantity: 0.5, Amount: 600}, Group: "meat", Known: true,
 		Figures: kori.Figures{Lines: 1, Amount: 600, Food: 600, Foreign: 600, CO2eGrams: 17850}}
 	n := 0
 	receipt := func(m kori.MemberID, day time.Time, lines ...kori.StoredLine) kori.StoredReceipt {
@@ -70,7 +70,7 @@ func testMemberReads(t *testing.T, open Opener) {
 	if len(march) != 2 || march[0].Total != 130 || march[1].Total != 720 {
 		t.Errorf("March 2025 receipts = %+v", march)
 	}
-	withMince, err := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{Search: true, GTINs: []string{"6400000000028"}})
+	withMince, err := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{Search: true, GTINs: []string{"6400000000026"}})
 	must(t, err)
 	byGroup, err := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{Search: true, Groups: []string{"meat"}})
 	must(t, err)
@@ -85,7 +85,7 @@ func testMemberReads(t *testing.T, open Opener) {
 	}
 	detail, err := db.ReceiptByID(ctx, a, march[1].ID)
 	must(t, err)
-	if len(detail.Lines) != 2 || detail.Lines[1].GTIN != "6400000000028" || detail.Lines[1].Quantity != 0.5 {
+	if len(detail.Lines) != 2 || detail.Lines[1].GTIN != "6400000000026" || detail.Lines[1].Quantity != 0.5 {
 		t.Errorf("receipt detail = %+v", detail)
 	}
 	bs, err := db.ReceiptsByMember(ctx, b, kori.ReceiptFilter{})
@@ -105,7 +105,7 @@ func testMemberReads(t *testing.T, open Opener) {
 	}
 	ps, err := db.ProductsByMember(ctx, a, 2025)
 	must(t, err)
-	if len(ps) != 2 || ps[0].GTIN != "6400000000028" || ps[0].Lines != 2 || ps[0].Quantity != 1 || ps[0].Amount != 1200 || ps[1].Amount != 250 {
+	if len(ps) != 2 || ps[0].GTIN != "6400000000026" || ps[0].Lines != 2 || ps[0].Quantity != 1 || ps[0].Amount != 1200 || ps[1].Amount != 250 {
 		t.Errorf("products of 2025 = %+v", ps)
 	}
 	held, err := db.HeldData(ctx, a)

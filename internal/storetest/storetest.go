@@ -59,12 +59,12 @@ func Seed(t *testing.T, db *store.DB) {
 	}))
 	must(t, db.UpsertStores(ctx, []kori.Store{{ID: "S1", Name: "Store One", City: "Helsinki"}}))
 	must(t, db.UpsertProducts(ctx, []kori.Product{
-		{GTIN: "6400000000011", NameFi: "Maito", NameEn: "Milk", Group: "dairy", Origin: kori.OriginFiRaw, Country: "FI",
+		{GTIN: "6400000000019", NameFi: "Maito", NameEn: "Milk", Group: "dairy", Origin: kori.OriginFiRaw, Country: "FI",
 			Unit: kori.UnitPiece, NetKg: 1, KgCO2ePerKg: 1.3, HasNutrients: true,
 			Nutrients: kori.Nutrients{EnergyKJ: 190, Protein: 3, Fat: 1.5, SatFat: 1, Carb: 4.8, Sugars: 4.8, Salt: 0.1}, NutriGrade: "B"},
-		{GTIN: "6400000000028", NameFi: "Jauheliha", NameEn: "Mince", Group: "meat", Origin: kori.OriginForeign, Country: "IE",
+		{GTIN: "6400000000026", NameFi: "Jauheliha", NameEn: "Mince", Group: "meat", Origin: kori.OriginForeign, Country: "IE",
 			Unit: kori.UnitKg, NetKg: 1, KgCO2ePerKg: 35.7},
-		{GTIN: "6400000000035", NameFi: "Saippua", NameEn: "Soap", Group: "household", Origin: kori.OriginFiMade, Unit: kori.UnitPiece},
+		{GTIN: "6400000000033", NameFi: "Saippua", NameEn: "Soap", Group: "household", Origin: kori.OriginFiMade, Unit: kori.UnitPiece},
 	}))
 }
 
@@ -88,7 +88,7 @@ func testCatalogue(t *testing.T, open Opener) {
 	if got := len(cat.Products); got != 3 {
 		t.Errorf("products = %d, want 3", got)
 	}
-	milk := cat.Products["6400000000011"]
+	milk := cat.Products["6400000000019"]
 	if milk == nil || milk.Nutrients.Fat != 1.5 || milk.Origin != kori.OriginFiRaw || !milk.HasNutrients || milk.NutriGrade != "B" {
 		t.Errorf("milk round trip = %+v", milk)
 	}
@@ -104,7 +104,7 @@ func testCatalogue(t *testing.T, open Opener) {
 		t.Errorf("upsert did not update in place: %+v", cat.Products[p.GTIN])
 	}
 	// A product in a missing group is refused.
-	p.GTIN, p.Group = "6400000000042", "nope"
+	p.GTIN, p.Group = "6400000000040", "nope"
 	if err := db.UpsertProducts(ctx, []kori.Product{p}); kori.ErrorCode(err) != kori.EINVALID {
 		t.Errorf("product in unknown group: err = %v, want invalid", err)
 	}
@@ -170,7 +170,7 @@ func testWriteReceipts(t *testing.T, open Opener) {
 			Year: 2025, Month: 1, PurchasedAt: at, Total: 120, Grain: grain}
 		switch grain {
 		case kori.LevelProduct:
-			r.Lines = []kori.StoredLine{{Line: kori.Line{GTIN: "6400000000011", Quantity: 1, Amount: 120}, Group: "dairy", Known: true, Figures: milk}}
+			r.Lines = []kori.StoredLine{{Line: kori.Line{GTIN: "6400000000019", Quantity: 1, Amount: 120}, Group: "dairy", Known: true, Figures: milk}}
 		case kori.LevelGroup:
 			r.Groups = []kori.GroupSum{{Group: "dairy", Figures: milk}}
 		}
