@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kori-project/kori/internal/ingest"
 )
 
 func write(t *testing.T, dir, name, body string) string {
@@ -88,5 +91,97 @@ func TestImportEveryKind(t *testing.T) {
 	}
 	if counts(t, dir)["receipts"] != 3 {
 		t.Error("the good receipt of a mixed file was not stored")
+	}
+}
+
+// TestConcurrentImportsIntoANewYear: two imports that reach years whose
+// partitions do not exist yet, at the same time, both succeed, and hold
+// exactly what one import of both files holds.
+func TestConcurrentImportsIntoANewYear(t *testing.T) {
+	eachTarget(t, func(t *testing.T, newTarget func() string) {
+		target := newTarget()
+		receipts, _ := seedRegistry(t, target, 6)
+		lines := bytes.SplitAfter(receipts, []byte("\n"))
+		var a, b []byte
+		for i, l := range lines {
+			if i%2 == 0 {
+				a = append(a, l...)
+			} else {
+				b = append(b, l...)
+			}
+		}
+		dir := t.TempDir()
+		files := []string{write(t, dir, "a.ndjson", string(a)), write(t, dir, "b.ndjson", string(b))}
+		errs := make(chan error, 2)
+		for _, f := range files {
+			go func() {
+				var out, errb bytes.Buffer
+				err := run(context.Background(), append(append([]string{"import"}, dbFlag(target)...), "--as-of", asOf, "--quiet", "receipts", f),
+					func(string) string { return "" }, nil, &out, &errb)
+				if err != nil {
+					err = fmt.Errorf("%v: %s", err, errb.String())
+				}
+				errs <- err
+			}()
+		}
+		for range files {
+			if err := <-errs; err != nil {
+				t.Errorf("concurrent import: %v", err)
+			}
+		}
+		one := newTarget()
+		seedRegistry(t, one, 6)
+		korirun(t, append(append([]string{"import"}, dbFlag(one)...), "--as-of", asOf, "--quiet", "receipts", write(t, dir, "all.ndjson", string(receipts)))...)
+		got, want := counts(t, target), counts(t, one)
+		for _, table := range []string{"receipts", "receipt_lines", "receipt_groups", "month_rollups"} {
+			if got[table] != want[table] || want[table] == 0 {
+				t.Errorf("%s: %d after two concurrent imports, %d after one of both files", table, got[table], want[table])
+			}
+		}
+	})
+}
+
+// TestCSVWrongInTheMiddle: a stray quote costs only its own receipt; the
+// rows after it are stored, and the summary counts exactly that.
+func TestCSVWrongInTheMiddle(t *testing.T) {
+	target := t.TempDir()
+	receipts, n := seedRegistry(t, target, 2)
+	var csv []byte
+	csv = append(csv, strings.Join(ingest.CSVColumns[:10], ",")+"\n"...)
+	for _, l := range bytes.Split(bytes.TrimSpace(receipts), []byte("\n")) {
+		p := ingest.ParseJSON(l, 1)
+		csv = ingest.AppendCSV(csv, &p.Receipt)
+	}
+	rows := strings.Split(strings.TrimSpace(string(csv)), "\n")
+	// Break the first row of the tenth receipt with a stray quote in its GTIN.
+	tenth := 0
+	for i, seen, prev := 1, 0, ""; i < len(rows); i++ {
+		key := strings.Join(strings.Split(rows[i], ",")[:6], ",")
+		if key != prev {
+			seen++
+			prev = key
+		}
+		if seen == 10 {
+			tenth = i
+			break
+		}
+	}
+	fields := strings.Split(rows[tenth], ",")
+	fields[6] = `6"` + fields[6]
+	rows[tenth] = strings.Join(fields, ",")
+	file := write(t, t.TempDir(), "r.csv", strings.Join(rows, "\n")+"\n")
+	var out, errb bytes.Buffer
+	run(context.Background(), append(append([]string{"import"}, dbFlag(target)...), "--as-of", asOf, "receipts", file),
+		func(string) string { return "" }, nil, &out, &errb)
+	text := out.String() + errb.String()
+	if !strings.Contains(text, fmt.Sprintf("line %d", tenth+1)) {
+		t.Errorf("the report does not name line %d:\n%s", tenth+1, text)
+	}
+	c := counts(t, target)
+	if c["receipts"] != int64(n-1) {
+		t.Errorf("%d receipts stored of %d sent with one broken", c["receipts"], n)
+	}
+	if !strings.Contains(text, "1 rejected") {
+		t.Errorf("the summary does not count one rejected receipt:\n%s", text)
 	}
 }

@@ -487,8 +487,9 @@ type csvReader struct {
 	br      *bufio.Reader
 	line    int
 	col     map[string]int
-	pending []string // first row of the next receipt
-	pendAt  int
+	pending []string   // first row of the next receipt
+	pendAt  int        // its line
+	pendErr *LineError // set when that row is malformed (pending is then its lenient reading, or nil)
 	headErr *LineError
 	done    bool
 }
@@ -529,8 +530,9 @@ type errCSVRow struct{ reason string }
 func (e errCSVRow) Error() string { return e.reason }
 
 // readRow reads the next non-blank physical line as one CSV record and
-// returns its line number; a malformed line is an errCSVRow, and reading
-// goes on after it.
+// returns its line number; a malformed line is an errCSVRow, returned with
+// a lenient reading of the line (nil if even that fails) so that its
+// receipt can be told, and reading goes on after it.
 func (c *csvReader) readRow() ([]string, int, error) {
 	for {
 		text, err := c.br.ReadString('\n')
@@ -547,15 +549,20 @@ func (c *csvReader) readRow() ([]string, int, error) {
 		cr := csv.NewReader(strings.NewReader(text))
 		cr.FieldsPerRecord = -1
 		rec, perr := cr.Read()
+		if perr == nil {
+			if _, more := cr.Read(); more != io.EOF {
+				perr = errors.New("a quoted field runs past the end of the line")
+			}
+		}
 		if perr != nil {
 			var pe *csv.ParseError
 			if errors.As(perr, &pe) {
 				perr = pe.Err
 			}
-			return nil, c.line, errCSVRow{"malformed CSV: " + perr.Error() + " (a field with a quote must be quoted whole, quotes doubled)"}
-		}
-		if _, more := cr.Read(); more != io.EOF {
-			return nil, c.line, errCSVRow{"malformed CSV: a quoted field runs past the end of the line"}
+			lenient := csv.NewReader(strings.NewReader(text))
+			lenient.FieldsPerRecord, lenient.LazyQuotes = -1, true
+			rec, _ := lenient.Read()
+			return rec, c.line, errCSVRow{"malformed CSV: " + perr.Error() + " (a field with a quote must be quoted whole, quotes doubled)"}
 		}
 		return rec, c.line, nil
 	}
@@ -574,13 +581,19 @@ func (c *csvReader) Next() (Parsed, error) {
 		c.done = true
 		return Parsed{Line: 1, Err: c.headErr}, nil
 	}
-	first, at := c.pending, c.pendAt
-	c.pending = nil
+	first, at, broken := c.pending, c.pendAt, c.pendErr
+	c.pending, c.pendErr = nil, nil
+	if first == nil && broken != nil {
+		return Parsed{Line: at, Err: broken}, nil
+	}
 	for first == nil {
 		rec, line, err := c.readRow()
 		var bad errCSVRow
 		if errors.As(err, &bad) {
-			return Parsed{Line: line, Err: &LineError{Line: line, Reason: bad.reason}}, nil
+			broken = &LineError{Line: line, Reason: bad.reason}
+			if rec == nil {
+				return Parsed{Line: line, Err: broken}, nil
+			}
 		} else if err != nil {
 			return Parsed{}, err
 		}
@@ -589,17 +602,21 @@ func (c *csvReader) Next() (Parsed, error) {
 	key := c.receiptKey(first)
 	rows := [][]string{first}
 	lines := []int{at}
-	var broken *LineError
 	for {
 		rec, line, err := c.readRow()
 		var bad errCSVRow
 		if errors.As(err, &bad) {
-			// The receipt cannot be whole without this row: it is rejected
-			// (once), and its other rows are still read past.
-			if broken == nil {
-				broken = &LineError{Line: line, Reason: bad.reason + "; the receipt starting on line " + strconv.Itoa(at) + " is not stored"}
+			if rec != nil && c.receiptKey(rec) == key {
+				// This receipt cannot be whole without the row: it is
+				// rejected once, and its other rows are read past.
+				if broken == nil {
+					broken = &LineError{Line: line, Reason: bad.reason}
+				}
+				continue
 			}
-			continue
+			// The malformed row starts the next receipt.
+			c.pending, c.pendAt, c.pendErr = rec, line, &LineError{Line: line, Reason: bad.reason}
+			break
 		} else if err == io.EOF {
 			break
 		} else if err != nil {
@@ -613,6 +630,7 @@ func (c *csvReader) Next() (Parsed, error) {
 		lines = append(lines, line)
 	}
 	if broken != nil {
+		broken.Reason += fmt.Sprintf("; the receipt on lines %d–%d is not stored, the rows after it are read", at, lines[len(lines)-1])
 		return Parsed{Line: at, Err: broken}, nil
 	}
 	return c.build(rows, lines), nil
