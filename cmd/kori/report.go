@@ -76,6 +76,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "reads by others for %s\t%d\n", p, r.Reads[p])
 	}
 	fmt.Fprintf(tw, "offers made\t%d\n", r.Offers)
+	fmt.Fprintf(tw, "receipts voided by tills\t%d\n", r.Voids)
 	fmt.Fprintf(tw, "rules\tpurchases kept %d years; memberships unused for %d months end (notice %d month before); requests answered within %d month\n",
 		r.Rules.RetentionYears, r.Rules.InactiveMonths, r.Rules.NoticeMonths, r.Rules.DeadlineMonths)
 	return tw.Flush()

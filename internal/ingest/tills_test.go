@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/kori-project/kori"
@@ -153,6 +154,11 @@ func testReturnsAndVoids(t *testing.T, open storetest.Opener) {
 		if a, _ := month(5); a != 630 {
 			t.Errorf("%s: May changed by the June void: %s", l, a)
 		}
+	}
+	// Voids are in the audit trail, which the transparency report counts.
+	events, err := f.db.AuditEvents(ctx, []string{"void"}, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(events) != 2 {
+		t.Errorf("%d void events in the audit trail (%v), want 2", len(events), err)
 	}
 }
 

@@ -42,6 +42,9 @@ type Transparency struct {
 	Requests []RequestStat        `json:"requests"`
 	Reads    map[kori.Purpose]int `json:"reads_by_purpose"`
 	Offers   int                  `json:"offers_made"`
+	// Voids counts receipts a till cancelled after sending them: removed
+	// as if never sent, and not a deletion by rule.
+	Voids int `json:"receipts_voided"`
 	Rules    Rules                `json:"rules"`
 }
 
@@ -130,14 +133,17 @@ func Build(ctx context.Context, s Store, year int, zone *time.Location, now time
 	if r.Reads, err = s.ReadsByPurpose(ctx, from, to); err != nil {
 		return nil, err
 	}
-	events, err := s.AuditEvents(ctx, []string{"dsr_created", "dsr_completed", "offers_run"}, from, to)
+	events, err := s.AuditEvents(ctx, []string{"dsr_created", "dsr_completed", "offers_run", "void"}, from, to)
 	if err != nil {
 		return nil, err
 	}
 	r.Requests = requestStats(events, now)
 	for _, e := range events {
-		if e.Kind == "offers_run" {
+		switch e.Kind {
+		case "offers_run":
 			r.Offers += int(number(e.Detail["offers"]))
+		case "void":
+			r.Voids++
 		}
 	}
 	return r, nil

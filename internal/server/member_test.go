@@ -397,3 +397,65 @@ func TestAnalysesEqualRawLines(t *testing.T) {
 		}
 	})
 }
+
+// TestReturnShownWithItsSale: a return is listed as a return and its page
+// links to the sale it gives back; its deposit and coupon lines are named.
+func TestReturnShownWithItsSale(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	m := f.members[kori.LevelProduct]
+	cards, _ := f.db.CardsOf(context.Background(), m.ID)
+	cat, _ := f.db.Catalogue(context.Background())
+	var gtin string
+	for g := range cat.Products {
+		gtin = g
+		break
+	}
+	store := firstStore(cat)
+	sale := fmt.Sprintf(`{"store":"%s","till":9,"receipt":"S-1","purchased_at":"2026-11-10T10:00:00+02:00","card":%q,"total":"2.10",`+
+		`"lines":[{"gtin":%q,"quantity":1,"amount":"2.00"},{"kind":"deposit","quantity":1,"amount":"0.10"}]}`, store, cards[0].Number, gtin)
+	ret := fmt.Sprintf(`{"kind":"return","store":"%s","till":9,"receipt":"R-1","purchased_at":"2026-11-12T10:00:00+02:00","card":%q,"total":"-2.00",`+
+		`"original":{"store":"%s","till":9,"receipt":"S-1","business_day":"2026-11-10"},"lines":[{"gtin":%q,"quantity":-1,"amount":"-2.00"}]}`,
+		store, cards[0].Number, store, gtin)
+	var ps []ingest.Parsed
+	for i, s := range []string{sale, ret} {
+		ps = append(ps, ingest.ParseJSON([]byte(s), i+1))
+	}
+	res, err := f.svc.Ingest(context.Background(), ps)
+	if err != nil || res[0].Status != ingest.StatusStored || res[1].Status != ingest.StatusStored {
+		t.Fatalf("ingest: %+v %v", res, err)
+	}
+	c := f.client(t)
+	c.apiLogin(m.Email)
+	var list struct {
+		Receipts []struct {
+			ID   int64
+			Kind string
+		}
+	}
+	c.json("/api/v1/me/receipts?month=2026-11", &list)
+	var retID int64
+	for _, r := range list.Receipts {
+		if r.Kind == "return" {
+			retID = r.ID
+		}
+	}
+	var view struct {
+		Kind       string
+		OriginalID int64 `json:"original_id"`
+	}
+	c.json(fmt.Sprintf("/api/v1/me/receipts/%d", retID), &view)
+	if retID == 0 || view.Kind != "return" || view.OriginalID == 0 {
+		t.Errorf("return %d shown as %+v, want kind return linked to its sale", retID, view)
+	}
+	page := c.get(fmt.Sprintf("/me/receipts/%d", view.OriginalID)).Body.String()
+	if !strings.Contains(page, "Panttimaksut") {
+		t.Error("the sale's page does not name its deposit line")
+	}
+}
+
+func firstStore(cat *kori.Catalogue) string {
+	for id := range cat.Stores {
+		return id
+	}
+	return ""
+}

@@ -523,6 +523,7 @@ func (s *Server) nutrition(r *http.Request, d *memberData) (any, error) {
 
 type receiptRow struct {
 	ID          int64      `json:"id"`
+	Kind        string     `json:"kind"` // sale or return
 	PurchasedAt time.Time  `json:"purchased_at"`
 	Store       string     `json:"store"`
 	StoreName   string     `json:"store_name"`
@@ -587,7 +588,7 @@ func (s *Server) receipts(r *http.Request, d *memberData) (any, error) {
 		rs, v.Truncated = rs[:receiptsLimit], true
 	}
 	for _, x := range rs {
-		v.Receipts = append(v.Receipts, receiptRow{ID: x.ID, PurchasedAt: x.PurchasedAt.In(s.Zone), Store: x.Key.Store,
+		v.Receipts = append(v.Receipts, receiptRow{ID: x.ID, Kind: string(x.Kind), PurchasedAt: x.PurchasedAt.In(s.Zone), Store: x.Key.Store,
 			StoreName: d.storeName(x.Key.Store), Total: x.Total, Grain: x.Grain})
 	}
 	return v, nil
@@ -627,6 +628,7 @@ func (d *memberData) match(q string) (stores, gtins, groups []string) {
 }
 
 type lineRow struct {
+	Kind      string     `json:"kind"` // product, deposit, deposit_refund, coupon, bag, rounding
 	GTIN      string     `json:"gtin"`
 	Name      string     `json:"name"`
 	Group     string     `json:"group"`
@@ -652,6 +654,10 @@ type receiptView struct {
 	Number string     `json:"number"`
 	Lines  []lineRow  `json:"lines"`
 	Groups []groupRow `json:"groups"`
+	// Original is the sale a return gives back, as the till named it, and
+	// its receipt id when that sale is held.
+	Original   string `json:"original,omitempty"`
+	OriginalID int64  `json:"original_id,omitempty"`
 }
 
 func (s *Server) receipt(r *http.Request, d *memberData) (any, error) {
@@ -663,12 +669,18 @@ func (s *Server) receipt(r *http.Request, d *memberData) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := receiptView{receiptRow: receiptRow{ID: x.ID, PurchasedAt: x.PurchasedAt.In(s.Zone), Store: x.Key.Store, StoreName: d.storeName(x.Key.Store),
-		Total: x.Total, Grain: x.Grain}, Till: x.Key.Till, Number: x.Key.Number, Lines: []lineRow{}, Groups: []groupRow{}}
+	v := receiptView{receiptRow: receiptRow{ID: x.ID, Kind: string(x.Kind), PurchasedAt: x.PurchasedAt.In(s.Zone), Store: x.Key.Store,
+		StoreName: d.storeName(x.Key.Store), Total: x.Total, Grain: x.Grain}, Till: x.Key.Till, Number: x.Key.Number,
+		Lines: []lineRow{}, Groups: []groupRow{}, Original: x.Original}
+	if x.Original != "" {
+		v.OriginalID = s.heldReceipt(r, d.m.ID, x.Original)
+	}
 	for _, l := range x.Lines {
-		row := lineRow{GTIN: l.GTIN, Name: d.productName(l.GTIN), Group: l.Group, GroupName: d.groupName(l.Group),
+		row := lineRow{Kind: string(l.Kind), GTIN: l.GTIN, Name: d.productName(l.GTIN), Group: l.Group, GroupName: d.groupName(l.Group),
 			Quantity: l.Quantity, Unit: kori.UnitPiece, Amount: l.Amount, Discount: l.Discount, Origin: string(kori.OriginUnknown)}
-		if p, ok := d.cat.Products[l.GTIN]; ok {
+		if l.Kind != kori.LineProduct {
+			row.Name = d.groupName(l.Group)
+		} else if p, ok := d.cat.Products[l.GTIN]; ok {
 			row.Unit, row.Origin, row.Nutri = p.Unit, string(p.Origin), p.NutriGrade
 		}
 		v.Lines = append(v.Lines, row)
@@ -677,6 +689,26 @@ func (s *Server) receipt(r *http.Request, d *memberData) (any, error) {
 		v.Groups = append(v.Groups, groupRow{Group: g.Group, Name: d.groupName(g.Group), Lines: g.Figures.Lines, Amount: g.Figures.Amount})
 	}
 	return v, nil
+}
+
+// heldReceipt finds the id of the member's receipt with the key a return
+// names (kori.OriginalKey), or 0 when it is not held.
+func (s *Server) heldReceipt(r *http.Request, member kori.MemberID, key string) int64 {
+	parts := strings.SplitN(key, "/", 4)
+	if len(parts) != 4 {
+		return 0
+	}
+	day, _ := strconv.Atoi(parts[2])
+	rs, err := s.Store.ReceiptsByMember(r.Context(), member, kori.ReceiptFilter{Year: day / 10000, Month: day / 100 % 100})
+	if err != nil {
+		return 0
+	}
+	for _, x := range rs {
+		if kori.OriginalKey(x.Key) == key {
+			return x.ID
+		}
+	}
+	return 0
 }
 
 // --- My data ------------------------------------------------------------------
