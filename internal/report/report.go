@@ -44,8 +44,8 @@ type Transparency struct {
 	Offers   int                  `json:"offers_made"`
 	// Voids counts receipts a till cancelled after sending them: removed
 	// as if never sent, and not a deletion by rule.
-	Voids int `json:"receipts_voided"`
-	Rules    Rules                `json:"rules"`
+	Voids int   `json:"receipts_voided"`
+	Rules Rules `json:"rules"`
 }
 
 // DeletedCount is what deletions of one reason removed in the year.
