@@ -271,6 +271,16 @@ func (p *Product) Validate() error {
 	return nil
 }
 
+// SameFigures reports whether two versions of a product give every line the
+// same analysis figures: a change of group, origin, country, unit, weight,
+// nutrients, fruit-and-vegetable share, emission factor or Nutri-Score is a
+// correction that the rollups of product-level purchases must follow.
+func SameFigures(a, b *Product) bool {
+	return a.Group == b.Group && a.Origin == b.Origin && a.Country == b.Country && a.Unit == b.Unit && a.NetKg == b.NetKg &&
+		a.HasNutrients == b.HasNutrients && a.Nutrients == b.Nutrients && a.FVBPct == b.FVBPct &&
+		a.EmissionGroup == b.EmissionGroup && a.KgCO2ePerKg == b.KgCO2ePerKg && a.NutriGrade == b.NutriGrade
+}
+
 // ValidGTIN reports whether s looks like a GTIN (8, 12, 13 or 14 digits).
 // CheckGTIN also checks its check digit.
 func ValidGTIN(s string) bool {

@@ -106,6 +106,9 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			return fail(err)
 		}
 		fmt.Fprintf(e.stdout, "imported %d products\n", len(ps))
+		if pending, err := db.RecomputePending(ctx); err == nil && pending {
+			fmt.Fprintln(e.stdout, "the catalogue corrects figures of products already bought: run `kori recompute` (serve does it by itself)")
+		}
 	case "members":
 		rows, err := ingest.ReadMembers(in)
 		if err != nil {

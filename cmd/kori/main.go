@@ -73,6 +73,7 @@ var commands = map[string]command{
 	"retention": {"apply retention and inactivity deletion now (serve does it nightly)", runRetention},
 	"audit":     {"verify the hash chain of the audit log", runAudit},
 	"offers":    {"compute personalised offers now (serve does it weekly)", runOffers},
+	"recompute": {"rebuild the analyses' monthly figures after a catalogue correction (serve does it by itself)", runRecompute},
 	"report":    {"print the yearly transparency report", runReport},
 	"password":  {"set a member's web login password", runPassword},
 	"backup":    {"copy the database consistently while it is in use", runBackup},

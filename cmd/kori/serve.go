@@ -86,6 +86,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	go privacy.Schedule(ctx, db, clock, e.cfg.zone, log, func(r privacy.Report) {
 		m.Privacy(r.Retention, len(r.Inactivity.Notified), r.Inactivity.Erased)
 	}, func(ctx context.Context, now time.Time, first bool) error {
+		// A catalogue correction reaches the analyses: at start and nightly.
+		pending, err := db.RecomputePending(ctx)
+		if err != nil || !pending {
+			return err
+		}
+		cat, err := db.Catalogue(ctx)
+		if err != nil {
+			return err
+		}
+		sum, err := db.Recompute(ctx, cat, 0, func(done, total int) { log.Info("recompute", "members", done, "of", total) })
+		if err == nil {
+			log.Info("recompute done", "members", sum.Members, "months", sum.Months, "lines", sum.Lines)
+		}
+		return err
+	}, func(ctx context.Context, now time.Time, first bool) error {
 		if !first && now.In(e.cfg.zone).Weekday() != time.Monday {
 			return nil
 		}

@@ -396,7 +396,7 @@ func Validate(r *kori.Receipt, line int, now time.Time) *LineError {
 			return bad(field("amount"), "%s: a %s line on a sale cannot be negative", l.Amount, kind)
 		case !ret && l.Quantity < 0 && l.Amount > 0:
 			return bad(field("quantity"), "%v with a positive amount; a correction has a negative quantity and amount", l.Quantity)
-		case !ret && kind != kori.LineProduct && kind.MayBeNegative() == false && l.Quantity < 0:
+		case !ret && !kind.MayBeNegative() && l.Quantity < 0:
 			return bad(field("quantity"), "%v must be positive for a %s line", l.Quantity, kind)
 		}
 		sum += l.Amount

@@ -459,3 +459,70 @@ func firstStore(cat *kori.Catalogue) string {
 	}
 	return ""
 }
+
+// TestCatalogueCorrectionReachesAnalyses: doubling a product's emission
+// factor changes the product-level member's carbon page once recomputed,
+// with the top products and the total from the same figures, and leaves
+// the group-level member's figures as stored, with the page saying so.
+func TestCatalogueCorrectionReachesAnalyses(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, storetest.OpenSQLite)
+	prod, group := f.members[kori.LevelProduct], f.members[kori.LevelGroup]
+	api := f.client(t)
+	api.apiLogin(prod.Email)
+	var before struct {
+		Year        int
+		Total       struct{ Kg float64 }
+		TopProducts []struct {
+			GTIN  string
+			Kg    float64
+			Share float64
+		} `json:"top_products"`
+	}
+	api.json("/api/v1/me/carbon", &before)
+	if len(before.TopProducts) == 0 {
+		t.Fatal("no top products")
+	}
+	groupBefore, _ := f.db.RollupsByMember(ctx, group.ID)
+	cat, _ := f.db.Catalogue(ctx)
+	p := *cat.Products[before.TopProducts[0].GTIN]
+	p.KgCO2ePerKg *= 2
+	if err := f.db.UpsertProducts(ctx, []kori.Product{p}); err != nil {
+		t.Fatal(err)
+	}
+	if pending, _ := f.db.RecomputePending(ctx); !pending {
+		t.Fatal("a corrected emission factor left no recomputation pending")
+	}
+	cat, _ = f.db.Catalogue(ctx)
+	if _, err := f.db.Recompute(ctx, cat, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if pending, _ := f.db.RecomputePending(ctx); pending {
+		t.Error("still pending after the recomputation")
+	}
+	after := before
+	after.TopProducts = nil
+	api.json(fmt.Sprintf("/api/v1/me/carbon?year=%d", before.Year), &after)
+	top := after.TopProducts[0]
+	if after.Total.Kg-before.Total.Kg < before.TopProducts[0].Kg*0.99 {
+		t.Errorf("total %.2f kg → %.2f kg after doubling the factor of a product with %.2f kg", before.Total.Kg, after.Total.Kg, before.TopProducts[0].Kg)
+	}
+	if top.Share > 1 || top.Kg > after.Total.Kg {
+		t.Errorf("the top product has %.2f kg, %.0f %% of the total %.2f kg", top.Kg, top.Share*100, after.Total.Kg)
+	}
+	groupAfter, _ := f.db.RollupsByMember(ctx, group.ID)
+	if len(groupAfter) != len(groupBefore) {
+		t.Errorf("the group-level member has %d rollup rows, had %d", len(groupAfter), len(groupBefore))
+	}
+	for i := range groupBefore {
+		if i < len(groupAfter) && fmt.Sprint(groupAfter[i]) != fmt.Sprint(groupBefore[i]) {
+			t.Errorf("the group-level member's stored figures changed:\n%+v\n%+v", groupBefore[i], groupAfter[i])
+			break
+		}
+	}
+	c := f.client(t)
+	c.login(group.Email)
+	if !strings.Contains(c.get("/me/carbon").Body.String(), "myöhemmät tuoteluettelon korjaukset eivät muuta niitä") {
+		t.Error("the group-level member's page does not say corrections do not reach their figures")
+	}
+}

@@ -81,8 +81,28 @@ const productColumns = `gtin, name_fi, name_en, group_code, origin, country, uni
 	emission_group, kg_co2e_per_kg, nutri_grade, nutrient_source`
 
 // UpsertProducts inserts or updates products. Every product's group must exist.
+//
+// A product whose analysis figures change (kori.SameFigures) marks the
+// rollups for recomputation (RecomputePending, Recompute): the analyses of
+// purchases held at product level follow the corrected catalogue.
 func (db *DB) UpsertProducts(ctx context.Context, products []kori.Product) error {
+	before, err := db.Catalogue(ctx)
+	if err != nil {
+		return err
+	}
+	corrected := false
+	for i := range products {
+		if old := before.Products[products[i].GTIN]; old != nil && !kori.SameFigures(old, &products[i]) {
+			corrected = true
+		}
+	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if corrected {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('recompute_from', '0')
+				ON CONFLICT (key) DO UPDATE SET value = '0'`); err != nil {
+				return err
+			}
+		}
 		stmt, err := tx.PrepareContext(ctx, db.q(`INSERT INTO products (`+productColumns+`) VALUES (`+placeholders(22)+`)
 			ON CONFLICT (gtin) DO UPDATE SET name_fi = excluded.name_fi, name_en = excluded.name_en,
 			group_code = excluded.group_code, origin = excluded.origin, country = excluded.country,

@@ -268,7 +268,7 @@ func (db *DB) void(ctx context.Context, tx *sql.Tx, r *kori.StoredReceipt) (kori
 		return 0, err
 	}
 	year, month := day/10000, day/100%100
-	if err := db.rebuildMonth(ctx, tx, r.MemberID, year, month, cat); err != nil {
+	if _, err := db.rebuildMonth(ctx, tx, r.MemberID, year, month, cat); err != nil {
 		return 0, err
 	}
 	return kori.Voided, db.audit(ctx, tx, db.Clock.Now(), "void", kori.Actor{Channel: "api", Name: "till"}, 0,
@@ -278,10 +278,10 @@ func (db *DB) void(ctx context.Context, tx *sql.Tx, r *kori.StoredReceipt) (kori
 // rebuildMonth computes a member's rollups of one month again from the
 // receipts held: product lines from the catalogue as it is now (so a
 // corrected catalogue corrects them), group sums as they were stored,
-// totals as they are.
-func (db *DB) rebuildMonth(ctx context.Context, tx *sql.Tx, member kori.MemberID, year, month int, cat *kori.Catalogue) error {
+// totals as they are. It returns the number of lines it read.
+func (db *DB) rebuildMonth(ctx context.Context, tx *sql.Tx, member kori.MemberID, year, month int, cat *kori.Catalogue) (n int, err error) {
 	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM month_rollups WHERE member_id = ? AND year = ? AND month = ?`), member, year, month); err != nil {
-		return err
+		return 0, err
 	}
 	from, to := year*10000+month*100, year*10000+month*100+99
 	sums := map[string]*kori.Figures{}
@@ -300,14 +300,15 @@ func (db *DB) rebuildMonth(ctx context.Context, tx *sql.Tx, member kori.MemberID
 		WHERE l.member_id = ? AND l.year = ? AND r.year = ? AND r.business_day BETWEEN ? AND ? ORDER BY l.receipt_id, l.line_no`),
 		member, year, year, from, to)
 	if err != nil {
-		return err
+		return n, err
 	}
 	for rows.Next() {
 		var l kori.StoredLine
 		if err := rows.Scan((*string)(&l.Kind), &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
 			rows.Close()
-			return err
+			return n, err
 		}
+		n++
 		p := cat.Products[l.GTIN]
 		if !l.Known || l.Kind != kori.LineProduct {
 			p = nil
@@ -319,7 +320,7 @@ func (db *DB) rebuildMonth(ctx context.Context, tx *sql.Tx, member kori.MemberID
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return n, err
 	}
 	sumCols := make([]string, len(kori.FigureColumns))
 	for i, c := range kori.FigureColumns {
@@ -330,25 +331,25 @@ func (db *DB) rebuildMonth(ctx context.Context, tx *sql.Tx, member kori.MemberID
 		WHERE g.member_id = ? AND g.year = ? AND r.year = ? AND r.business_day BETWEEN ? AND ? GROUP BY g.group_code ORDER BY 1`),
 		member, year, year, from, to)
 	if err != nil {
-		return err
+		return n, err
 	}
 	for rows.Next() {
 		var group string
 		var f kori.Figures
 		if err := rows.Scan(append([]any{&group}, f.Pointers()...)...); err != nil {
 			rows.Close()
-			return err
+			return n, err
 		}
 		add(group, f)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return n, err
 	}
 	var total sql.NullInt64
 	if err := tx.QueryRowContext(ctx, db.q(`SELECT SUM(total_cents) FROM receipts WHERE member_id = ? AND year = ? AND grain = 'total'
 		AND business_day BETWEEN ? AND ?`), member, year, from, to).Scan(&total); err != nil {
-		return err
+		return n, err
 	}
 	if total.Valid {
 		add(kori.NotItemised, kori.Figures{Amount: kori.Money(total.Int64)})
@@ -357,8 +358,8 @@ func (db *DB) rebuildMonth(ctx context.Context, tx *sql.Tx, member kori.MemberID
 	defer ins.close()
 	for _, g := range order {
 		if err := ins.add(ctx, append([]any{member, year, month, g}, sums[g].Values()...)...); err != nil {
-			return err
+			return n, err
 		}
 	}
-	return ins.flush(ctx)
+	return n, ins.flush(ctx)
 }
