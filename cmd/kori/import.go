@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -24,11 +26,45 @@ const importAbout = `Imports a file. KIND is one of:
   members    the card ↔ member registry, CSV: member_ref,card,card_status,closed_at,level,email
   campaigns  the chain's campaigns, CSV or JSON: campaign_id,name_fi,name_en,gtin,group,discount_pct,
              valid_from,valid_to (one of gtin or group; dates in the chain's zone, both included)
-  receipts   receipts, NDJSON (one JSON receipt per line) or CSV (one row per product line:
-             store,till,receipt,purchased_at,card,total,gtin,quantity,amount,discount)
+  receipts   receipts, NDJSON (one JSON receipt per line: sales, returns and voids, see the README)
+             or CSV (one row per receipt line: store,till,receipt,purchased_at,card,total,gtin,
+             quantity,amount[,discount,kind,line_kind])
 The format follows the file name's ending (.csv, .json, .ndjson or .jsonl); FILE - reads stdin.
 Receipts are imported in transactions of --batch receipts; re-running an import after a crash
 stores each receipt once. Rejected receipts are listed with their line, field and reason.`
+
+// kindHelp is the part of importAbout that describes one kind.
+func kindHelp(kind string) string {
+	lines := strings.Split(importAbout, "\n")
+	for i, l := range lines {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == kind && strings.HasPrefix(l, "  ") {
+			out := []string{"kori import " + strings.TrimSpace(l)}
+			for _, next := range lines[i+1:] {
+				if !strings.HasPrefix(next, "             ") {
+					break
+				}
+				out = append(out, next)
+			}
+			return strings.Join(out, "\n") + "\nThe README's section on import formats describes every column."
+		}
+	}
+	return ""
+}
+
+// barReader advances a progress bar by the bytes read, under mu.
+type barReader struct {
+	r   io.Reader
+	bar *progressbar.ProgressBar
+	mu  *sync.Mutex
+}
+
+func (b *barReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.mu.Lock()
+	_ = b.bar.Add(n)
+	b.mu.Unlock()
+	return n, err
+}
 
 func runImport(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("import", "import [flags] KIND FILE", importAbout)
@@ -37,8 +73,23 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "", "csv, json or ndjson (default: from the file name)")
 	asOf := fs.String("as-of", "", "validate purchase times against this date instead of now (YYYY-MM-DD or RFC 3339)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	// kori import KIND -h: that kind's columns.
+	if len(args) == 2 && (args[1] == "-h" || args[1] == "--help") {
+		if help := kindHelp(args[0]); help != "" {
+			fmt.Fprintln(e.stderr, help)
+			return flag.ErrHelp
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 2 {
+		for _, a := range fs.Args()[2:] {
+			if strings.HasPrefix(a, "-") {
+				return usageError(fmt.Sprintf("%s comes after KIND and FILE: put flags first: kori import %s %s %s", a,
+					strings.Join(fs.Args()[2:], " "), fs.Arg(0), fs.Arg(1)))
+			}
+		}
 	}
 	if fs.NArg() != 2 {
 		fs.Usage()
@@ -122,13 +173,22 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	case "receipts":
 		var reader ingest.Reader
 		var bar *progressbar.ProgressBar
+		// The bar advances on the reading goroutine and is cleared for a
+		// message on this one: barMu keeps the two apart.
+		var barMu sync.Mutex
+		clear := func() {
+			if bar != nil {
+				barMu.Lock()
+				bar.Clear()
+				barMu.Unlock()
+			}
+		}
 		var src io.Reader = in
 		if !*quiet && size > 0 {
 			bar = progressbar.NewOptions64(size, progressbar.OptionSetWriter(e.stderr), progressbar.OptionShowBytes(true),
 				progressbar.OptionSetDescription("importing receipts"), progressbar.OptionThrottle(200_000_000),
 				progressbar.OptionShowCount(), progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }))
-			pr := progressbar.NewReader(in, bar)
-			src = &pr
+			src = &barReader{r: in, bar: bar, mu: &barMu}
 		}
 		switch *format {
 		case "csv":
@@ -139,23 +199,35 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			return usageError(fmt.Sprintf("receipts: format %q is not csv or ndjson", *format))
 		}
 		svc := ingest.NewService(db, e.cfg.zone, clock)
-		shown := 0
+		shown, unknown := 0, 0
+		reasons := map[string]int{}
 		sum, err := svc.Stream(ctx, reader, *batch, func(_ []ingest.Parsed, results []ingest.Result) {
 			for _, r := range results {
-				if r.Status == ingest.StatusRejected && shown < 1000 {
+				switch {
+				case r.Status == ingest.StatusRejected && shown < 1000:
 					shown++
-					if bar != nil {
-						bar.Clear()
-					}
+					clear()
 					fmt.Fprintf(e.stderr, "%s: %v\n", name, r.Error)
+				case r.Status == ingest.StatusNotStored:
+					reasons[r.Reason]++
+					if r.Reason == ingest.ReasonUnknownCard {
+						if unknown++; unknown <= 100 {
+							clear()
+							fmt.Fprintf(e.stderr, "%s: line %d: not stored: the card is not in the member registry (import members first)\n", name, r.Line)
+						}
+					}
 				}
 			}
 		})
 		if bar != nil {
 			_ = bar.Finish()
 		}
-		fmt.Fprintf(e.stdout, "receipts: %d stored (%d lines), %d already stored, %d not stored (unknown card or level none), %d rejected\n",
-			sum.Stored, sum.Lines, sum.Duplicates, sum.NotStored, sum.Rejected)
+		if unknown > 100 {
+			fmt.Fprintf(e.stderr, "%s: and %d more receipts with unknown cards\n", name, unknown-100)
+		}
+		fmt.Fprintf(e.stdout, "receipts: %d stored (%d lines), %d voided, %d already stored, %d not stored (%d unknown card, %d level none, %d voids of receipts not held), %d rejected\n",
+			sum.Stored, sum.Lines, sum.Voided, sum.Duplicates, sum.NotStored, reasons[ingest.ReasonUnknownCard], reasons[ingest.ReasonLevelNone],
+			reasons[ingest.ReasonNotHeld], sum.Rejected)
 		if err != nil {
 			return fail(err)
 		}

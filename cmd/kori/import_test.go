@@ -185,3 +185,28 @@ func TestCSVWrongInTheMiddle(t *testing.T) {
 		t.Errorf("the summary does not count one rejected receipt:\n%s", text)
 	}
 }
+
+// TestExamples imports examples/ as its README says, on every engine.
+func TestExamples(t *testing.T) {
+	eachTarget(t, func(t *testing.T, newTarget func() string) {
+		target := newTarget()
+		flags := dbFlag(target)
+		korirun(t, append([]string{"migrate"}, flags...)...)
+		for _, kind := range []string{"groups", "stores", "catalogue", "members", "campaigns"} {
+			korirun(t, append(append([]string{"import"}, flags...), kind, "../../examples/"+kind+".csv")...)
+		}
+		var out, errb bytes.Buffer
+		err := run(context.Background(), append(append([]string{"import"}, flags...), "--as-of", "2026-11-30", "--quiet", "receipts", "../../examples/receipts.ndjson"),
+			func(string) string { return "" }, nil, &out, &errb)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, errb.String())
+		}
+		if !strings.Contains(out.String(), "5 stored") || !strings.Contains(out.String(), "1 voided") || !strings.Contains(out.String(), "1 not stored") {
+			t.Errorf("import of the example receipts:\n%s%s", out.String(), errb.String())
+		}
+		c := counts(t, target)
+		if c["receipts"] != 4 || c["receipt_lines"] != 11 || c["receipt_groups"] != 1 {
+			t.Errorf("the examples hold %d receipts, %d lines, %d group sums; want 4, 11, 1", c["receipts"], c["receipt_lines"], c["receipt_groups"])
+		}
+	})
+}
