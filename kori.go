@@ -246,6 +246,29 @@ type Product struct {
 	NutriGrade string
 	// NutrientSource names where the nutrient values come from.
 	NutrientSource string
+	// InStore is the item reference of the chain's in-store numbers for
+	// this product ("23-00042": prefix and item reference), or "": a till
+	// line with such a number is this product (see InStoreKey).
+	InStore string
+}
+
+// InStoreKey reads a GS1 restricted-circulation number (13 digits, prefix
+// 02 or 20–29) in the layout Kori supports: PP IIIII VVVVV C — prefix,
+// five-digit item reference, five-digit embedded value (the price in
+// cents, or for products sold by weight the weight in grams) and the
+// EAN-13 check digit. It returns the key a catalogue item declares as
+// InStore and the embedded value.
+func InStoreKey(gtin string) (key string, value int, ok bool) {
+	if len(gtin) != 13 || !ValidGTIN(gtin) {
+		return "", 0, false
+	}
+	if p := gtin[:2]; p != "02" && (p < "20" || p > "29") {
+		return "", 0, false
+	}
+	for _, c := range gtin[7:12] {
+		value = value*10 + int(c-'0')
+	}
+	return gtin[:2] + "-" + gtin[2:7], value, true
 }
 
 // Validate checks the product's invariants.
@@ -264,6 +287,11 @@ func (p *Product) Validate() error {
 	}
 	if p.Unit != UnitPiece && p.Unit != UnitKg {
 		return Errorf(EINVALID, "product %s: unit %q is not pcs or kg", p.GTIN, string(p.Unit))
+	}
+	if s := p.InStore; s != "" {
+		if len(s) != 8 || s[2] != '-' || !ValidGTIN(s[:2]+s[3:]+"000000") || s[:2] != "02" && (s[:2] < "20" || s[:2] > "29") {
+			return Errorf(EINVALID, "product %s: in_store %q is not a prefix 02 or 20–29, a dash and a five-digit item reference, e.g. 23-00042", p.GTIN, p.InStore)
+		}
 	}
 	if p.NetKg < 0 || p.KgCO2ePerKg < 0 || p.FVBPct < 0 || p.FVBPct > 100 {
 		return Errorf(EINVALID, "product %s: net_kg, co2e factor and fvb_pct must not be negative (fvb_pct at most 100)", p.GTIN)

@@ -21,6 +21,20 @@ type Catalogue struct {
 	Products map[string]*Product
 	Groups   map[string]*ProductGroup
 	Stores   map[string]*Store
+	// InStore maps an in-store number's key (InStoreKey) to its product.
+	InStore map[string]*Product
+}
+
+// Product finds the product of a till's GTIN: a catalogue GTIN, or an
+// in-store number whose item reference a product declares; nil if neither.
+func (c *Catalogue) Product(gtin string) *Product {
+	if p := c.Products[gtin]; p != nil {
+		return p
+	}
+	if key, _, ok := InStoreKey(gtin); ok {
+		return c.InStore[key]
+	}
+	return nil
 }
 
 // IsFood reports whether a group counts as food; unknown groups do not.

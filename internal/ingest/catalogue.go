@@ -104,7 +104,7 @@ func jsonRows(r io.Reader, fn func(line int, row map[string]string) error) error
 // emission-factor table.
 var ProductColumns = []string{"gtin", "name_fi", "name_en", "group", "origin", "country", "unit", "net_kg",
 	"nutrients_ref", "energy_kj", "protein_g", "fat_g", "sat_fat_g", "carb_g", "sugars_g", "fibre_g", "salt_g",
-	"fvb_pct", "emission_group", "nutri_category"}
+	"fvb_pct", "emission_group", "nutri_category", "in_store"}
 
 // ReadProducts reads a product catalogue as CSV (format "csv") or a JSON array
 // with the same field names ("json"). The first bad row stops the read with
@@ -156,7 +156,7 @@ func ProductFromRow(line int, row map[string]string) (kori.Product, error) {
 	p := kori.Product{
 		GTIN: row["gtin"], NameFi: row["name_fi"], NameEn: row["name_en"], Group: row["group"],
 		Origin: kori.Origin(strings.ToLower(row["origin"])), Country: strings.ToUpper(row["country"]),
-		Unit: kori.Unit(strings.ToLower(row["unit"])), EmissionGroup: row["emission_group"],
+		Unit: kori.Unit(strings.ToLower(row["unit"])), EmissionGroup: row["emission_group"], InStore: row["in_store"],
 	}
 	if p.Origin == "" {
 		p.Origin = kori.OriginUnknown

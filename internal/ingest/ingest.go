@@ -274,10 +274,12 @@ func Reduce(r *kori.Receipt, member kori.MemberID, level kori.Level, cat *kori.C
 			lines[i] = kori.StoredLine{Line: l, Group: g, Figures: kori.LineFigures(l, nil, false)}
 			continue
 		}
-		p := cat.Products[l.GTIN]
+		// An in-store number (price or weight inside) is stored as the
+		// catalogue item it stands for.
+		p := cat.Product(l.GTIN)
 		sl := kori.StoredLine{Line: l, Group: kori.UnknownGroup}
 		if p != nil {
-			sl.Group, sl.Known = p.Group, true
+			sl.Group, sl.Known, sl.GTIN = p.Group, true, p.GTIN
 		}
 		sl.Figures = kori.LineFigures(l, p, p != nil && cat.IsFood(p.Group))
 		lines[i] = sl

@@ -237,3 +237,37 @@ func FuzzStrictText(f *testing.F) {
 		}
 	})
 }
+
+// TestInStoreNumbers: a price-embedded in-store number (23 IIIII PPPPP C)
+// is stored as the catalogue item that declares its item reference, with
+// that item's figures, not as an unknown product.
+func TestInStoreNumbers(t *testing.T) { storetest.Each(t, testInStoreNumbers) }
+
+func testInStoreNumbers(t *testing.T, open storetest.Opener) {
+	f := newFixture(t, open)
+	cat := mustCatalogue(t, f)
+	mince := *cat.Products["6400000000026"]
+	mince.InStore = "23-00042"
+	if err := f.db.UpsertProducts(ctx, []kori.Product{mince}); err != nil {
+		t.Fatal(err)
+	}
+	body := "23" + "00042" + "00745" // prefix, item reference, price in cents: 7.45 € of mince
+	number := body + string(kori.GTINCheckDigit(body))
+	in := fmt.Sprintf(`{"store":"S1","till":2,"receipt":"9","purchased_at":"2025-05-01T10:00:00+03:00","card":"%s","total":"7.45",`+
+		`"lines":[{"gtin":%q,"quantity":0.5,"amount":"7.45"}]}`, card(kori.LevelProduct), number)
+	results, _ := f.ingest(t, in+"\n")
+	if results[0].Status != ingest.StatusStored {
+		t.Fatalf("%+v", results[0])
+	}
+	lines, _ := f.db.LinesByMember(ctx, f.members[kori.LevelProduct])
+	if len(lines) != 1 || lines[0].GTIN != "6400000000026" || !lines[0].Known || lines[0].Group != "meat" {
+		t.Errorf("in-store number %s stored as %+v, want the mince 6400000000026", number, lines)
+	}
+	rollups, _ := f.db.RollupsByMember(ctx, f.members[kori.LevelProduct])
+	if len(rollups) != 1 || rollups[0].Figures.UnknownProduct != 0 || rollups[0].Figures.CO2eGrams == 0 {
+		t.Errorf("rollups %+v, want the mince's figures", rollups)
+	}
+	if k, v, ok := kori.InStoreKey(number); !ok || k != "23-00042" || v != 745 {
+		t.Errorf("InStoreKey(%s) = %s, %d, %v", number, k, v, ok)
+	}
+}

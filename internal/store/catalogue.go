@@ -78,7 +78,7 @@ func (db *DB) UpsertGroups(ctx context.Context, groups []kori.ProductGroup) erro
 
 const productColumns = `gtin, name_fi, name_en, group_code, origin, country, unit, net_kg, has_nutrients,
 	energy_kj, protein_g, fat_g, sat_fat_g, carb_g, sugars_g, fibre_g, salt_g, fvb_pct,
-	emission_group, kg_co2e_per_kg, nutri_grade, nutrient_source`
+	emission_group, kg_co2e_per_kg, nutri_grade, nutrient_source, in_store`
 
 // UpsertProducts inserts or updates products. Every product's group must exist.
 //
@@ -103,7 +103,7 @@ func (db *DB) UpsertProducts(ctx context.Context, products []kori.Product) error
 				return err
 			}
 		}
-		stmt, err := tx.PrepareContext(ctx, db.q(`INSERT INTO products (`+productColumns+`) VALUES (`+placeholders(22)+`)
+		stmt, err := tx.PrepareContext(ctx, db.q(`INSERT INTO products (`+productColumns+`) VALUES (`+placeholders(23)+`)
 			ON CONFLICT (gtin) DO UPDATE SET name_fi = excluded.name_fi, name_en = excluded.name_en,
 			group_code = excluded.group_code, origin = excluded.origin, country = excluded.country,
 			unit = excluded.unit, net_kg = excluded.net_kg, has_nutrients = excluded.has_nutrients,
@@ -111,7 +111,7 @@ func (db *DB) UpsertProducts(ctx context.Context, products []kori.Product) error
 			sat_fat_g = excluded.sat_fat_g, carb_g = excluded.carb_g, sugars_g = excluded.sugars_g,
 			fibre_g = excluded.fibre_g, salt_g = excluded.salt_g, fvb_pct = excluded.fvb_pct,
 			emission_group = excluded.emission_group, kg_co2e_per_kg = excluded.kg_co2e_per_kg,
-			nutri_grade = excluded.nutri_grade, nutrient_source = excluded.nutrient_source`))
+			nutri_grade = excluded.nutri_grade, nutrient_source = excluded.nutrient_source, in_store = excluded.in_store`))
 		if err != nil {
 			return err
 		}
@@ -141,7 +141,7 @@ func (db *DB) UpsertProducts(ctx context.Context, products []kori.Product) error
 			n := p.Nutrients
 			if _, err := stmt.ExecContext(ctx, p.GTIN, p.NameFi, p.NameEn, p.Group, string(p.Origin), p.Country,
 				string(p.Unit), p.NetKg, p.HasNutrients, n.EnergyKJ, n.Protein, n.Fat, n.SatFat, n.Carb,
-				n.Sugars, n.Fibre, n.Salt, p.FVBPct, p.EmissionGroup, p.KgCO2ePerKg, p.NutriGrade, p.NutrientSource); err != nil {
+				n.Sugars, n.Fibre, n.Salt, p.FVBPct, p.EmissionGroup, p.KgCO2ePerKg, p.NutriGrade, p.NutrientSource, p.InStore); err != nil {
 				return err
 			}
 		}
@@ -151,7 +151,8 @@ func (db *DB) UpsertProducts(ctx context.Context, products []kori.Product) error
 
 // Catalogue loads all products, groups and stores.
 func (db *DB) Catalogue(ctx context.Context) (*kori.Catalogue, error) {
-	c := &kori.Catalogue{Products: map[string]*kori.Product{}, Groups: map[string]*kori.ProductGroup{}, Stores: map[string]*kori.Store{}}
+	c := &kori.Catalogue{Products: map[string]*kori.Product{}, Groups: map[string]*kori.ProductGroup{}, Stores: map[string]*kori.Store{},
+		InStore: map[string]*kori.Product{}}
 	for _, g := range kori.LineGroups {
 		c.Groups[g.Code] = &g
 	}
@@ -194,11 +195,14 @@ func (db *DB) Catalogue(ctx context.Context) (*kori.Catalogue, error) {
 		var origin, unit string
 		if err := rows.Scan(&p.GTIN, &p.NameFi, &p.NameEn, &p.Group, &origin, &p.Country, &unit, &p.NetKg,
 			&p.HasNutrients, &n.EnergyKJ, &n.Protein, &n.Fat, &n.SatFat, &n.Carb, &n.Sugars, &n.Fibre, &n.Salt,
-			&p.FVBPct, &p.EmissionGroup, &p.KgCO2ePerKg, &p.NutriGrade, &p.NutrientSource); err != nil {
+			&p.FVBPct, &p.EmissionGroup, &p.KgCO2ePerKg, &p.NutriGrade, &p.NutrientSource, &p.InStore); err != nil {
 			return nil, err
 		}
 		p.Origin, p.Unit = kori.Origin(origin), kori.Unit(unit)
 		c.Products[p.GTIN] = p
+		if p.InStore != "" {
+			c.InStore[p.InStore] = p
+		}
 	}
 	return c, rows.Err()
 }
