@@ -157,6 +157,16 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			return fail(err)
 		}
 		fmt.Fprintf(e.stdout, "imported %d products\n", len(ps))
+		ungraded := 0
+		for _, p := range ps {
+			if p.HasNutrients && p.NutriGrade == "" {
+				ungraded++
+			}
+		}
+		if ungraded > 0 {
+			fmt.Fprintf(e.stderr, "warning: %d products have nutrients but no nutri_category, so no Nutri-Score grade: give nutri_category "+
+				"(general, cheese, fats_oils_nuts_seeds, beverage or water) to grade them\n", ungraded)
+		}
 		if pending, err := db.RecomputePending(ctx); err == nil && pending {
 			fmt.Fprintln(e.stdout, "the catalogue corrects figures of products already bought: run `kori recompute` (serve does it by itself)")
 		}

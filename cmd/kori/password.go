@@ -57,6 +57,6 @@ func runPassword(ctx context.Context, e *env, args []string) error {
 	if *generate {
 		fmt.Fprintln(e.stdout, pw)
 	}
-	fmt.Fprintf(e.stderr, "password set for member %d; their sessions have ended\n", id)
+	fmt.Fprintf(e.stderr, "password set for %s; their sessions have ended\n", fs.Arg(0))
 	return nil
 }
