@@ -33,7 +33,7 @@ func main() {
 	sample := flag.Int("sample", 40, "members whose pages are timed")
 	repeat := flag.Int("repeat", 10, "requests of each page per sampled member")
 	pagesDir := flag.String("pages-dir", "", "keep the member-page database in this directory and reuse it when it is there (default: a temporary one)")
-	only := flag.String("only", "", `run one part: "ingest", "pages", "privacy", "offers", "postgres" or "http" (its section of -out is replaced); default all`)
+	only := flag.String("only", "", `run one part: "ingest", "pages", "privacy", "offers", "postgres", "http" or "tills" (its section of -out is replaced); default all`)
 	flag.IntVar(&httpSeconds, "http-seconds", 10, "seconds of HTTP load at each concurrency")
 	flag.Parse()
 	if err := run(*out, *only, *pagesDir, *big, *small, *members, *pgMembers, *sample, *repeat); err != nil {
@@ -126,6 +126,15 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 		rep.write(&s)
 		sections["offers"] = s.String()
 	}
+	if only == "" || only == "tills" {
+		rep, err := tillsBench(ctx, bin, tmp, small)
+		if err != nil {
+			return err
+		}
+		var s strings.Builder
+		rep.write(&s)
+		sections["tills"] = s.String()
+	}
 	if only == "" || only == "http" {
 		dir := pagesDir
 		if dir == "" {
@@ -149,6 +158,7 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 	b.WriteString(sections["postgres"])
 	b.WriteString(sections["offers"])
 	b.WriteString(sections["http"])
+	b.WriteString(sections["tills"])
 	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
 		return err
 	}
@@ -160,7 +170,8 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 // run of one part keeps the others.
 func splitSections(doc string) map[string]string {
 	heads := map[string]string{"ingest": "\n## Bulk ingest, SQLite", "pages": "\n## Member pages and API, SQLite", "privacy": "\n## Retention and erasure",
-		"offers": "\n## Offers", "postgres": "\n## Member pages and API, PostgreSQL", "http": "\n## Member API over HTTP"}
+		"offers": "\n## Offers", "postgres": "\n## Member pages and API, PostgreSQL", "http": "\n## Member API over HTTP",
+		"tills": "\n## Real till receipts"}
 	starts := map[string]int{}
 	for k, h := range heads {
 		if i := strings.Index(doc, h); i >= 0 {
