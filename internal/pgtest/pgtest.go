@@ -39,6 +39,7 @@ var (
 func Main(m *testing.M) int {
 	code := m.Run()
 	Stop()
+	stopCitus()
 	return code
 }
 

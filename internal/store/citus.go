@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/kori-project/kori"
 )
@@ -74,19 +73,4 @@ func (db *DB) Distribute(ctx context.Context) ([]CitusTable, error) {
 		return out, err
 	}
 	return out, nil
-}
-
-// ResetSchemaForTests drops every table of a PostgreSQL database's public
-// schema, for test suites that share one server (Citus). It refuses any
-// database whose name does not contain "test".
-func (db *DB) ResetSchemaForTests(ctx context.Context) error {
-	var name string
-	if err := db.write.QueryRowContext(ctx, `SELECT current_database()`).Scan(&name); err != nil {
-		return err
-	}
-	if !strings.Contains(name, "test") {
-		return fmt.Errorf("refusing to reset database %q: its name does not contain \"test\"", name)
-	}
-	_, err := db.write.ExecContext(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`)
-	return err
 }

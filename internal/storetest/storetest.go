@@ -281,9 +281,23 @@ func openMigrated(t *testing.T, url string) *store.DB {
 	return db
 }
 
+// OpenCitus returns a migrated and distributed database on a throwaway
+// Citus cluster, a coordinator and two workers (see pgtest), or skips the
+// test when Citus is not installed.
+func OpenCitus(t *testing.T) *store.DB {
+	t.Helper()
+	db := openMigrated(t, pgtest.NewCitusDatabase(t))
+	if _, err := db.Distribute(ctx); err != nil {
+		t.Fatalf("distribute: %v", err)
+	}
+	return db
+}
+
 // Each runs fn as a subtest against every database: SQLite always,
-// PostgreSQL when available. Feature tests that touch the store use it.
+// PostgreSQL and Citus when available (in CI always). Feature tests that
+// touch the store use it; `go test -run '/citus'` runs only the Citus ones.
 func Each(t *testing.T, fn func(t *testing.T, open Opener)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, OpenSQLite) })
 	t.Run("postgres", func(t *testing.T) { fn(t, OpenPostgres) })
+	t.Run("citus", func(t *testing.T) { fn(t, OpenCitus) })
 }
