@@ -28,7 +28,7 @@ const importAbout = `Imports a file. KIND is one of:
              valid_from,valid_to (one of gtin or group; dates in the chain's zone, both included)
   receipts   receipts, NDJSON (one JSON receipt per line: sales, returns and voids, see the README)
              or CSV (one row per receipt line: store,till,receipt,purchased_at,card,total,gtin,
-             quantity,amount[,discount,kind,line_kind])
+             quantity,amount[,discount,kind,line_kind]) or ARTS POSLog XML (.xml; see the README)
 The format follows the file name's ending (.csv, .json, .ndjson or .jsonl); FILE - reads stdin.
 Receipts are imported in transactions of --batch receipts; re-running an import after a crash
 stores each receipt once. Rejected receipts are listed with their line, field and reason.`
@@ -70,7 +70,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("import", "import [flags] KIND FILE", importAbout)
 	e.flags(fs)
 	batch := fs.Int("batch", ingest.DefaultBatch, "receipts per transaction")
-	format := fs.String("format", "", "csv, json or ndjson (default: from the file name)")
+	format := fs.String("format", "", "csv, json, ndjson or xml (ARTS POSLog; default: from the file name)")
 	asOf := fs.String("as-of", "", "validate purchase times against this date instead of now (YYYY-MM-DD or RFC 3339)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	// kori import KIND -h: that kind's columns.
@@ -205,8 +205,10 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			reader = ingest.NewCSVReader(src)
 		case "ndjson", "json":
 			reader = ingest.NewNDJSONReader(src)
+		case "xml":
+			reader = ingest.NewPOSLogReader(src)
 		default:
-			return usageError(fmt.Sprintf("receipts: format %q is not csv or ndjson", *format))
+			return usageError(fmt.Sprintf("receipts: format %q is not csv, ndjson or xml (ARTS POSLog)", *format))
 		}
 		svc := ingest.NewService(db, e.cfg.zone, clock)
 		shown, unknown := 0, 0
@@ -273,6 +275,8 @@ func formatOf(name string) string {
 		return "csv"
 	case ".json":
 		return "json"
+	case ".xml":
+		return "xml"
 	default:
 		return "ndjson"
 	}

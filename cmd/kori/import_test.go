@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/store"
 )
 
 func write(t *testing.T, dir, name, body string) string {
@@ -207,6 +209,43 @@ func TestExamples(t *testing.T) {
 		c := counts(t, target)
 		if c["receipts"] != 4 || c["receipt_lines"] != 11 || c["receipt_groups"] != 1 {
 			t.Errorf("the examples hold %d receipts, %d lines, %d group sums; want 4, 11, 1", c["receipts"], c["receipt_lines"], c["receipt_groups"])
+		}
+	})
+}
+
+// TestPOSLog imports the example receipts as ARTS POSLog: sales with a
+// voided line, deposits, a deposit refund and a coupon, a return linked to
+// its sale, a cancelled transaction (skipped), a post-void and an unknown
+// card, through the same validation as JSON.
+func TestPOSLog(t *testing.T) {
+	eachTarget(t, func(t *testing.T, newTarget func() string) {
+		target := newTarget()
+		flags := dbFlag(target)
+		korirun(t, append([]string{"migrate"}, flags...)...)
+		for _, kind := range []string{"groups", "stores", "catalogue", "members"} {
+			korirun(t, append(append([]string{"import"}, flags...), kind, "../../examples/"+kind+".csv")...)
+		}
+		out := korirun(t, append(append([]string{"import"}, flags...), "--as-of", "2026-11-30", "--quiet", "receipts", "../../examples/receipts.xml")...)
+		if !strings.Contains(out, "5 stored") || !strings.Contains(out, "1 voided") || !strings.Contains(out, "1 unknown card") || !strings.Contains(out, "0 rejected") {
+			t.Errorf("POSLog import: %s", out)
+		}
+		c := counts(t, target)
+		if c["receipts"] != 4 || c["receipt_lines"] != 9 || c["receipt_groups"] != 1 {
+			t.Errorf("the POSLog examples hold %d receipts, %d lines, %d group sums; want 4, 9, 1", c["receipts"], c["receipt_lines"], c["receipt_groups"])
+		}
+		db, err := store.Open(context.Background(), dbURL(target))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		ids, _ := db.MemberIDs(context.Background())
+		rollups, _ := db.RollupsByMember(context.Background(), ids[0])
+		var sum kori.Money
+		for _, r := range rollups {
+			sum += r.Figures.Amount
+		}
+		if sum != 1130 {
+			t.Errorf("member M1 spent %s in November, want 14.29 − 2.99 = 11.30", sum)
 		}
 	})
 }

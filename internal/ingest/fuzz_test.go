@@ -171,3 +171,29 @@ func FuzzRegistryReaders(f *testing.F) {
 		check("campaigns", err)
 	})
 }
+
+// FuzzPOSLogReader checks the POSLog reader never panics or loops, and
+// that every receipt it returns either parsed or names its error.
+func FuzzPOSLogReader(f *testing.F) {
+	f.Add(`<POSLog><Transaction><RetailStoreID>S1</RetailStoreID><WorkstationID>1</WorkstationID><SequenceNumber>1</SequenceNumber>` +
+		`<EndDateTime>2025-01-01T10:00:00+02:00</EndDateTime><RetailTransaction><LineItem><Sale><ItemID>6400000000019</ItemID>` +
+		`<Quantity>1</Quantity><ExtendedAmount>1.20</ExtendedAmount></Sale></LineItem><Total TotalType="TransactionGrandAmount">1.20</Total>` +
+		`<LoyaltyAccount><LoyaltyAccountID>1</LoyaltyAccountID></LoyaltyAccount></RetailTransaction></Transaction></POSLog>`)
+	f.Add(`<POSLog><Transaction><ControlTransaction><PostVoid/></ControlTransaction></Transaction>`)
+	f.Add(`<a><Transaction CancelFlag="true"/></a>`)
+	f.Fuzz(func(t *testing.T, s string) {
+		r := ingest.NewPOSLogReader(strings.NewReader(s))
+		for i := 0; ; i++ {
+			p, err := r.Next()
+			if err != nil {
+				return
+			}
+			if p.Err != nil && p.Err.Reason == "" {
+				t.Fatalf("error without a reason: %+v", p.Err)
+			}
+			if i > len(s) {
+				t.Fatal("more receipts than input bytes")
+			}
+		}
+	})
+}
