@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,21 @@ func testLineKindsAtEveryLevel(t *testing.T, open storetest.Opener) {
 			if got := byGroup[kind.Group()].Amount; got != cents {
 				t.Errorf("%s: %s %s, want %s", l, kind.Group(), got, cents)
 			}
+		}
+	}
+	// The product-level rollups equal a recomputation from the raw lines.
+	held, _ := f.db.RollupsByMember(ctx, f.members[kori.LevelProduct])
+	if _, err := f.db.Recompute(ctx, mustCatalogue(t, f), f.members[kori.LevelProduct], nil); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := f.db.RollupsByMember(ctx, f.members[kori.LevelProduct])
+	if len(held) != len(again) || len(held) < 6 {
+		t.Errorf("%d rollup rows, %d recomputed", len(held), len(again))
+	}
+	for i := range held {
+		if i < len(again) && (held[i].Group != again[i].Group || held[i].Figures.Amount != again[i].Figures.Amount ||
+			held[i].Figures.Food != again[i].Figures.Food || math.Abs(held[i].Figures.CO2eGrams-again[i].Figures.CO2eGrams) > 1e-6) {
+			t.Errorf("rollup %+v, recomputed from the lines %+v", held[i], again[i])
 		}
 	}
 	lines, _ := f.db.LinesByMember(ctx, f.members[kori.LevelProduct])
@@ -153,6 +169,27 @@ func testReturnsAndVoids(t *testing.T, open storetest.Opener) {
 		}
 		if a, _ := month(5); a != 630 {
 			t.Errorf("%s: May changed by the June void: %s", l, a)
+		}
+	}
+	// The rollups equal a recomputation from what is held (lines with
+	// negative amounts, the return, the void's month rebuilt).
+	for _, l := range []kori.Level{kori.LevelProduct, kori.LevelGroup} {
+		id := f.members[l]
+		held, _ := f.db.RollupsByMember(ctx, id)
+		if _, err := f.db.Recompute(ctx, mustCatalogue(t, f), id, nil); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := f.db.RollupsByMember(ctx, id)
+		if len(held) != len(again) {
+			t.Errorf("%s: %d rollup rows, %d recomputed", l, len(held), len(again))
+			continue
+		}
+		for i := range held {
+			a, b := held[i].Figures, again[i].Figures
+			if held[i].Group != again[i].Group || a.Amount != b.Amount || a.Food != b.Food || a.Lines != b.Lines ||
+				math.Abs(a.CO2eGrams-b.CO2eGrams) > 1e-6 || math.Abs(a.EnergyKJ-b.EnergyKJ) > 1e-6 {
+				t.Errorf("%s: rollup %+v, recomputed %+v", l, held[i], again[i])
+			}
 		}
 	}
 	// Voids are in the audit trail, which the transparency report counts.
