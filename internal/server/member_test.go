@@ -526,3 +526,56 @@ func TestCatalogueCorrectionReachesAnalyses(t *testing.T) {
 		t.Error("the group-level member's page does not say corrections do not reach their figures")
 	}
 }
+
+// TestYearToDateComparesLikeWithLike: on 2 December the overview compares
+// 1 January–2 December with 1 January–2 December of last year, says so,
+// and both figures equal a recomputation from the receipts of those days.
+func TestYearToDateComparesLikeWithLike(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, storetest.OpenSQLite)
+	dec2 := time.Date(2026, 12, 2, 15, 0, 0, 0, helsinki)
+	srv := &server.Server{Store: f.db, Ingest: f.svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Clock: kori.FixedClock(dec2),
+		Zone: helsinki, Version: "test"}
+	c := &client{t: t, h: srv.Handler(), cookies: map[string]string{}, ip: "192.0.2.7"}
+	m := f.members[kori.LevelProduct]
+	c.apiLogin(m.Email)
+	var v struct {
+		Compared map[string]string
+		ThisYear struct {
+			Amount kori.Money `json:"amount_cents"`
+		} `json:"this_year"`
+		LastYear struct {
+			Amount kori.Money `json:"amount_cents"`
+		} `json:"last_year"`
+	}
+	c.json("/api/v1/me/overview", &v)
+	if v.Compared["from"] != "2026-01-01" || v.Compared["to"] != "2026-12-02" || v.Compared["compared_from"] != "2025-01-01" ||
+		v.Compared["compared_to"] != "2025-12-02" {
+		t.Errorf("compared periods %v", v.Compared)
+	}
+	sum := func(from, to int) kori.Money {
+		rs, _ := f.db.ReceiptsByMember(ctx, m.ID, kori.ReceiptFilter{Year: from / 10000})
+		var s kori.Money
+		for _, r := range rs {
+			if r.Key.BusinessDay >= from && r.Key.BusinessDay <= to {
+				s += r.Total
+			}
+		}
+		return s
+	}
+	if want := sum(20260101, 20261202); v.ThisYear.Amount != want || want == 0 {
+		t.Errorf("this year so far %s, the receipts of 1.1.–2.12.2026 sum to %s", v.ThisYear.Amount, want)
+	}
+	if want := sum(20250101, 20251202); v.LastYear.Amount != want {
+		t.Errorf("last year to the same date %s, the receipts of 1.1.–2.12.2025 sum to %s", v.LastYear.Amount, want)
+	}
+	if whole := sum(20250101, 20251231); whole == v.LastYear.Amount {
+		t.Error("last year's figure is the whole year: December 2025 after the 2nd is in it")
+	}
+	page := f.client(t)
+	page.h = srv.Handler()
+	page.login(m.Email)
+	if body := page.get("/me").Body.String(); !strings.Contains(body, "1.1.2026–2.12.2026") || !strings.Contains(body, "1.1.2025–2.12.2025") {
+		t.Error("the overview does not name the periods it compares")
+	}
+}

@@ -118,6 +118,7 @@ func operationID(method, path string) string {
 
 var (
 	timeType        = reflect.TypeOf(time.Time{})
+	dateType        = reflect.TypeOf(dateOnly{})
 	nutriScoresType = reflect.TypeOf(analysis.NutriScores{})
 )
 
@@ -133,6 +134,8 @@ func schemaOf(t reflect.Type) map[string]any {
 	switch {
 	case t == timeType:
 		s = map[string]any{"type": "string", "format": "date-time"}
+	case t == dateType:
+		s = map[string]any{"type": "string", "format": "date"}
 	case t == nutriScoresType: // custom MarshalJSON
 		props := map[string]any{}
 		for _, k := range []string{"a", "b", "c", "d", "e", "graded_share"} {

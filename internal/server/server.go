@@ -38,6 +38,7 @@ type Store interface {
 	SetPassword(ctx context.Context, id kori.MemberID, hash string) error
 
 	RollupTotals(ctx context.Context, id kori.MemberID, by kori.RollupGrouping, years ...int) ([]kori.MonthRollup, error)
+	FiguresBetween(ctx context.Context, id kori.MemberID, from, to int, cat *kori.Catalogue) ([]kori.GroupSum, int, error)
 	StoreMonthsByMember(ctx context.Context, id kori.MemberID) ([]kori.StoreMonth, error)
 	ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, error)
 	ReceiptByID(ctx context.Context, member kori.MemberID, id int64) (*kori.ReceiptDetail, error)

@@ -199,9 +199,9 @@ type yearSummary struct {
 
 type overviewView struct {
 	pageInfo
-	// Month is the last month counted: this year so far is compared with
-	// the same months of last year.
-	Month    int                 `json:"month"`
+	// Compared names the periods: this year so far, to today, against the
+	// same dates of last year.
+	Compared comparison          `json:"compared"`
 	ThisYear summary             `json:"this_year"`
 	LastYear summary             `json:"last_year"`
 	Change   map[string]*float64 `json:"change"`
@@ -212,18 +212,14 @@ type overviewView struct {
 }
 
 func (s *Server) overview(r *http.Request, d *memberData) (any, error) {
-	v := overviewView{pageInfo: d.page, Month: int(d.now.Month())}
-	y := d.now.Year()
-	counts := analysis.ReceiptCounts(d.stores, true)
-	receiptsTo := func(year int) int {
-		n := 0
-		for m := 1; m <= v.Month; m++ {
-			n += counts[analysis.Period{Year: year, Month: m}]
-		}
-		return n
+	v := overviewView{pageInfo: d.page}
+	ytd, err := s.yearToDate(r, d)
+	if err != nil {
+		return nil, err
 	}
-	v.ThisYear = summarise(analysis.Total(d.monthly, analysis.YearToDate(y, v.Month)), receiptsTo(y))
-	v.LastYear = summarise(analysis.Total(d.monthly, analysis.YearToDate(y-1, v.Month)), receiptsTo(y-1))
+	v.Compared = ytd.comparison
+	v.ThisYear = summarise(sumFigures(ytd.this), ytd.thisReceipts)
+	v.LastYear = summarise(sumFigures(ytd.last), ytd.lastReceipts)
 	v.Change = map[string]*float64{
 		"amount":         change(float64(v.ThisYear.Amount), float64(v.LastYear.Amount)),
 		"finnish_share":  change(v.ThisYear.FinnishShare, v.LastYear.FinnishShare),
@@ -240,6 +236,60 @@ func (s *Server) overview(r *http.Request, d *memberData) (any, error) {
 		v.Trend = append(v.Trend, yearSummary{Year: p.Year, summary: summarise(p.Figures, years[p.Period])})
 	}
 	return v, nil
+}
+
+// dateOnly is a day, written in JSON as 2026-12-02.
+type dateOnly struct{ time.Time }
+
+// MarshalJSON writes the day.
+func (d dateOnly) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + d.Format(time.DateOnly) + `"`), nil
+}
+
+// comparison names the two periods a change is computed between: this year
+// from 1 January to today, and last year from 1 January to the same date,
+// so that a year so far is never set against a whole year.
+type comparison struct {
+	From         dateOnly `json:"from"`
+	To           dateOnly `json:"to"`
+	ComparedFrom dateOnly `json:"compared_from"`
+	ComparedTo   dateOnly `json:"compared_to"`
+}
+
+// yearToDate is this year so far and the same dates of last year, per group.
+type yearToDate struct {
+	comparison
+	this, last                 []kori.GroupSum
+	thisReceipts, lastReceipts int
+}
+
+// yearToDate reads the member's figures from 1 January to today and from 1
+// January to the same date last year (28 February when today is the 29th),
+// computed from the receipts of those days as the rollups are.
+func (s *Server) yearToDate(r *http.Request, d *memberData) (yearToDate, error) {
+	now := d.now
+	y, m, day := now.Date()
+	sameDay := time.Date(y-1, m, day, 0, 0, 0, 0, now.Location())
+	if sameDay.Month() != m {
+		sameDay = time.Date(y-1, m+1, 0, 0, 0, 0, 0, now.Location())
+	}
+	v := yearToDate{comparison: comparison{From: dateOnly{time.Date(y, 1, 1, 0, 0, 0, 0, now.Location())}, To: dateOnly{now},
+		ComparedFrom: dateOnly{time.Date(y-1, 1, 1, 0, 0, 0, 0, now.Location())}, ComparedTo: dateOnly{sameDay}}}
+	ctx := r.Context()
+	var err error
+	if v.this, v.thisReceipts, err = s.Store.FiguresBetween(ctx, d.m.ID, y*10000+101, kori.BusinessDay(now, now.Location()), d.cat); err != nil {
+		return v, err
+	}
+	v.last, v.lastReceipts, err = s.Store.FiguresBetween(ctx, d.m.ID, (y-1)*10000+101, kori.BusinessDay(sameDay, now.Location()), d.cat)
+	return v, err
+}
+
+func sumFigures(gs []kori.GroupSum) kori.Figures {
+	var f kori.Figures
+	for _, g := range gs {
+		f.Add(g.Figures)
+	}
+	return f
 }
 
 // --- Spending ---------------------------------------------------------------
@@ -270,9 +320,12 @@ type storeAmount struct {
 
 type spendingView struct {
 	pageInfo
-	Total   kori.Money  `json:"total_cents"`
-	ByYear  []amountRow `json:"by_year"`
-	ByMonth []amountRow `json:"by_month"`
+	// Compared names the periods of this year's changes (so far against
+	// the same dates of last year); nil when the page shows a past year.
+	Compared *comparison `json:"compared"`
+	Total    kori.Money  `json:"total_cents"`
+	ByYear   []amountRow `json:"by_year"`
+	ByMonth  []amountRow `json:"by_month"`
 	// History is every month since the first purchase.
 	History []amountRow   `json:"history"`
 	ByGroup []groupAmount `json:"by_group"`
@@ -308,12 +361,20 @@ func (s *Server) spending(r *http.Request, d *memberData) (any, error) {
 			m.Receipts += sm.Receipts
 		}
 	}
+	// This year so far is compared with the same dates of last year, per
+	// year and per group; past years whole against whole.
+	ytd, err := s.yearToDate(r, d)
+	if err != nil {
+		return nil, err
+	}
 	for _, y := range v.Years {
 		row := perYear[y]
 		if row == nil {
 			row = &amountRow{Year: y}
 		}
-		if prev := perYear[y-1]; prev != nil {
+		if y == d.now.Year() {
+			row.Change = change(float64(sumFigures(ytd.this).Amount), float64(sumFigures(ytd.last).Amount))
+		} else if prev := perYear[y-1]; prev != nil {
 			row.Change = change(float64(row.Amount), float64(prev.Amount))
 		}
 		v.ByYear = append(v.ByYear, *row)
@@ -327,8 +388,15 @@ func (s *Server) spending(r *http.Request, d *memberData) (any, error) {
 		v.Total += row.Amount
 	}
 	prev := map[string]kori.Money{}
-	for _, g := range analysis.ByGroup(d.grouped, analysis.InYear(v.Year-1)) {
-		prev[g.Group] = g.Figures.Amount
+	if v.Year == d.now.Year() {
+		v.Compared = &ytd.comparison
+		for _, g := range ytd.last {
+			prev[g.Group] = g.Figures.Amount
+		}
+	} else {
+		for _, g := range analysis.ByGroup(d.grouped, analysis.InYear(v.Year-1)) {
+			prev[g.Group] = g.Figures.Amount
+		}
 	}
 	groups := analysis.ByGroup(d.grouped, analysis.InYear(v.Year))
 	groupTotal := analysis.Total(d.monthly, analysis.InYear(v.Year)).Amount
@@ -427,9 +495,11 @@ type carbonProduct struct {
 
 type carbonView struct {
 	pageInfo
-	Total       analysis.Carbon `json:"total"`
-	ByYear      []carbonRow     `json:"by_year"`
-	ByMonth     []carbonRow     `json:"by_month"`
+	Total   analysis.Carbon `json:"total"`
+	ByYear  []carbonRow     `json:"by_year"`
+	ByMonth []carbonRow     `json:"by_month"`
+	// Compared names the periods of this year's change in ByYear.
+	Compared    comparison      `json:"compared"`
 	History     []carbonRow     `json:"history"` // every month since the first purchase
 	ByGroup     []carbonRow     `json:"by_group"`
 	TopProducts []carbonProduct `json:"top_products"`
@@ -441,11 +511,19 @@ func (s *Server) carbon(r *http.Request, d *memberData) (any, error) {
 		v.History = append(v.History, carbonRow{Year: p.Year, Month: p.Month, Carbon: analysis.CarbonOf(p.Figures)})
 	}
 	v.Total = analysis.CarbonOf(analysis.Total(d.monthly, analysis.InYear(v.Year)))
+	ytd, err := s.yearToDate(r, d)
+	if err != nil {
+		return nil, err
+	}
+	v.Compared = ytd.comparison
 	var prev *analysis.Carbon
 	for _, p := range analysis.ByYear(d.monthly) {
 		c := analysis.CarbonOf(p.Figures)
 		row := carbonRow{Year: p.Year, Carbon: c}
-		if prev != nil {
+		if p.Year == d.now.Year() {
+			// So far this year against the same dates of last year.
+			row.Change = change(analysis.CarbonOf(sumFigures(ytd.this)).Kg, analysis.CarbonOf(sumFigures(ytd.last)).Kg)
+		} else if prev != nil {
 			row.Change = change(c.Kg, prev.Kg)
 		}
 		prev = &c

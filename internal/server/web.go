@@ -198,7 +198,7 @@ func (s *Server) jsonPage(p page) handlerFunc {
 func (s *Server) memberPages() []page {
 	return []page{
 		{name: "overview", path: "/me", api: "/api/v1/me/overview", rollups: true, stores: true, build: s.overview, charts: overviewCharts, params: []string{"year"},
-			summary: "This year so far against the same months of last year, and each analysis by year", example: overviewView{}},
+			summary: "This year so far against the same dates of last year (the periods in compared), and each analysis by year", example: overviewView{}},
 		{name: "receipts", path: "/me/receipts", api: "/api/v1/me/receipts", stores: true, build: s.receipts, params: []string{"month", "q", "year"},
 			summary: "Receipts of a month (?month=YYYY-MM), or found by product, group or store name (?q=)", example: receiptsView{}},
 		{name: "receipt", path: "/me/receipts/{id}", api: "/api/v1/me/receipts/{id}", build: s.receipt,

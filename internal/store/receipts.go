@@ -279,34 +279,73 @@ func (db *DB) void(ctx context.Context, tx *sql.Tx, r *kori.StoredReceipt) (kori
 // receipts held: product lines from the catalogue as it is now (so a
 // corrected catalogue corrects them), group sums as they were stored,
 // totals as they are. It returns the number of lines it read.
-func (db *DB) rebuildMonth(ctx context.Context, tx *sql.Tx, member kori.MemberID, year, month int, cat *kori.Catalogue) (n int, err error) {
+func (db *DB) rebuildMonth(ctx context.Context, tx *sql.Tx, member kori.MemberID, year, month int, cat *kori.Catalogue) (int, error) {
 	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM month_rollups WHERE member_id = ? AND year = ? AND month = ?`), member, year, month); err != nil {
 		return 0, err
 	}
-	from, to := year*10000+month*100, year*10000+month*100+99
-	sums := map[string]*kori.Figures{}
-	var order []string
-	add := func(group string, f kori.Figures) {
-		s, ok := sums[group]
-		if !ok {
-			s = &kori.Figures{}
-			sums[group] = s
-			order = append(order, group)
-		}
-		s.Add(f)
+	sums, n, err := db.figuresBetween(ctx, tx, member, year*10000+month*100+1, year*10000+month*100+31, cat)
+	if err != nil {
+		return n, err
 	}
-	rows, err := tx.QueryContext(ctx, db.q(`SELECT l.kind, l.gtin, l.group_code, l.known, l.quantity, l.amount_cents, l.discount_cents
+	ins := db.newBulkInsert(tx, "month_rollups", append([]string{"member_id", "year", "month", "group_code"}, kori.FigureColumns...), "")
+	defer ins.close()
+	for _, g := range sums {
+		if err := ins.add(ctx, append([]any{member, year, month, g.Group}, g.Figures.Values()...)...); err != nil {
+			return n, err
+		}
+	}
+	return n, ins.flush(ctx)
+}
+
+// querier is a transaction or a pool.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// FiguresBetween returns a member's figures per group, and the number of
+// receipts, for the business days from to to (yyyymmdd, both included, in
+// one year), computed as the rollups are: for comparing this year so far
+// with the same dates of last year, day for day, where the monthly rollups
+// would set part of this month against the whole of last year's.
+func (db *DB) FiguresBetween(ctx context.Context, member kori.MemberID, from, to int, cat *kori.Catalogue) ([]kori.GroupSum, int, error) {
+	sums, _, err := db.figuresBetween(ctx, db.read, member, from, to, cat)
+	if err != nil {
+		return nil, 0, err
+	}
+	var receipts int
+	err = db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM receipts WHERE member_id = ? AND year = ? AND business_day BETWEEN ? AND ?`),
+		member, from/10000, from, to).Scan(&receipts)
+	return sums, receipts, err
+}
+
+// figuresBetween sums a member's receipts of the business days from to to
+// (one year) per group: product lines from the catalogue as it is now,
+// group sums as stored, totals as they are. It returns the lines it read.
+func (db *DB) figuresBetween(ctx context.Context, q querier, member kori.MemberID, from, to int, cat *kori.Catalogue) (out []kori.GroupSum, n int, err error) {
+	year := from / 10000
+	idx := map[string]int{}
+	add := func(group string, f kori.Figures) {
+		i, ok := idx[group]
+		if !ok {
+			i = len(out)
+			idx[group] = i
+			out = append(out, kori.GroupSum{Group: group})
+		}
+		out[i].Figures.Add(f)
+	}
+	rows, err := q.QueryContext(ctx, db.q(`SELECT l.kind, l.gtin, l.group_code, l.known, l.quantity, l.amount_cents, l.discount_cents
 		FROM receipt_lines l JOIN receipts r ON r.member_id = l.member_id AND r.receipt_id = l.receipt_id
 		WHERE l.member_id = ? AND l.year = ? AND r.year = ? AND r.business_day BETWEEN ? AND ? ORDER BY l.receipt_id, l.line_no`),
 		member, year, year, from, to)
 	if err != nil {
-		return n, err
+		return nil, n, err
 	}
 	for rows.Next() {
 		var l kori.StoredLine
 		if err := rows.Scan((*string)(&l.Kind), &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
 			rows.Close()
-			return n, err
+			return nil, n, err
 		}
 		n++
 		p := cat.Products[l.GTIN]
@@ -320,46 +359,39 @@ func (db *DB) rebuildMonth(ctx context.Context, tx *sql.Tx, member kori.MemberID
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return n, err
+		return nil, n, err
 	}
 	sumCols := make([]string, len(kori.FigureColumns))
 	for i, c := range kori.FigureColumns {
 		sumCols[i] = "SUM(g." + c + ")"
 	}
-	rows, err = tx.QueryContext(ctx, db.q(`SELECT g.group_code, `+strings.Join(sumCols, ", ")+` FROM receipt_groups g
+	rows, err = q.QueryContext(ctx, db.q(`SELECT g.group_code, `+strings.Join(sumCols, ", ")+` FROM receipt_groups g
 		JOIN receipts r ON r.member_id = g.member_id AND r.receipt_id = g.receipt_id
 		WHERE g.member_id = ? AND g.year = ? AND r.year = ? AND r.business_day BETWEEN ? AND ? GROUP BY g.group_code ORDER BY 1`),
 		member, year, year, from, to)
 	if err != nil {
-		return n, err
+		return nil, n, err
 	}
 	for rows.Next() {
 		var group string
 		var f kori.Figures
 		if err := rows.Scan(append([]any{&group}, f.Pointers()...)...); err != nil {
 			rows.Close()
-			return n, err
+			return nil, n, err
 		}
 		add(group, f)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return n, err
+		return nil, n, err
 	}
 	var total sql.NullInt64
-	if err := tx.QueryRowContext(ctx, db.q(`SELECT SUM(total_cents) FROM receipts WHERE member_id = ? AND year = ? AND grain = 'total'
+	if err := q.QueryRowContext(ctx, db.q(`SELECT SUM(total_cents) FROM receipts WHERE member_id = ? AND year = ? AND grain = 'total'
 		AND business_day BETWEEN ? AND ?`), member, year, from, to).Scan(&total); err != nil {
-		return n, err
+		return nil, n, err
 	}
 	if total.Valid {
 		add(kori.NotItemised, kori.Figures{Amount: kori.Money(total.Int64)})
 	}
-	ins := db.newBulkInsert(tx, "month_rollups", append([]string{"member_id", "year", "month", "group_code"}, kori.FigureColumns...), "")
-	defer ins.close()
-	for _, g := range order {
-		if err := ins.add(ctx, append([]any{member, year, month, g}, sums[g].Values()...)...); err != nil {
-			return n, err
-		}
-	}
-	return n, ins.flush(ctx)
+	return out, n, nil
 }
