@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -81,11 +82,20 @@ func TestLoginFloodMemoryBounded(t *testing.T) {
 	c := f.client(t)
 	c.ip = "198.51.100.200"
 	long := strings.Repeat("x", 1000)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
 	for i := 0; i < 5000; i++ {
 		c.do("POST", "/api/v1/login", strings.NewReader(fmt.Sprintf(`{"email":"%s%d@example.invalid","password":"x"}`, long, i)), nil)
 	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
 	if n := server.LimiterSize(f.srv); n > 25 {
 		t.Errorf("after 5,000 logins from one address the limiter holds %d buckets", n)
+	}
+	// The old limiter kept about 8 KB per e-mail: 40 MB here.
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 8<<20 {
+		t.Errorf("the heap grew by %d MB over 5,000 anonymous logins", grew>>20)
 	}
 }
 

@@ -71,7 +71,7 @@ func (db *DB) createMember(ctx context.Context, tx *sql.Tx, m kori.Enrolment, ch
 	if err := level.Validate(); err != nil {
 		return 0, err
 	}
-	id, err := db.allocIDs(ctx, tx, "member", 1)
+	id, err := db.allocID(ctx, tx, "member")
 	if err != nil {
 		return 0, err
 	}

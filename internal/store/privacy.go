@@ -257,6 +257,18 @@ func (db *DB) EraseMember(ctx context.Context, id kori.MemberID, scope string, r
 
 func (db *DB) deleteMemberRows(ctx context.Context, tx *sql.Tx, id kori.MemberID, tables []string, counts map[string]int64) error {
 	for _, t := range tables {
+		if t == "member_keys" {
+			// By its keys: member_keys is distributed by the key, so a
+			// member_id filter would visit every shard.
+			n, err := db.deleteMemberKeys(ctx, tx, id)
+			if err != nil {
+				return fmt.Errorf("erase member_keys: %w", err)
+			}
+			if n > 0 {
+				counts[t] += n
+			}
+			continue
+		}
 		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM `+t+` WHERE member_id = ?`), id)
 		if err != nil {
 			return fmt.Errorf("erase %s: %w", t, err)
@@ -266,6 +278,50 @@ func (db *DB) deleteMemberRows(ctx context.Context, tx *sql.Tx, id kori.MemberID
 		}
 	}
 	return nil
+}
+
+// deleteMemberKeys deletes the lookup keys of a member (customer number,
+// e-mail, card numbers), each by its key so that every delete goes to one
+// shard; the keys are read from the member's own rows first.
+func (db *DB) deleteMemberKeys(ctx context.Context, tx *sql.Tx, id kori.MemberID) (int64, error) {
+	type key struct{ kind, lookup string }
+	var keys []key
+	var ref, email sql.NullString
+	if err := tx.QueryRowContext(ctx, db.q(`SELECT ref, email FROM members WHERE member_id = ?`), id).Scan(&ref, &email); err != nil && err != sql.ErrNoRows {
+		return 0, err
+	}
+	if ref.Valid {
+		keys = append(keys, key{"ref", ref.String})
+	}
+	if email.Valid {
+		keys = append(keys, key{"email", email.String})
+	}
+	rows, err := tx.QueryContext(ctx, db.q(`SELECT card_number FROM cards WHERE member_id = ?`), id)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		keys = append(keys, key{"card", c})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, k := range keys {
+		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM member_keys WHERE lookup = ? AND kind = ? AND member_id = ?`), k.lookup, k.kind, id)
+		if err != nil {
+			return n, err
+		}
+		m, _ := res.RowsAffected()
+		n += m
+	}
+	return n, nil
 }
 
 // recordDeletion writes the evidence of a deletion.
@@ -542,7 +598,7 @@ func (db *DB) Replay(ctx context.Context, events []kori.PrivacyEvent, cat *kori.
 // LogAccess records a read of a member's data by someone other than them.
 func (db *DB) LogAccess(ctx context.Context, id kori.MemberID, who kori.Actor, purpose kori.Purpose, what string) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		aid, err := db.allocIDs(ctx, tx, "access", 1)
+		aid, err := db.allocID(ctx, tx, "access")
 		if err != nil {
 			return err
 		}
@@ -587,7 +643,7 @@ func (db *DB) CreateRequest(ctx context.Context, id kori.MemberID, kind kori.Req
 			return notFound(err, "member not found")
 		}
 		var err error
-		if r.ID, err = db.allocIDs(ctx, tx, "dsr", 1); err != nil {
+		if r.ID, err = db.allocID(ctx, tx, "dsr"); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO dsr_requests (member_id, request_id, kind, status, created_at, due_at)

@@ -50,10 +50,10 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 				n++
 			}
 		}
-		var nextID int64
+		var ids []int64
 		if n > 0 {
 			var err error
-			if nextID, err = db.allocIDs(ctx, tx, "receipt", n); err != nil {
+			if ids, err = db.allocIDs(ctx, tx, "receipt", n); err != nil {
 				return err
 			}
 		}
@@ -94,8 +94,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 				continue
 			}
 			out[i] = kori.Duplicate
-			todo = append(todo, pending{i, nextID})
-			nextID++
+			todo = append(todo, pending{i, ids[len(todo)]})
 		}
 		byID := make(map[int64]int, len(todo))
 		const perStmt = 200

@@ -236,11 +236,19 @@ func (db *DB) inConnTx(ctx context.Context, fn func(*sql.Conn, *sql.Tx) error) e
 	return tx.Commit()
 }
 
-// allocIDs reserves n consecutive ids from the named sequence and returns the first.
-func (db *DB) allocIDs(ctx context.Context, tx *sql.Tx, seq string, n int) (int64, error) {
-	var next int64
-	err := tx.QueryRowContext(ctx, db.q(`UPDATE id_sequences SET next_value = next_value + ? WHERE name = ? RETURNING next_value`), n, seq).Scan(&next)
-	return next - int64(n), err
+// allocIDs reserves n ids from the named sequence (member, receipt,
+// access, dsr), unique but not necessarily consecutive.
+func (db *DB) allocIDs(ctx context.Context, tx *sql.Tx, seq string, n int) ([]int64, error) {
+	return db.d.nextIDs(ctx, tx, seq, n)
+}
+
+// allocID reserves one id.
+func (db *DB) allocID(ctx context.Context, tx *sql.Tx, seq string) (int64, error) {
+	ids, err := db.allocIDs(ctx, tx, seq, 1)
+	if err != nil {
+		return 0, err
+	}
+	return ids[0], nil
 }
 
 // q rebinds a query to the dialect's placeholders.
