@@ -16,6 +16,8 @@ import (
 	"time"
 	_ "time/tzdata" // the chain's zone must resolve on any machine
 
+	"github.com/schollz/progressbar/v3"
+
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/journal"
 	"github.com/kori-project/kori/internal/store"
@@ -239,6 +241,22 @@ func (e *env) parseAsOf(s string) (kori.Clock, error) {
 		return kori.FixedClock(t), nil
 	}
 	return nil, usageError(fmt.Sprintf("--as-of %q is not a date (2026-01-01) or an RFC 3339 time", s))
+}
+
+// progress returns a progress callback (done of total) that draws a bar on
+// stderr, or does nothing when quiet.
+func (e *env) progress(what string, quiet bool) func(done, total int) {
+	var bar *progressbar.ProgressBar
+	return func(done, total int) {
+		if quiet {
+			return
+		}
+		if bar == nil {
+			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription(what),
+				progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }))
+		}
+		_ = bar.Set(done)
+	}
 }
 
 func runVersion(ctx context.Context, e *env, args []string) error {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/kori-project/kori/internal/offers"
 )
 
@@ -32,17 +30,7 @@ func runOffers(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	db.Clock = clock
-	var bar *progressbar.ProgressBar
-	progress := func(done, total int) {
-		if *quiet {
-			return
-		}
-		if bar == nil {
-			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("offers"),
-				progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }))
-		}
-		_ = bar.Set(done)
-	}
+	progress := e.progress("offers", *quiet)
 	start := time.Now()
 	sum, err := offers.Run(ctx, db, clock.Now(), e.cfg.zone, progress)
 	if err != nil {

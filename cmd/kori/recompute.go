@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/kori-project/kori"
 )
 
@@ -44,17 +42,7 @@ func runRecompute(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var bar *progressbar.ProgressBar
-	progress := func(done, total int) {
-		if *quiet {
-			return
-		}
-		if bar == nil {
-			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("recompute"),
-				progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }))
-		}
-		_ = bar.Set(done)
-	}
+	progress := e.progress("recompute", *quiet)
 	start := time.Now()
 	sum, err := db.Recompute(ctx, cat, only, progress)
 	if err != nil {
