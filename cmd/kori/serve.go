@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/kori-project/kori/internal/demo"
@@ -27,6 +28,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		"a proxy in front terminates TLS and sets X-Forwarded-Proto: send Strict-Transport-Security (env KORI_BEHIND_TLS_PROXY=true)")
 	connsPerAddr := fs.Int("conns-per-address", server.DefaultLimits.ConnsPerAddress, "most concurrent connections from one IP address")
 	logFormat := fs.String("log", envOr(e, "KORI_LOG", "json"), "log format: json (one object a line, with request ids) or text (env KORI_LOG)")
+	var ctl server.Controller
+	fs.StringVar(&ctl.Name, "controller-name", envOr(e, "KORI_CONTROLLER_NAME", ""), "the chain as data controller, as the privacy notice names it (env KORI_CONTROLLER_NAME)")
+	fs.StringVar(&ctl.Address, "controller-address", envOr(e, "KORI_CONTROLLER_ADDRESS", ""), "the controller's postal address (env KORI_CONTROLLER_ADDRESS)")
+	fs.StringVar(&ctl.DPOEmail, "dpo-email", envOr(e, "KORI_DPO_EMAIL", ""), "the data protection officer's e-mail (env KORI_DPO_EMAIL)")
+	fs.StringVar(&ctl.Authority, "authority", envOr(e, "KORI_SUPERVISORY_AUTHORITY", server.DefaultAuthority),
+		"where members may complain (env KORI_SUPERVISORY_AUTHORITY)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,7 +79,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	if *demoHint {
 		srv.Demo = &server.DemoLogin{Email: "member1@demo.kori.invalid", Password: demo.Password}
+		if ctl.Name == "" {
+			// Clearly fictitious, so that the demo's notice reads as a real one.
+			ctl.Name, ctl.Address, ctl.DPOEmail = "Kori Demo Oy (fictitious)", "Esimerkkikatu 1, 00100 Helsinki", "tietosuoja@demo.kori.invalid"
+		}
 	}
+	if missing := ctl.Missing(); len(missing) > 0 {
+		fmt.Fprintf(e.stderr, "warning: the privacy notice lacks the controller's details; set %s (or the flags, see kori serve -h)\n",
+			strings.Join(missing, ", "))
+	}
+	srv.Controller = ctl
 	ln, err := srv.Listen(*addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another kori running? choose another with --addr)", *addr, err)

@@ -252,6 +252,7 @@ func TestLocalesComplete(t *testing.T) {
 		"request.":         {"access", "export", "erasure", "rectification"},
 		"reason.":          {"retention", "inactivity", "erasure", "downgrade"},
 		"privacy.purpose.": {"member_service", "loyalty_benefit", "personalisation", "analytics", "legal_obligation"},
+		"privacy.basis.":   {"member_service", "loyalty_benefit", "personalisation", "analytics", "legal_obligation"},
 		"error.":           {kori.ENOTFOUND, kori.EINVALID, kori.EUNAUTHORIZED, kori.EFORBIDDEN, kori.ECONFLICT, kori.EINTERNAL, "too_many_requests"},
 	}
 	for p := range prefixes {

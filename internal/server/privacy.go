@@ -185,6 +185,37 @@ type controller struct {
 	Address       string `json:"address"`
 }
 
+// Controller is the chain as data controller, as the privacy notice,
+// the record of processing and every consent receipt name it (GDPR
+// Article 13): who they are, where, how to reach their data protection
+// officer, and where a member may complain.
+type Controller struct {
+	Name      string `json:"name"`
+	Address   string `json:"address"`
+	DPOEmail  string `json:"dpo_email"`
+	Authority string `json:"supervisory_authority"`
+}
+
+// DefaultAuthority is the Finnish supervisory authority, where a member of
+// a Finnish chain may lodge a complaint.
+const DefaultAuthority = "Tietosuojavaltuutetun toimisto (Office of the Data Protection Ombudsman), tietosuoja.fi"
+
+// Missing lists the settings an operator has not given.
+func (c Controller) Missing() []string {
+	var out []string
+	for _, f := range []struct{ name, v string }{{"KORI_CONTROLLER_NAME", c.Name}, {"KORI_CONTROLLER_ADDRESS", c.Address}, {"KORI_DPO_EMAIL", c.DPOEmail}} {
+		if f.v == "" {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
+// receiptController is the controller as a Kantara consent receipt names it.
+func (c Controller) receiptController() controller {
+	return controller{PIIController: c.Name, Contact: "data protection officer", Email: c.DPOEmail, Address: c.Address}
+}
+
 type receiptSvc struct {
 	Service  string           `json:"service"`
 	Purposes []receiptPurpose `json:"purposes"`
@@ -233,7 +264,7 @@ func (s *Server) consentReceipt(r *http.Request, seq int) (ConsentReceipt, error
 		return ConsentReceipt{
 			Version: "KI-CR-v1.1.0", Jurisdiction: "FI", ConsentTimestamp: c.At.Unix(), CollectionMethod: c.Channel + " (" + c.Actor + ")",
 			ConsentReceiptID: fmt.Sprintf("kori-%d-%d", m.ID, c.Seq), Language: s.locales.pick(r).Lang, PIIPrincipalID: strconv.FormatInt(int64(m.ID), 10),
-			PIIControllers: []controller{s.Controller}, PolicyURL: "/privacy",
+			PIIControllers: []controller{s.Controller.receiptController()}, PolicyURL: "/privacy",
 			Services: []receiptSvc{{Service: "Kori purchase data", Purposes: purposes}},
 			SPICat:   []string{},
 			Change:   toConsentView(c),

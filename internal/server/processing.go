@@ -13,7 +13,7 @@ import (
 // long it is kept and how it is protected. It cannot fall out of date.
 
 type processingView struct {
-	Controller controller              `json:"controller"`
+	Controller Controller              `json:"controller"`
 	Purposes   []processingPurpose     `json:"purposes"`
 	Subjects   string                  `json:"data_subjects"`
 	Categories map[kori.Level][]string `json:"data_categories_by_level"`

@@ -72,7 +72,7 @@ func (s *Server) getLatestTransparency(w http.ResponseWriter, r *http.Request) e
 
 // noticeView is the privacy notice's content, from the rules in force.
 type noticeView struct {
-	Controller controller
+	Controller Controller
 	Rules      report.Rules
 	Levels     []kori.Level
 	Purposes   []noticePurpose
@@ -82,12 +82,13 @@ type noticeView struct {
 type noticePurpose struct {
 	Purpose    kori.Purpose
 	Objectable bool
+	Basis      string // the legal basis, as the record of processing states it
 }
 
 func (s *Server) getPrivacyNotice(w http.ResponseWriter, r *http.Request) error {
 	v := noticeView{Controller: s.Controller, Rules: report.CurrentRules(), Levels: kori.Levels, Categories: dataCategories}
 	for _, p := range []kori.Purpose{kori.PurposeMemberService, kori.PurposeLoyaltyBenefit, kori.PurposePersonalisation, kori.PurposeAnalytics, kori.PurposeLegalObligation} {
-		v.Purposes = append(v.Purposes, noticePurpose{Purpose: p, Objectable: p.Objectable()})
+		v.Purposes = append(v.Purposes, noticePurpose{Purpose: p, Objectable: p.Objectable(), Basis: string(p)})
 	}
 	return s.render(w, r, http.StatusOK, "privacy", pageData{V: v})
 }

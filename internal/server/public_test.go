@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/server"
 	"github.com/kori-project/kori/internal/storetest"
 )
 
@@ -45,5 +46,26 @@ func TestPublicPages(t *testing.T) {
 	}
 	if rec := c.get("/transparency"); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != fmt.Sprintf("/transparency/%d", now.Year()-1) {
 		t.Errorf("latest report redirect: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+}
+
+// TestPrivacyNoticeNamesTheController: the notice names the controller,
+// its address, the data protection officer, the legal basis of each
+// purpose, the recipients and the right to complain; without the settings
+// it shows no developer hints.
+func TestPrivacyNoticeNamesTheController(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	c := f.client(t)
+	if body := c.get("/privacy").Body.String(); strings.Contains(body, "KORI_") || !strings.Contains(body, "Tietosuojavaltuutetun toimisto") {
+		t.Error("the notice without settings shows a developer hint or lacks the supervisory authority")
+	}
+	f.srv.Controller = server.Controller{Name: "Esimerkkiketju Oyj", Address: "Kauppakatu 1, 00100 Helsinki", DPOEmail: "dpo@example.invalid",
+		Authority: server.DefaultAuthority}
+	body := c.get("/privacy").Body.String()
+	for _, want := range []string{"Esimerkkiketju Oyj", "Kauppakatu 1", "dpo@example.invalid", "oikeutettu etu", "kanta-asiakassopimus",
+		"Kuka tietoja saa", "oikeus tehdä valitus"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the notice lacks %q", want)
+		}
 	}
 }

@@ -88,8 +88,9 @@ type Server struct {
 	// Demo, when set, shows a demo login on the login page; only for
 	// databases made by `kori demo`.
 	Demo *DemoLogin
-	// Controller is the chain as data controller, named in consent receipts.
-	Controller controller
+	// Controller is the chain as data controller, named in the privacy
+	// notice, the record of processing and consent receipts.
+	Controller Controller
 	// Limits bounds what one client can hold; zero fields take DefaultLimits.
 	Limits Limits
 	// BehindTLSProxy says that a proxy in front terminates TLS and sets
@@ -135,8 +136,8 @@ func (s *Server) Handler() http.Handler {
 		s.Metrics = metrics.New()
 	}
 	s.gate = privacy.Gate{Log: s.Store}
-	if s.Controller.PIIController == "" {
-		s.Controller = controller{PIIController: "the chain running Kori (set KORI_CONTROLLER_NAME)", Contact: "privacy officer"}
+	if s.Controller.Authority == "" {
+		s.Controller.Authority = DefaultAuthority
 	}
 	mux := http.NewServeMux()
 	s.routes(mux)
