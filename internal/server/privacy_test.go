@@ -196,3 +196,17 @@ func TestOpenRequestSurvivesErasure(t *testing.T) {
 		t.Error("the open request vanished with the erasure")
 	}
 }
+
+// TestNoneIsNotOfferedLongerRetention: a member at level none keeps no
+// purchases, so My data does not offer to keep them longer.
+func TestNoneIsNotOfferedLongerRetention(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	for level, offered := range map[kori.Level]bool{kori.LevelNone: false, kori.LevelProduct: true} {
+		c := f.client(t)
+		c.login(f.members[level].Email)
+		body := c.get("/me/data").Body.String()
+		if got := strings.Contains(body, `name="kind" value="extended_retention"`); got != offered {
+			t.Errorf("level %s: extended retention offered %v, want %v", level, got, offered)
+		}
+	}
+}
