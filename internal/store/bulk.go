@@ -59,9 +59,12 @@ func (b *bulkInsert) query(rows int) string {
 // withBulkLoad makes b load through the dialect's bulk load on conn, where
 // the dialect has one. Rows with a conflict clause are staged: loaded into
 // a temporary table, then inserted from it in one statement with the clause
-// — far cheaper than binding thousands of parameters.
+// — far cheaper than binding thousands of parameters. On Citus they are
+// not: an INSERT … SELECT from a coordinator-local table would pull every
+// row through the coordinator, while multi-row VALUES are routed to each
+// row's shard.
 func (b *bulkInsert) withBulkLoad(conn *sql.Conn) *bulkInsert {
-	if b.db.d.canBulkLoad() {
+	if b.db.d.canBulkLoad() && !(b.db.citus && b.tail != "") {
 		b.conn = conn
 	}
 	return b

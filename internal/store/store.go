@@ -33,6 +33,10 @@ type DB struct {
 	read  *sql.DB
 	// Clock stamps the rows the store writes (creation times, consent records).
 	Clock kori.Clock
+	// citus is set when the database has the citus extension: then rows
+	// with a conflict clause go as multi-row VALUES, which Citus routes to
+	// each row's shard, not through a coordinator-local staging table.
+	citus bool
 	// Journal, when set, receives every privacy event (choices, erasures,
 	// retention) in commit order, outside this database, so that a restore
 	// can repeat them. kori's commands always set it; a database replaying
@@ -75,6 +79,13 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	db := &DB{d: d, Clock: kori.SystemClock{}}
 	if db.write, db.read, err = d.open(ctx, url); err != nil {
 		return nil, err
+	}
+	if d.name() == "postgres" {
+		// A database not migrated yet may lack nothing here: pg_extension always exists.
+		if err := db.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')`).Scan(&db.citus); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	return db, nil
 }
