@@ -165,3 +165,7 @@ func nutriGrade(c NutriCategory, s int) string {
 	}
 	return "E"
 }
+
+// NutriColours are the five official Nutri-Score colours, A to E, used
+// wherever a grade is shown (badges and charts alike).
+var NutriColours = [5]string{"#038141", "#85bb2f", "#fecb02", "#ee8100", "#e63e11"}

@@ -25,6 +25,18 @@ import (
 type Series struct {
 	Name   string
 	Values []float64
+	// Colour, when set, is the series' own colour (a fixed scheme such as
+	// Nutri-Score's), instead of the site's palette.
+	Colour string
+}
+
+// look returns the class and fill of series j: its own colour, or the
+// palette's, which the stylesheet may restyle.
+func (se Series) look(j int) (class, fill string) {
+	if se.Colour != "" {
+		return "fixed", se.Colour
+	}
+	return fmt.Sprintf("series-%d", j%len(palette)), palette[j%len(palette)]
 }
 
 // Chart is what every chart kind needs.
@@ -171,7 +183,8 @@ func (c Chart) legend(s *svg) {
 	s.f(`<g class="legend" font-size="11" fill="#222">`)
 	x := left
 	for i, se := range c.Series {
-		s.f(`<rect x="%d" y="%d" width="10" height="10" class="series-%d" fill="%s"/>`, x, height-18, i%len(palette), palette[i%len(palette)])
+		class, fill := se.look(i)
+		s.f(`<rect x="%d" y="%d" width="10" height="10" class="%s" fill="%s"/>`, x, height-18, class, fill)
 		s.f(`<text x="%d" y="%d">%s</text>`, x+14, height-9, esc(se.Name))
 		x += 24 + 7*len([]rune(se.Name))
 	}
@@ -204,8 +217,9 @@ func Bars(c Chart) template.HTML {
 			if n > 1 {
 				name = label + ", " + se.Name
 			}
-			s.f(`<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" class="series-%d" fill="%s"><title>%s: %s</title></rect>`,
-				x0, y0, math.Max(barW-1, 1), y1-y0, j%len(palette), palette[j%len(palette)], esc(name), esc(c.format(at(se.Values, i))))
+			class, fill := se.look(j)
+			s.f(`<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" class="%s" fill="%s"><title>%s: %s</title></rect>`,
+				x0, y0, math.Max(barW-1, 1), y1-y0, class, fill, esc(name), esc(c.format(at(se.Values, i))))
 		}
 	}
 	c.xLabels(&s, x)
@@ -226,15 +240,15 @@ func Line(c Chart) template.HTML {
 		for i := range c.Labels {
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(i), y(at(se.Values, i))))
 		}
-		colour := palette[j%len(palette)]
-		s.f(`<polyline class="line series-%d" fill="none" stroke="%s" stroke-width="2" points="%s"/>`, j%len(palette), colour, strings.Join(pts, " "))
+		class, colour := se.look(j)
+		s.f(`<polyline class="line %s" fill="none" stroke="%s" stroke-width="2" points="%s"/>`, class, colour, strings.Join(pts, " "))
 		for i, label := range c.Labels {
 			name := label
 			if len(c.Series) > 1 {
 				name = label + ", " + se.Name
 			}
-			s.f(`<circle cx="%.1f" cy="%.1f" r="%s" class="series-%d" fill="%s"><title>%s: %s</title></circle>`,
-				x(i), y(at(se.Values, i)), radius(len(c.Labels)), j%len(palette), colour, esc(name), esc(c.format(at(se.Values, i))))
+			s.f(`<circle cx="%.1f" cy="%.1f" r="%s" class="%s" fill="%s"><title>%s: %s</title></circle>`,
+				x(i), y(at(se.Values, i)), radius(len(c.Labels)), class, colour, esc(name), esc(c.format(at(se.Values, i))))
 		}
 	}
 	c.xLabels(&s, x)

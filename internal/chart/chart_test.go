@@ -98,3 +98,13 @@ func TestAxisLabels(t *testing.T) {
 		t.Errorf("axis should show only the years")
 	}
 }
+
+// TestSeriesColour: a series with its own colour (Nutri-Score's official
+// five) is drawn in it, in bars and legend alike, not in the palette.
+func TestSeriesColour(t *testing.T) {
+	svg := string(Bars(Chart{ID: "n", Title: "Nutri-Score", Labels: []string{"2025"}, Stacked: true,
+		Series: []Series{{Name: "A", Values: []float64{60}, Colour: "#038141"}, {Name: "C", Values: []float64{40}, Colour: "#fecb02"}}}))
+	if strings.Count(svg, `fill="#038141"`) != 2 || strings.Count(svg, `fill="#fecb02"`) != 2 || strings.Contains(svg, "series-0") {
+		t.Errorf("own colours not used in bars and legend:\n%s", svg)
+	}
+}

@@ -53,6 +53,17 @@ func (s *Server) postAdminLogin(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// postAdminLogout ends the officer's browser session: the key's cookie goes.
+func (s *Server) postAdminLogout(w http.ResponseWriter, r *http.Request) error {
+	if err := checkCSRF(r); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true,
+		Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/admin/requests", http.StatusSeeOther)
+	return nil
+}
+
 // requestRow is a data subject request as the officer sees it.
 type requestRow struct {
 	ID          int64      `json:"id"`

@@ -51,6 +51,13 @@ func TestPrivacyOfficer(t *testing.T) {
 	if rec := c.get(fmt.Sprintf("/admin/members/%d/export", m.ID)); rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/zip" {
 		t.Errorf("officer export: %d", rec.Code)
 	}
+	// The officer logs out: the key's cookie goes.
+	if rec := c.form("/admin/requests", "/admin/logout", url.Values{}); rec.Code != http.StatusSeeOther {
+		t.Errorf("admin logout: %d", rec.Code)
+	}
+	if rec := c.get("/admin/requests"); rec.Code != http.StatusUnauthorized {
+		t.Errorf("admin page after logout: %d, want the login page (401)", rec.Code)
+	}
 	log, _ := f.db.AccessLog(ctx, m.ID)
 	if len(log) != 1 || log[0].Purpose != kori.PurposeLegalObligation || log[0].Actor != "admin:officer" {
 		t.Errorf("member's access log after the officer's export: %+v", log)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 
+	"github.com/kori-project/kori/internal/analysis"
 	"github.com/kori-project/kori/internal/chart"
 )
 
@@ -191,7 +192,7 @@ func nutritionCharts(v any, l *Locale) map[string]template.HTML {
 	}
 	grades := make([]chart.Series, 5)
 	for g := range grades {
-		grades[g].Name = string(rune('A' + g))
+		grades[g].Name, grades[g].Colour = string(rune('A'+g)), analysis.NutriColours[g]
 		for _, y := range n.ByYear {
 			grades[g].Values = append(grades[g].Values, y.NutriScore.Shares()[g]*100)
 		}

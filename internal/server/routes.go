@@ -38,6 +38,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/requests", s.requireAdmin(false, s.getAdminRequests))
 	mux.Handle("GET /admin/processing", s.requireAdmin(false, s.getAdminProcessing))
 	mux.Handle("POST /admin/login", s.handle(s.postAdminLogin))
+	mux.Handle("POST /admin/logout", s.handle(s.postAdminLogout))
 	mux.Handle("POST /admin/requests", s.requireAdmin(false, s.postAdminRequest))
 	mux.Handle("POST /admin/requests/{member}/{id}/complete", s.requireAdmin(false, s.postAdminComplete))
 	mux.Handle("GET /admin/members/{member}/export", s.requireAdmin(false, s.getAdminExport))
