@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/kori-project/kori/internal/offers"
@@ -17,6 +18,7 @@ func runOffers(ctx context.Context, e *env, args []string) error {
 	e.flags(fs)
 	asOf := fs.String("as-of", "", "compute as on this date (YYYY-MM-DD or RFC 3339; default now)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	workers := fs.Int("workers", runtime.NumCPU(), "members computed at once")
 	if err := e.parseAction(fs, args, "run"); err != nil {
 		return err
 	}
@@ -32,11 +34,12 @@ func runOffers(ctx context.Context, e *env, args []string) error {
 	db.Clock = clock
 	progress := e.progress("offers", *quiet)
 	start := time.Now()
-	sum, err := offers.Run(ctx, db, clock.Now(), e.cfg.zone, progress)
+	sum, err := offers.RunParallel(ctx, db, clock.Now(), e.cfg.zone, *workers, progress)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "offers: %d campaigns running, %d members may get offers, %d got %d offers, %d old offers of others removed, in %s\n",
 		sum.Campaigns, sum.Members, sum.WithOffers, sum.Offers, sum.Removed, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "offers: %.0f members/s on %d workers\n", float64(sum.Members)/max(time.Since(start).Seconds(), 1e-9), *workers)
 	return nil
 }

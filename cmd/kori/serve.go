@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -120,7 +121,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		if !first && now.In(e.cfg.zone).Weekday() != time.Monday {
 			return nil
 		}
-		sum, err := offers.Run(ctx, db, now, e.cfg.zone, nil)
+		sum, err := offers.RunParallel(ctx, db, now, e.cfg.zone, runtime.NumCPU(), nil)
 		if err == nil {
 			m.Offers(sum.Members, sum.Offers)
 			log.Info("weekly offers", "members", sum.Members, "offers", sum.Offers)

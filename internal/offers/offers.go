@@ -8,6 +8,7 @@ package offers
 import (
 	"context"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/kori-project/kori"
@@ -94,8 +95,18 @@ const batch = 500
 
 // Run computes every consenting member's offers as of now and replaces
 // their old ones; members who may not get offers lose any they had.
-// progress, if not nil, is told how many members are done.
+// progress, if not nil, is told how many members are done. It runs on one
+// worker; RunParallel on several.
 func Run(ctx context.Context, s Store, now time.Time, zone *time.Location, progress func(done, total int)) (Summary, error) {
+	return RunParallel(ctx, s, now, zone, 1, progress)
+}
+
+// RunParallel is Run with workers computing members at once, each
+// member's offers from their own rows and written in transactions of
+// batch members: members are independent, so the run scales with workers
+// (and with shards on Citus, where each member's reads and writes stay on
+// one shard). progress is told the members done of the total.
+func RunParallel(ctx context.Context, s Store, now time.Time, zone *time.Location, workers int, progress func(done, total int)) (Summary, error) {
 	var sum Summary
 	removed, err := s.DeleteOffersOfOthers(ctx)
 	if err != nil {
@@ -113,30 +124,69 @@ func Run(ctx context.Context, s Store, now time.Time, zone *time.Location, progr
 	}
 	sum.Members = len(ids)
 	since := kori.BusinessDay(now.AddDate(0, -HistoryMonths, 0), zone)
-	pending := map[kori.MemberID][]kori.Offer{}
-	for i, id := range ids {
-		var offers []kori.Offer
-		if len(campaigns) > 0 {
-			days, err := s.PurchaseDays(ctx, id, since, zone)
-			if err != nil {
-				return sum, err
-			}
-			offers = ForMember(id, days, campaigns, now)
-		}
-		pending[id] = offers
-		if len(offers) > 0 {
-			sum.WithOffers++
-			sum.Offers += len(offers)
-		}
-		if len(pending) == batch || i == len(ids)-1 {
-			if err := s.ReplaceOffers(ctx, pending); err != nil {
-				return sum, err
-			}
-			pending = map[kori.MemberID][]kori.Offer{}
-			if progress != nil {
-				progress(i+1, len(ids))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan []kori.MemberID)
+	// Chunks small enough that every worker gets several, at most batch.
+	size := max(20, min(batch, len(ids)/(4*max(1, workers))+1))
+	go func() {
+		defer close(chunks)
+		for from := 0; from < len(ids); from += size {
+			select {
+			case chunks <- ids[from:min(from+size, len(ids))]:
+			case <-ctx.Done():
+				return
 			}
 		}
+	}()
+	var mu sync.Mutex
+	var firstErr error
+	done := 0
+	var wg sync.WaitGroup
+	for w := 0; w < max(1, workers); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for chunk := range chunks {
+				pending := make(map[kori.MemberID][]kori.Offer, len(chunk))
+				with, made := 0, 0
+				var err error
+				for _, id := range chunk {
+					var offers []kori.Offer
+					if len(campaigns) > 0 {
+						var days []kori.PurchaseDay
+						if days, err = s.PurchaseDays(ctx, id, since, zone); err != nil {
+							break
+						}
+						offers = ForMember(id, days, campaigns, now)
+					}
+					pending[id] = offers
+					if len(offers) > 0 {
+						with++
+						made += len(offers)
+					}
+				}
+				if err == nil {
+					err = s.ReplaceOffers(ctx, pending)
+				}
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+				sum.WithOffers += with
+				sum.Offers += made
+				done += len(chunk)
+				if progress != nil && err == nil {
+					progress(done, len(ids))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return sum, firstErr
 	}
 	err = s.Audit(ctx, "offers_run", kori.Actor{Channel: "job", Name: "offers"}, 0, map[string]any{
 		"campaigns": sum.Campaigns, "members": sum.Members, "offers": sum.Offers, "removed": sum.Removed})

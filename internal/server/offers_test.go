@@ -135,3 +135,31 @@ func TestChoiceWinsOffersRace(t *testing.T) {
 		}
 	})
 }
+
+// TestOffersInParallel: several workers make exactly the offers one makes.
+func TestOffersInParallel(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, storetest.OpenSQLite)
+	one, err := offers.Run(ctx, f.db, now, helsinki, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := f.db.MemberIDs(ctx)
+	before := map[kori.MemberID]int{}
+	for _, id := range ids {
+		os, _ := f.db.OffersOf(ctx, id)
+		before[id] = len(os)
+	}
+	many, err := offers.RunParallel(ctx, f.db, now, helsinki, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Offers == 0 || one.Offers != many.Offers || one.WithOffers != many.WithOffers || one.Members != many.Members {
+		t.Errorf("one worker %+v, three %+v", one, many)
+	}
+	for _, id := range ids {
+		if os, _ := f.db.OffersOf(ctx, id); len(os) != before[id] {
+			t.Errorf("member %d: %d offers from three workers, %d from one", id, len(os), before[id])
+		}
+	}
+}
