@@ -14,7 +14,7 @@ build:
 # http://localhost:8080 (KORI_ADDR to change).
 run: build
 	$(BIN) demo --data $(DATA) --if-empty
-	$(BIN) serve --data $(DATA) --demo-hint
+	$(BIN) serve --data $(DATA) --demo-hint --log text
 
 demo: build
 	$(BIN) demo --data $(DATA)
