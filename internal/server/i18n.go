@@ -11,6 +11,7 @@ import (
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 	"golang.org/x/text/message"
 
 	"github.com/kori-project/kori"
@@ -166,6 +167,20 @@ func (l *Locale) Month(year, month int) string {
 func (l *Locale) MonthName(month int) string { return l.T(fmt.Sprintf("month.%d", month)) }
 
 // Name picks the Finnish or English name, falling back to the other.
+// Country names an ISO 3166-1 alpha-2 country in the reader's language
+// (CLDR names from golang.org/x/text), or returns the code when it is not
+// a known region.
+func (l *Locale) Country(code string) string {
+	region, err := language.ParseRegion(code)
+	if err != nil || code == "" {
+		return code
+	}
+	if name := display.Regions(language.Make(l.Lang)).Name(region); name != "" {
+		return name
+	}
+	return code
+}
+
 func (l *Locale) Name(fi, en string) string {
 	if l.Lang == "en" && en != "" || fi == "" {
 		return en

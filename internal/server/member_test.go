@@ -579,3 +579,46 @@ func TestYearToDateComparesLikeWithLike(t *testing.T) {
 		t.Error("the overview does not name the periods it compares")
 	}
 }
+
+// TestCountriesByName: foreign products name their country in the
+// reader's language, not by its code.
+func TestCountriesByName(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	c := f.client(t)
+	c.apiLogin(f.members[kori.LevelProduct].Email)
+	var v struct {
+		Year    int
+		Foreign []struct {
+			Country     string
+			CountryName string `json:"country_name"`
+		}
+	}
+	c.json("/api/v1/me/domestic?year=2025", &v)
+	checked := 0
+	for _, p := range v.Foreign {
+		if p.Country == "ES" {
+			checked++
+			if p.CountryName != "Espanja" {
+				t.Errorf("ES named %q in Finnish", p.CountryName)
+			}
+		}
+	}
+	en := f.client(t)
+	en.apiLogin(f.members[kori.LevelProduct].Email)
+	en.cookies["kori_lang"] = "en"
+	var w struct {
+		Foreign []struct {
+			Country     string
+			CountryName string `json:"country_name"`
+		}
+	}
+	en.json("/api/v1/me/domestic?year=2025", &w)
+	for _, p := range w.Foreign {
+		if p.Country == "ES" && p.CountryName != "Spain" {
+			t.Errorf("ES named %q in English", p.CountryName)
+		}
+	}
+	if checked == 0 {
+		t.Skip("no Spanish product among the member's foreign purchases of 2025")
+	}
+}

@@ -422,12 +422,13 @@ type domesticRow struct {
 }
 
 type foreignProduct struct {
-	GTIN    string     `json:"gtin"`
-	Name    string     `json:"name"`
-	Country string     `json:"country"`
-	Group   string     `json:"group"`
-	Lines   int        `json:"lines"`
-	Amount  kori.Money `json:"amount_cents"`
+	GTIN        string     `json:"gtin"`
+	Name        string     `json:"name"`
+	Country     string     `json:"country"`      // ISO 3166-1 alpha-2
+	CountryName string     `json:"country_name"` // in the reader's language
+	Group       string     `json:"group"`
+	Lines       int        `json:"lines"`
+	Amount      kori.Money `json:"amount_cents"`
 }
 
 type domesticView struct {
@@ -466,7 +467,7 @@ func (s *Server) domestic(r *http.Request, d *memberData) (any, error) {
 	for _, p := range analysis.ProductsWithFigures(sums, d.cat) {
 		if p.Figures.Foreign > 0 {
 			v.Foreign = append(v.Foreign, foreignProduct{GTIN: p.Product.GTIN, Name: d.loc.Name(p.Product.NameFi, p.Product.NameEn),
-				Country: p.Product.Country, Group: d.groupName(p.Product.Group), Lines: p.Sum.Lines, Amount: p.Sum.Amount})
+				Country: p.Product.Country, CountryName: d.loc.Country(p.Product.Country), Group: d.groupName(p.Product.Group), Lines: p.Sum.Lines, Amount: p.Sum.Amount})
 		}
 	}
 	return v, nil
