@@ -35,7 +35,6 @@ const FileName = "privacy.jsonl"
 
 // Journal is an open privacy journal.
 type Journal struct {
-	dir  string
 	mu   sync.Mutex // held from Begin to Done within this process
 	lock *os.File   // flock'ed from Begin to Done across processes
 	file *os.File
@@ -64,11 +63,8 @@ func Open(dir string) (*Journal, error) {
 		lock.Close()
 		return nil, fmt.Errorf("privacy journal: %w", err)
 	}
-	return &Journal{dir: dir, lock: lock, file: f}, nil
+	return &Journal{lock: lock, file: f}, nil
 }
-
-// Dir is the journal's directory.
-func (j *Journal) Dir() string { return j.dir }
 
 // Close closes the journal.
 func (j *Journal) Close() error {
