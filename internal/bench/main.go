@@ -191,6 +191,20 @@ func splitSections(doc string) map[string]string {
 	return out
 }
 
+// newRegistry writes a migrated database at path with the demo's groups,
+// stores, catalogue and members (no receipts), to be copied for each run.
+func newRegistry(ctx context.Context, path string, opts demo.Options) ([]demo.Product, []demo.Member, error) {
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		return nil, nil, err
+	}
+	return demo.Registry(ctx, db, opts)
+}
+
 func ingestBench(ctx context.Context, b *strings.Builder, bin, tmp string, big, small int) error {
 	zone, _ := time.LoadLocation(kori.DefaultZone)
 	until := time.Date(2026, 11, 25, 0, 0, 0, 0, zone)
@@ -198,18 +212,10 @@ func ingestBench(ctx context.Context, b *strings.Builder, bin, tmp string, big, 
 
 	// One registry database, copied for each run so every run starts equal.
 	registry := filepath.Join(tmp, "registry.db")
-	db, err := store.Open(ctx, registry)
+	cat, members, err := newRegistry(ctx, registry, opts)
 	if err != nil {
 		return err
 	}
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	cat, members, err := demo.Registry(ctx, db, opts)
-	if err != nil {
-		return err
-	}
-	db.Close()
 
 	fmt.Fprintln(os.Stderr, "writing receipt files…")
 	bigFile, smallFile := filepath.Join(tmp, "big.ndjson"), filepath.Join(tmp, "small.ndjson")

@@ -15,7 +15,6 @@ import (
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/demo"
 	"github.com/kori-project/kori/internal/ingest"
-	"github.com/kori-project/kori/internal/store"
 )
 
 // tillsReport is the outcome of the real-receipts benchmark.
@@ -40,15 +39,7 @@ func tillsBench(ctx context.Context, bin, tmp string, receipts int) (*tillsRepor
 	until := time.Date(2026, 11, 25, 0, 0, 0, 0, zone)
 	opts := demo.Options{Members: receipts/1000 + 20, Seed: 11, Until: until, Zone: zone}
 	registry := filepath.Join(tmp, "tills-registry.db")
-	db, err := store.Open(ctx, registry)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := db.Migrate(ctx); err != nil {
-		return nil, err
-	}
-	cat, members, err := demo.Registry(ctx, db, opts)
-	db.Close()
+	cat, members, err := newRegistry(ctx, registry, opts)
 	if err != nil {
 		return nil, err
 	}

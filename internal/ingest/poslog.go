@@ -49,16 +49,16 @@ func NewPOSLogReader(r io.Reader) Reader {
 }
 
 type plTransaction struct {
-	Store      string         `xml:"RetailStoreID"`
-	Till       string         `xml:"WorkstationID"`
-	Sequence   string         `xml:"SequenceNumber"`
-	Day        string         `xml:"BusinessDayDate"`
-	End        string         `xml:"EndDateTime"`
-	CancelFlag string         `xml:"CancelFlag,attr"`
-	Retail     *plRetail      `xml:"RetailTransaction"`
-	Control    *plControl     `xml:"ControlTransaction"`
-	Loyalty    *plLoyalty     `xml:"LoyaltyAccount"`
-	Customer   *plCustomerRef `xml:"Customer"`
+	Store      string      `xml:"RetailStoreID"`
+	Till       string      `xml:"WorkstationID"`
+	Sequence   string      `xml:"SequenceNumber"`
+	Day        string      `xml:"BusinessDayDate"`
+	End        string      `xml:"EndDateTime"`
+	CancelFlag string      `xml:"CancelFlag,attr"`
+	Retail     *plRetail   `xml:"RetailTransaction"`
+	Control    *plControl  `xml:"ControlTransaction"`
+	Loyalty    *plLoyalty  `xml:"LoyaltyAccount"`
+	Customer   *plCustomer `xml:"Customer"`
 }
 
 type plRetail struct {
@@ -69,12 +69,17 @@ type plRetail struct {
 	Customer *plCustomer  `xml:"Customer"`
 }
 
-type plCustomerRef struct {
+// plCustomer is a Customer element, under a Transaction or its
+// RetailTransaction, which may carry the loyalty account.
+type plCustomer struct {
 	Loyalty *plLoyalty `xml:"LoyaltyAccount"`
 }
 
-type plCustomer struct {
-	Loyalty *plLoyalty `xml:"LoyaltyAccount"`
+func (c *plCustomer) loyalty() *plLoyalty {
+	if c == nil {
+		return nil
+	}
+	return c.Loyalty
 }
 
 type plLoyalty struct {
@@ -158,7 +163,7 @@ func (t *plTransaction) receipt(line int) (kori.Receipt, error) {
 		return kori.Receipt{}, errSkip
 	}
 	card := ""
-	for _, l := range []*plLoyalty{t.Loyalty, t.customerLoyalty()} {
+	for _, l := range []*plLoyalty{t.Loyalty, t.Customer.loyalty()} {
 		if l != nil && card == "" {
 			card = strings.TrimSpace(l.ID)
 		}
@@ -185,7 +190,7 @@ func (t *plTransaction) receipt(line int) (kori.Receipt, error) {
 		return kori.Receipt{}, errSkip
 	}
 	if card == "" {
-		for _, l := range []*plLoyalty{rt.Loyalty, rt.customerLoyalty()} {
+		for _, l := range []*plLoyalty{rt.Loyalty, rt.Customer.loyalty()} {
 			if l != nil && card == "" {
 				card = strings.TrimSpace(l.ID)
 			}
@@ -298,20 +303,6 @@ func abs(m kori.Money) kori.Money {
 		return -m
 	}
 	return m
-}
-
-func (t *plTransaction) customerLoyalty() *plLoyalty {
-	if t.Customer == nil {
-		return nil
-	}
-	return t.Customer.Loyalty
-}
-
-func (r *plRetail) customerLoyalty() *plLoyalty {
-	if r.Customer == nil {
-		return nil
-	}
-	return r.Customer.Loyalty
 }
 
 func (l *plLink) key(field string) (kori.ReceiptKey, error) {

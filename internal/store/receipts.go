@@ -196,9 +196,16 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 				return err
 			}
 		}
-		for _, i := range voids {
-			if out[i], err = db.void(ctx, tx, &rs[i]); err != nil {
+		if len(voids) > 0 {
+			// A void rebuilds its month from the catalogue: read it once per batch.
+			cat, err := db.Catalogue(ctx)
+			if err != nil {
 				return err
+			}
+			for _, i := range voids {
+				if out[i], err = db.void(ctx, tx, &rs[i], cat); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -246,7 +253,7 @@ func (w *writer) close() {
 // remains, so that its contribution to every figure goes with it. The
 // audit log counts it (the transparency report shows voids); it is not a
 // deletion by rule.
-func (db *DB) void(ctx context.Context, tx *sql.Tx, r *kori.StoredReceipt) (kori.WriteOutcome, error) {
+func (db *DB) void(ctx context.Context, tx *sql.Tx, r *kori.StoredReceipt, cat *kori.Catalogue) (kori.WriteOutcome, error) {
 	var id int64
 	var day int
 	err := tx.QueryRowContext(ctx, db.q(`SELECT receipt_id, business_day FROM receipts WHERE member_id = ? AND year = ? AND store_id = ?
@@ -261,10 +268,6 @@ func (db *DB) void(ctx context.Context, tx *sql.Tx, r *kori.StoredReceipt) (kori
 		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM `+t+` WHERE member_id = ? AND receipt_id = ?`), r.MemberID, id); err != nil {
 			return 0, err
 		}
-	}
-	cat, err := db.Catalogue(ctx)
-	if err != nil {
-		return 0, err
 	}
 	year, month := day/10000, day/100%100
 	if _, err := db.rebuildMonth(ctx, tx, r.MemberID, year, month, cat); err != nil {
