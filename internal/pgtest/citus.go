@@ -38,15 +38,7 @@ const citusShards = 4
 // is not installed (fails under CI=true, where it must be).
 func NewCitusDatabase(t testing.TB) string {
 	t.Helper()
-	url, drop, err := CreateCitusDatabase()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Citus is required in CI but unavailable: %v", err)
-		}
-		t.Skipf("skipping Citus tests: %v (run `sudo bash ../shared/citus/install.sh`, or set KORI_TEST_CITUS_URL)", err)
-	}
-	t.Cleanup(drop)
-	return url
+	return use(t, "Citus", "run `sudo bash ../shared/citus/install.sh`, or set KORI_TEST_CITUS_URL", CreateCitusDatabase)
 }
 
 // CreateCitusDatabase creates a database with citus on every node of the

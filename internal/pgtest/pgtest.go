@@ -48,12 +48,20 @@ func Main(m *testing.M) int {
 // must be).
 func NewDatabase(t testing.TB) string {
 	t.Helper()
-	url, drop, err := CreateDatabase()
+	return use(t, "PostgreSQL", "install postgresql-15 or set KORI_TEST_POSTGRES_URL", CreateDatabase)
+}
+
+// use creates a database for the test with create and drops it after; when
+// the engine is unavailable it skips the test, saying how to get it, or
+// fails it under CI=true, where the engine must be there.
+func use(t testing.TB, engine, hint string, create func() (string, func(), error)) string {
+	t.Helper()
+	url, drop, err := create()
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL is required in CI but unavailable: %v", err)
+			t.Fatalf("%s is required in CI but unavailable: %v", engine, err)
 		}
-		t.Skipf("skipping PostgreSQL tests: %v (install postgresql-15 or set KORI_TEST_POSTGRES_URL)", err)
+		t.Skipf("skipping %s tests: %v (%s)", engine, err, hint)
 	}
 	t.Cleanup(drop)
 	return url
