@@ -5,7 +5,7 @@ DATA     ?= ./kori-data
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run build test lint bench fuzz clean demo
+.PHONY: run build test lint axe bench fuzz clean demo
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/kori
@@ -20,11 +20,20 @@ demo: build
 	$(BIN) demo --data $(DATA)
 
 # Formatting, vet, staticcheck, and the whole suite with the race detector.
-# Suites needing PostgreSQL or Chromium skip with a message when absent;
-# .ci/run installs both so CI runs everything.
-test: lint
+# Suites needing PostgreSQL, Citus, Chromium or axe-core skip with a message
+# when absent; .ci/run installs them so CI runs everything.
+test: lint axe
 	mkdir -p test-output
-	$(GO) test -race -count=1 -artifacts -outputdir $(CURDIR)/test-output ./...
+	$(GO) test -race -count=1 -timeout 30m -artifacts -outputdir $(CURDIR)/test-output ./...
+
+# axe-core, which the browser test injects into every page, from the npm
+# registry (pinned in its package-lock.json); skipped without npm, and the
+# browser test then says what to install.
+AXE := internal/server/testdata/axe
+axe:
+	@if [ ! -f $(AXE)/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(AXE) --no-audit --no-fund --loglevel=error || echo "npm ci failed: the browser test will skip (fail under CI=true)"; \
+	fi
 
 lint:
 	@fmt=$$(gofmt -l .); if [ -n "$$fmt" ]; then echo "gofmt needed on:"; echo "$$fmt"; exit 1; fi

@@ -7,6 +7,13 @@
 // inline style attribute is ever written, so the strict Content-Security-Policy
 // (style-src 'self') holds.
 //
+// Every chart is drawn twice, for a wide and for a narrow screen, and the
+// stylesheet shows the one that fits (class "wide" or "narrow"): an SVG scales
+// its text with its width, so one drawing cannot keep labels readable (at
+// least 11 CSS px) both on a 1280 px desktop and on a 360 px phone. The title
+// is a figcaption, which wraps like any text, and a value that is NaN is a
+// gap (a month without purchases has no share), not a zero.
+//
 // Kori draws its own rather than use a Go charting library: the maintained
 // ones (go-echarts, go-chart) either render in the browser with JavaScript or
 // produce SVG without titles, roles or class hooks, and the four chart kinds
@@ -62,19 +69,49 @@ type Chart struct {
 
 var palette = []string{"#2f6f4f", "#d08a2e", "#5b7fb8", "#b04a5a", "#7a6cb0", "#8a8a8a"}
 
-const (
-	width        = 720
-	height       = 300
-	left, right  = 64, 28
-	top, bottom  = 36, 48
-	plotW, plotH = width - left - right, height - top - bottom
+// layout is the geometry of one drawing, in the SVG's own units, which the
+// stylesheet renders at about one CSS pixel each where the drawing is shown.
+type layout struct {
+	name                     string // the class that shows or hides it
+	width, height            int
+	left, right, top, bottom int
+	font                     float64 // text size in units
+	fewBars                  int     // at most this many single bars get value labels
+}
+
+var (
+	wide   = layout{name: "wide", width: 720, height: 280, left: 64, right: 24, top: 14, bottom: 30, font: 12, fewBars: 12}
+	narrow = layout{name: "narrow", width: 340, height: 240, left: 46, right: 10, top: 14, bottom: 30, font: 12, fewBars: 7}
 )
+
+func (lay layout) plotW() float64 { return float64(lay.width - lay.left - lay.right) }
+
+// textW estimates the width of a text: system sans-serif digits and letters
+// average a little over half the font size.
+func (lay layout) textW(s string) float64 { return 0.6 * lay.font * float64(len([]rune(s))) }
+
+// fit shortens a text to about w units, with an ellipsis.
+func (lay layout) fit(s string, w float64) string {
+	r := []rune(s)
+	n := int(w / (0.6 * lay.font))
+	if len(r) <= n || n < 2 {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
 
 func (c Chart) format(v float64) string {
 	if c.Format != nil {
 		return c.Format(v)
 	}
 	return fmt.Sprintf("%.4g", v)
+}
+
+func (c Chart) tick(v float64) string {
+	if c.Tick != nil {
+		return c.Tick(v)
+	}
+	return c.format(v)
 }
 
 // maxValue is the largest value (stacked: the largest stack), at least a
@@ -84,9 +121,9 @@ func (c Chart) maxValue() float64 {
 	for i := range c.Labels {
 		sum := 0.0
 		for _, s := range c.Series {
-			v := at(s.Values, i)
+			v := orZero(at(s.Values, i))
 			if c.Stacked {
-				sum += math.Max(v, 0)
+				sum += v
 			} else {
 				sum = math.Max(sum, v)
 			}
@@ -99,11 +136,21 @@ func (c Chart) maxValue() float64 {
 	return max
 }
 
+// at is the i-th value; missing and NaN values are NaN, which every drawing
+// leaves out (a gap), and maxValue's comparisons ignore.
 func at(vs []float64, i int) float64 {
 	if i < len(vs) {
 		return vs[i]
 	}
-	return 0
+	return math.NaN()
+}
+
+// orZero is a value for stacking: a gap adds nothing to the stack.
+func orZero(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return math.Max(v, 0)
 }
 
 // niceTicks returns about n round tick values from 0 to at least max.
@@ -132,80 +179,135 @@ func (s *svg) f(format string, args ...any) { fmt.Fprintf(&s.b, format, args...)
 
 func esc(s string) string { return html.EscapeString(s) }
 
-// open writes the svg element, its title, description and the value axis;
-// it returns the y of a value.
-func (c Chart) open(s *svg) (scale func(float64) float64) {
-	max := c.maxValue()
-	ticks := niceTicks(max, 4)
-	topTick := ticks[len(ticks)-1]
-	scale = func(v float64) float64 { return float64(height-bottom) - v/topTick*plotH }
-	s.f(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d">`,
-		width, height, c.ID, c.ID)
-	s.f(`<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, c.ID, esc(c.Title), c.ID, esc(c.Desc))
-	s.f(`<text class="heading" x="%d" y="16" font-size="14" font-weight="600" fill="#1d2521" aria-hidden="true">%s</text>`, left, esc(c.Title))
-	s.f(`<g class="axis" aria-hidden="true" font-size="11" fill="#444">`)
-	for _, t := range ticks {
-		y := scale(t)
-		s.f(`<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>`, left, width-right, y, y)
-		tick := c.format(t)
-		if c.Tick != nil {
-			tick = c.Tick(t)
-		}
-		s.f(`<text x="%d" y="%.1f" text-anchor="end">%s</text>`, left-6, y+4, esc(tick))
+// figure writes the caption and both drawings. The drawings are labelled by
+// the caption and described by their own desc; only the shown one reaches the
+// accessibility tree, because the other is display: none.
+func (c Chart) figure(draw func(s *svg, lay layout)) template.HTML {
+	var s svg
+	s.f(`<figcaption id="%s-t">%s</figcaption>`, c.ID, esc(c.Title))
+	for _, lay := range []layout{wide, narrow} {
+		draw(&s, lay)
 	}
-	s.f(`<text x="12" y="%d" transform="rotate(-90 12 %d)" text-anchor="middle">%s</text>`,
-		top/2+height/2, top/2+height/2, esc(c.YLabel))
-	s.f(`</g>`)
-	return scale
+	return template.HTML(s.b.String()) // #nosec: every text is escaped
 }
 
-// xLabels writes the category labels under the plot.
-func (c Chart) xLabels(s *svg, x func(i int) float64) {
-	s.f(`<g class="axis" aria-hidden="true" font-size="11" fill="#444" text-anchor="middle">`)
+// svgOpen writes the svg element of one drawing and its description.
+func (c Chart) svgOpen(s *svg, lay layout, height int, extra string) {
+	id := c.ID + "-" + lay.name
+	s.f(`<svg xmlns="http://www.w3.org/2000/svg" class="chart %s%s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d" font-size="%g">`,
+		lay.name, extra, lay.width, height, c.ID, id, lay.font)
+	s.f(`<desc id="%s-d">%s</desc>`, id, esc(c.Desc))
+}
+
+// legendLines lays the series names out in rows that fit the width; it
+// returns each name's position and the rows used.
+func (c Chart) legendLines(lay layout) (xs []float64, rows []int, n int) {
+	if len(c.Series) < 2 {
+		return nil, nil, 0
+	}
+	x, row := float64(lay.left), 0
+	for _, se := range c.Series {
+		w := 18 + lay.textW(se.Name) + 10
+		if x+w > float64(lay.width) && x > float64(lay.left) {
+			x, row = float64(lay.left), row+1
+		}
+		xs, rows = append(xs, x), append(rows, row)
+		x += w
+	}
+	return xs, rows, row + 1
+}
+
+const legendRowH = 18
+
+// axes writes the svg element, the value axis with its label, and returns
+// the y of a value and the drawing's height (grown by the legend rows).
+func (c Chart) axes(s *svg, lay layout) (y func(float64) float64, height int) {
+	_, _, rows := c.legendLines(lay)
+	height = lay.height
+	if rows > 0 {
+		height += rows*legendRowH + 4
+	}
+	c.svgOpen(s, lay, height, "")
+	ticks := niceTicks(c.maxValue(), 4)
+	topTick := ticks[len(ticks)-1]
+	base := float64(lay.height - lay.bottom)
+	plotH := base - float64(lay.top)
+	y = func(v float64) float64 { return base - v/topTick*plotH }
+	s.f(`<g class="axis" aria-hidden="true" fill="#3d4541">`)
+	for _, t := range ticks {
+		s.f(`<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>`, lay.left, lay.width-lay.right, y(t), y(t))
+		s.f(`<text x="%d" y="%.1f" text-anchor="end">%s</text>`, lay.left-5, y(t)+4, esc(c.tick(t)))
+	}
+	mid := int(base+float64(lay.top)) / 2
+	s.f(`<text x="%g" y="%d" transform="rotate(-90 %g %d)" text-anchor="middle">%s</text>`, lay.font, mid, lay.font, mid, esc(c.YLabel))
+	s.f(`</g>`)
+	return y, height
+}
+
+// xLabels writes the category labels under the plot, leaving out those that
+// would overlap the one before (a narrow drawing names every other year).
+func (c Chart) xLabels(s *svg, lay layout, x func(i int) float64) {
+	base := lay.height - lay.bottom
+	s.f(`<g class="axis" aria-hidden="true" fill="#3d4541" text-anchor="middle">`)
 	labels := c.Labels
 	if c.AxisLabels != nil {
 		labels = c.AxisLabels
 	}
+	end := math.Inf(-1)
 	for i, l := range labels {
-		if l != "" {
-			s.f(`<text x="%.1f" y="%d">%s</text>`, x(i), height-bottom+16, esc(l))
+		if l == "" {
+			continue
 		}
+		w := lay.textW(l)
+		cx := math.Min(math.Max(x(i), w/2), float64(lay.width)-w/2)
+		if cx-w/2 < end+6 {
+			continue
+		}
+		end = cx + w/2
+		s.f(`<text x="%.1f" y="%d">%s</text>`, cx, base+int(lay.font)+6, esc(l))
 	}
-	s.f(`<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#888"/>`, left, width-right, height-bottom, height-bottom)
+	s.f(`<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#888"/>`, lay.left, lay.width-lay.right, base, base)
 	s.f(`</g>`)
 }
 
 // legend writes the series names when there is more than one.
-func (c Chart) legend(s *svg) {
-	if len(c.Series) < 2 {
+func (c Chart) legend(s *svg, lay layout) {
+	xs, rows, _ := c.legendLines(lay)
+	if xs == nil {
 		return
 	}
-	s.f(`<g class="legend" font-size="11" fill="#222">`)
-	x := left
+	s.f(`<g class="legend" fill="#222">`)
 	for i, se := range c.Series {
 		class, fill := se.look(i)
-		s.f(`<rect x="%d" y="%d" width="10" height="10" class="%s" fill="%s"/>`, x, height-18, class, fill)
-		s.f(`<text x="%d" y="%d">%s</text>`, x+14, height-9, esc(se.Name))
-		x += 24 + 7*len([]rune(se.Name))
+		y := lay.height + 8 + rows[i]*legendRowH
+		s.f(`<rect x="%.1f" y="%d" width="12" height="12" class="%s" fill="%s"/>`, xs[i], y-10, class, fill)
+		s.f(`<text x="%.1f" y="%d">%s</text>`, xs[i]+18, y, esc(se.Name))
 	}
 	s.f(`</g>`)
 }
 
-// Bars draws vertical bars, one group (or stack) per label.
-func Bars(c Chart) template.HTML {
-	var s svg
-	y := c.open(&s)
-	slot := float64(plotW) / float64(max(len(c.Labels), 1))
+// Bars draws vertical bars, one group (or stack) per label. A single series
+// of few bars carries its values above the bars.
+func Bars(c Chart) template.HTML { return c.figure(c.bars) }
+
+func (c Chart) bars(s *svg, lay layout) {
+	y, _ := c.axes(s, lay)
+	slot := lay.plotW() / float64(max(len(c.Labels), 1))
 	n := len(c.Series)
 	barW := slot * 0.7
 	if !c.Stacked && n > 0 {
 		barW /= float64(n)
 	}
-	x := func(i int) float64 { return float64(left) + slot*(float64(i)+0.5) }
+	x := func(i int) float64 { return float64(lay.left) + slot*(float64(i)+0.5) }
+	valueLabels := n == 1 && len(c.Labels) <= lay.fewBars
 	for i, label := range c.Labels {
 		base := 0.0
 		for j, se := range c.Series {
-			v := math.Max(at(se.Values, i), 0)
+			raw := at(se.Values, i)
+			if math.IsNaN(raw) {
+				continue
+			}
+			v := orZero(raw)
 			x0 := x(i) - slot*0.35
 			y0, y1 := y(base+v), y(base)
 			if c.Stacked {
@@ -219,42 +321,59 @@ func Bars(c Chart) template.HTML {
 			}
 			class, fill := se.look(j)
 			s.f(`<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" class="%s" fill="%s"><title>%s: %s</title></rect>`,
-				x0, y0, math.Max(barW-1, 1), y1-y0, class, fill, esc(name), esc(c.format(at(se.Values, i))))
+				x0, y0, math.Max(barW-1, 1), y1-y0, class, fill, esc(name), esc(c.format(raw)))
+			if valueLabels && lay.textW(c.tick(raw)) <= slot {
+				s.f(`<text class="value" x="%.1f" y="%.1f" text-anchor="middle" fill="#222" aria-hidden="true">%s</text>`, x(i), y0-4, esc(c.tick(raw)))
+			}
 		}
 	}
-	c.xLabels(&s, x)
-	c.legend(&s)
+	c.xLabels(s, lay, x)
+	c.legend(s, lay)
 	s.f(`</svg>`)
-	return template.HTML(s.b.String()) // #nosec: every text is escaped above
 }
 
 // Line draws each series as a line with a point per label: for long monthly
-// series where bars would be too thin to read.
-func Line(c Chart) template.HTML {
-	var s svg
-	y := c.open(&s)
-	step := float64(plotW) / float64(max(len(c.Labels)-1, 1))
-	x := func(i int) float64 { return float64(left) + step*float64(i) }
+// series where bars would be too thin to read. A NaN value breaks the line.
+func Line(c Chart) template.HTML { return c.figure(c.line) }
+
+func (c Chart) line(s *svg, lay layout) {
+	y, _ := c.axes(s, lay)
+	step := lay.plotW() / float64(max(len(c.Labels)-1, 1))
+	x := func(i int) float64 { return float64(lay.left) + step*float64(i) }
 	for j, se := range c.Series {
-		var pts []string
-		for i := range c.Labels {
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(i), y(at(se.Values, i))))
-		}
 		class, colour := se.look(j)
-		s.f(`<polyline class="line %s" fill="none" stroke="%s" stroke-width="2" points="%s"/>`, class, colour, strings.Join(pts, " "))
+		var run []string
+		flush := func() {
+			if len(run) > 1 {
+				s.f(`<polyline class="line %s" fill="none" stroke="%s" stroke-width="2" points="%s"/>`, class, colour, strings.Join(run, " "))
+			}
+			run = run[:0]
+		}
+		for i := range c.Labels {
+			v := at(se.Values, i)
+			if math.IsNaN(v) {
+				flush()
+				continue
+			}
+			run = append(run, fmt.Sprintf("%.1f,%.1f", x(i), y(v)))
+		}
+		flush()
 		for i, label := range c.Labels {
+			v := at(se.Values, i)
+			if math.IsNaN(v) {
+				continue
+			}
 			name := label
 			if len(c.Series) > 1 {
 				name = label + ", " + se.Name
 			}
 			s.f(`<circle cx="%.1f" cy="%.1f" r="%s" class="%s" fill="%s"><title>%s: %s</title></circle>`,
-				x(i), y(at(se.Values, i)), radius(len(c.Labels)), class, colour, esc(name), esc(c.format(at(se.Values, i))))
+				x(i), y(v), radius(len(c.Labels)), class, colour, esc(name), esc(c.format(v)))
 		}
 	}
-	c.xLabels(&s, x)
-	c.legend(&s)
+	c.xLabels(s, lay, x)
+	c.legend(s, lay)
 	s.f(`</svg>`)
-	return template.HTML(s.b.String())
 }
 
 // radius keeps the points of a long series from merging into a band.
@@ -266,29 +385,39 @@ func radius(points int) string {
 }
 
 // HBars draws one horizontal bar per label, for rankings (groups, stores,
-// products) whose names are too long to sit under a bar.
-func HBars(c Chart) template.HTML {
-	const rowH, labelW = 22, 220
-	h := top + rowH*len(c.Labels) + 8
-	max := c.maxValue()
-	var s svg
-	s.f(`<svg xmlns="http://www.w3.org/2000/svg" class="chart hbars" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d">`,
-		width, h, c.ID, c.ID)
-	s.f(`<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, c.ID, esc(c.Title), c.ID, esc(c.Desc))
-	s.f(`<text x="%d" y="16" font-size="11" fill="#444" aria-hidden="true">%s</text>`, labelW, esc(c.YLabel))
+// products) whose names are too long to sit under a bar. Wide, the name
+// stands left of its bar; narrow, above it, so that both have the width.
+func HBars(c Chart) template.HTML { return c.figure(c.hbars) }
+
+func (c Chart) hbars(s *svg, lay layout) {
+	rowH, labelW, nameDY, barDY := 24, 220, 16, 4
+	if lay.name == narrow.name {
+		rowH, labelW, nameDY, barDY = 36, 0, 13, 17
+	}
+	const valueRoom = 84
+	h := 24 + rowH*len(c.Labels) + 4
+	mx := c.maxValue()
+	c.svgOpen(s, lay, h, " hbars")
+	s.f(`<text x="%d" y="14" fill="#3d4541" aria-hidden="true">%s</text>`, labelW, esc(c.YLabel))
 	var vs []float64
 	if len(c.Series) > 0 {
 		vs = c.Series[0].Values
 	}
 	for i, label := range c.Labels {
 		v := at(vs, i)
-		y := top + rowH*i
-		w := math.Max(v, 0) / max * float64(width-labelW-90)
-		s.f(`<text x="%d" y="%d" font-size="12" text-anchor="end" fill="#222" aria-hidden="true">%s</text>`, labelW-6, y+14, esc(label))
+		y := 24 + rowH*i
+		if labelW > 0 {
+			s.f(`<text x="%d" y="%d" text-anchor="end" fill="#222" aria-hidden="true">%s</text>`, labelW-6, y+nameDY, esc(lay.fit(label, float64(labelW-6))))
+		} else {
+			s.f(`<text x="0" y="%d" fill="#222" aria-hidden="true">%s</text>`, y+nameDY, esc(lay.fit(label, float64(lay.width))))
+		}
+		if math.IsNaN(v) {
+			continue
+		}
+		w := orZero(v) / mx * float64(lay.width-labelW-valueRoom)
 		s.f(`<rect x="%d" y="%d" width="%.1f" height="%d" class="series-0" fill="%s"><title>%s: %s</title></rect>`,
-			labelW, y+2, math.Max(w, 1), rowH-6, palette[0], esc(label), esc(c.format(v)))
-		s.f(`<text x="%.1f" y="%d" font-size="11" fill="#444" aria-hidden="true">%s</text>`, float64(labelW)+w+4, y+14, esc(c.format(v)))
+			labelW, y+barDY, math.Max(w, 1), 16, palette[0], esc(label), esc(c.format(v)))
+		s.f(`<text x="%.1f" y="%d" fill="#3d4541" aria-hidden="true">%s</text>`, float64(labelW)+w+4, y+barDY+13, esc(c.format(v)))
 	}
 	s.f(`</svg>`)
-	return template.HTML(s.b.String())
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -40,25 +42,40 @@ func wellFormed(t *testing.T, svg string) (titles []string) {
 	return titles
 }
 
+// drawings splits a chart into its caption and its wide and narrow drawings.
+func drawings(t *testing.T, out string) (caption, wideSVG, narrowSVG string) {
+	t.Helper()
+	i, j := strings.Index(out, `<svg `), strings.LastIndex(out, `<svg `)
+	if i < 0 || i == j || !strings.Contains(out[i:j], `class="chart wide`) || !strings.Contains(out[j:], `class="chart narrow`) {
+		t.Fatalf("want a wide and a narrow drawing:\n%s", out)
+	}
+	return out[:i], out[i:j], out[j:]
+}
+
 func TestBarsAccessible(t *testing.T) {
 	c := Chart{ID: "c1", Title: "Spending <by> year", Desc: "Euros per year", Labels: []string{"2024", "2025"},
 		Series: []Series{{Name: "Food & drink", Values: []float64{120.5, 80}}, {Name: "Other", Values: []float64{10, 0}}},
 		YLabel: "€", Format: func(v float64) string { return fmt.Sprintf("%.2f €", v) }, Stacked: true}
-	out := string(Bars(c))
-	titles := wellFormed(t, out)
-	want := []string{"2024, Food & drink: 120.50 €", "2024, Other: 10.00 €", "2025, Food & drink: 80.00 €", "2025, Other: 0.00 €"}
-	if strings.Join(titles, "|") != strings.Join(want, "|") {
-		t.Errorf("mark titles = %q, want %q", titles, want)
+	caption, wideSVG, narrowSVG := drawings(t, string(Bars(c)))
+	if caption != `<figcaption id="c1-t">Spending &lt;by&gt; year</figcaption>` {
+		t.Errorf("caption = %s", caption)
 	}
-	for _, s := range []string{`role="img"`, `aria-labelledby="c1-t c1-d"`, `<title id="c1-t">Spending &lt;by&gt; year</title>`, `<desc id="c1-d">Euros per year</desc>`} {
-		if !strings.Contains(out, s) {
-			t.Errorf("chart lacks %s", s)
+	want := []string{"2024, Food & drink: 120.50 €", "2024, Other: 10.00 €", "2025, Food & drink: 80.00 €", "2025, Other: 0.00 €"}
+	for name, out := range map[string]string{"wide": wideSVG, "narrow": narrowSVG} {
+		titles := wellFormed(t, out)
+		if strings.Join(titles, "|") != strings.Join(want, "|") {
+			t.Errorf("%s: mark titles = %q, want %q", name, titles, want)
+		}
+		for _, s := range []string{`role="img"`, `aria-labelledby="c1-t c1-` + name + `-d"`, `<desc id="c1-` + name + `-d">Euros per year</desc>`} {
+			if !strings.Contains(out, s) {
+				t.Errorf("%s drawing lacks %s", name, s)
+			}
 		}
 	}
 }
 
 func TestBarHeightsProportional(t *testing.T) {
-	out := string(Bars(Chart{ID: "c", Labels: []string{"a", "b"}, Series: []Series{{Values: []float64{50, 100}}}}))
+	_, out, _ := drawings(t, string(Bars(Chart{ID: "c", Labels: []string{"a", "b"}, Series: []Series{{Values: []float64{50, 100}}}})))
 	var h []float64
 	for _, part := range strings.Split(out, "<rect ")[1:] {
 		var x, y, w, hh float64
@@ -74,11 +91,13 @@ func TestBarHeightsProportional(t *testing.T) {
 
 func TestLineAndHBars(t *testing.T) {
 	c := Chart{ID: "l", Title: "t", Labels: []string{"1", "2", "3"}, Series: []Series{{Name: "kg", Values: []float64{1, 3, 2}}}}
-	if got := wellFormed(t, string(Line(c))); len(got) != 3 || got[1] != "2: 3" {
-		t.Errorf("line titles = %q", got)
-	}
-	if got := wellFormed(t, string(HBars(c))); len(got) != 3 || got[2] != "3: 2" {
-		t.Errorf("hbar titles = %q", got)
+	for _, out := range []string{string(Line(c)), string(HBars(c))} {
+		_, wideSVG, narrowSVG := drawings(t, out)
+		for _, d := range []string{wideSVG, narrowSVG} {
+			if got := wellFormed(t, d); len(got) != 3 || got[1] != "2: 3" || got[2] != "3: 2" {
+				t.Errorf("mark titles = %q", got)
+			}
+		}
 	}
 	// An empty chart still draws an axis instead of dividing by zero.
 	empty := string(Bars(Chart{ID: "e", Labels: []string{"x"}, Series: []Series{{Values: []float64{0}}}}))
@@ -90,6 +109,7 @@ func TestLineAndHBars(t *testing.T) {
 func TestAxisLabels(t *testing.T) {
 	out := string(Line(Chart{ID: "h", Labels: []string{"Jan 2015", "Feb 2015", "Jan 2016"}, AxisLabels: []string{"2015", "", "2016"},
 		Series: []Series{{Values: []float64{1, 2, 3}}}}))
+	_, out, _ = drawings(t, out)
 	titles := wellFormed(t, out)
 	if len(titles) != 3 || titles[1] != "Feb 2015: 2" {
 		t.Errorf("titles = %q, want the full labels", titles)
@@ -104,7 +124,48 @@ func TestAxisLabels(t *testing.T) {
 func TestSeriesColour(t *testing.T) {
 	svg := string(Bars(Chart{ID: "n", Title: "Nutri-Score", Labels: []string{"2025"}, Stacked: true,
 		Series: []Series{{Name: "A", Values: []float64{60}, Colour: "#038141"}, {Name: "C", Values: []float64{40}, Colour: "#fecb02"}}}))
+	_, svg, _ = drawings(t, svg)
 	if strings.Count(svg, `fill="#038141"`) != 2 || strings.Count(svg, `fill="#fecb02"`) != 2 || strings.Contains(svg, "series-0") {
 		t.Errorf("own colours not used in bars and legend:\n%s", svg)
+	}
+}
+
+// TestGaps: a NaN value is a gap, neither a mark nor a point at zero, and it
+// breaks the line into the runs on either side.
+func TestGaps(t *testing.T) {
+	c := Chart{ID: "g", Labels: []string{"1", "2", "3", "4", "5"}, Series: []Series{{Name: "%", Values: []float64{10, 20, math.NaN(), 30, 40}}}}
+	_, line, _ := drawings(t, string(Line(c)))
+	if got := wellFormed(t, line); strings.Join(got, "|") != "1: 10|2: 20|4: 30|5: 40" {
+		t.Errorf("line marks = %q, want none for the gap", got)
+	}
+	if n := strings.Count(line, "<polyline"); n != 2 {
+		t.Errorf("%d line runs, want 2 either side of the gap", n)
+	}
+	_, bars, _ := drawings(t, string(Bars(c)))
+	if got := wellFormed(t, bars); len(got) != 4 || strings.Contains(bars, "NaN") {
+		t.Errorf("bar marks = %q", got)
+	}
+}
+
+// TestNarrowLabelsDoNotOverlap: eleven years fit the wide drawing, and the
+// narrow one names every other year rather than overprint them; few bars
+// carry their values.
+func TestNarrowLabelsDoNotOverlap(t *testing.T) {
+	var labels []string
+	var values []float64
+	for y := 2016; y <= 2026; y++ {
+		labels, values = append(labels, fmt.Sprint(y)), append(values, float64(y-2000))
+	}
+	_, wideSVG, narrowSVG := drawings(t, string(Bars(Chart{ID: "y", Labels: labels, Series: []Series{{Values: values}}})))
+	year := regexp.MustCompile(`>20\d\d</text>`)
+	count := func(svg string) int { return len(year.FindAllString(svg, -1)) }
+	if n := count(wideSVG); n != 11 {
+		t.Errorf("wide drawing names %d years, want 11", n)
+	}
+	if n := count(narrowSVG); n < 5 || n > 6 {
+		t.Errorf("narrow drawing names %d years, want every other (5–6)", n)
+	}
+	if !strings.Contains(wideSVG, `class="value"`) || strings.Contains(narrowSVG, `class="value"`) {
+		t.Errorf("value labels: wide should have them for 11 bars, narrow not")
 	}
 }

@@ -205,6 +205,10 @@ var (
 // ETOOMANY is the error code of a request refused by a rate limit.
 const ETOOMANY = "too_many_requests"
 
+// EMETHOD is the error code of a request whose method the path does not
+// serve (405), an HTTP matter the domain has no word for.
+const EMETHOD = "method_not_allowed"
+
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"html/template"
 
 	"github.com/kori-project/kori/internal/analysis"
@@ -41,6 +42,15 @@ func history(l *Locale, n int, period func(i int) (year, month int)) (labels, ax
 	return labels, axis
 }
 
+// gap is the value of a period without what the figure needs: a gap in the
+// chart rather than a zero.
+func gap(v float64, has bool) float64 {
+	if !has {
+		return math.NaN()
+	}
+	return v
+}
+
 func (l *Locale) eurFormat(v float64) string { return l.Num(v, 0) + " €" }
 func (l *Locale) pctFormat(v float64) string { return l.Num(v, 0) + " %" }
 func (l *Locale) kgFormat(v float64) string  { return l.Num(v, 0) + " kg" }
@@ -61,13 +71,13 @@ func overviewCharts(v any, l *Locale) map[string]template.HTML {
 			Labels: labels, Series: []chart.Series{{Name: l.T("spending.amount"), Values: series(func(s summary) float64 { return float64(s.Amount) / 100 })}},
 			YLabel: "€", Format: l.eurFormat, Tick: l.tick}),
 		"domestic": chart.Line(chart.Chart{ID: "ov-dom", Title: l.T("overview.chart.domestic"), Desc: l.T("chart.by_year_desc"),
-			Labels: labels, Series: []chart.Series{{Name: l.T("domestic.finnish"), Values: series(func(s summary) float64 { return s.FinnishShare * 100 })}},
+			Labels: labels, Series: []chart.Series{{Name: l.T("domestic.finnish"), Values: series(func(s summary) float64 { return gap(s.FinnishShare*100, s.HasOrigin) })}},
 			YLabel: "%", Format: l.pctFormat, Tick: l.tick}),
 		"carbon": chart.Bars(chart.Chart{ID: "ov-co2", Title: l.T("overview.chart.carbon"), Desc: l.T("chart.by_year_desc"),
-			Labels: labels, Series: []chart.Series{{Name: "kg CO₂e", Values: series(func(s summary) float64 { return s.KgCO2e })}},
+			Labels: labels, Series: []chart.Series{{Name: "kg CO₂e", Values: series(func(s summary) float64 { return gap(s.KgCO2e, s.HasCarbon) })}},
 			YLabel: "kg CO₂e", Format: l.kgFormat, Tick: l.tick}),
 		"nutri": chart.Line(chart.Chart{ID: "ov-nutri", Title: l.T("overview.chart.nutri"), Desc: l.T("chart.by_year_desc"),
-			Labels: labels, Series: []chart.Series{{Name: "A+B", Values: series(func(s summary) float64 { return s.NutriABShare * 100 })}},
+			Labels: labels, Series: []chart.Series{{Name: "A+B", Values: series(func(s summary) float64 { return gap(s.NutriABShare*100, s.HasNutri) })}},
 			YLabel: "%", Format: l.pctFormat, Tick: l.tick}),
 	}
 }
@@ -113,7 +123,8 @@ func spendingCharts(v any, l *Locale) map[string]template.HTML {
 func tiers(l *Locale, rows []domesticRow) []chart.Series {
 	raw, made, foreign := make([]float64, len(rows)), make([]float64, len(rows)), make([]float64, len(rows))
 	for i, r := range rows {
-		raw[i], made[i], foreign[i] = r.FiRawShare*100, (r.FinnishShare-r.FiRawShare)*100, r.ForeignShare*100
+		has := r.Known() > 0
+		raw[i], made[i], foreign[i] = gap(r.FiRawShare*100, has), gap((r.FinnishShare-r.FiRawShare)*100, has), gap(r.ForeignShare*100, has)
 	}
 	return []chart.Series{{Name: l.T("origin.fi_raw"), Values: raw}, {Name: l.T("origin.fi_made"), Values: made}, {Name: l.T("origin.foreign"), Values: foreign}}
 }
@@ -128,7 +139,7 @@ func domesticCharts(v any, l *Locale) map[string]template.HTML {
 	hl, ha := history(l, len(d.History), func(i int) (int, int) { return d.History[i].Year, d.History[i].Month })
 	raw, fin := make([]float64, len(d.History)), make([]float64, len(d.History))
 	for i, h := range d.History {
-		raw[i], fin[i] = h.FiRawShare*100, h.FinnishShare*100
+		raw[i], fin[i] = gap(h.FiRawShare*100, h.Known() > 0), gap(h.FinnishShare*100, h.Known() > 0)
 	}
 	return map[string]template.HTML{
 		"history": chart.Line(chart.Chart{ID: "dom-history", Title: l.T("domestic.chart.history"), Desc: l.T("chart.history_desc"),
@@ -148,10 +159,10 @@ func carbonCharts(v any, l *Locale) map[string]template.HTML {
 	c := v.(carbonView)
 	years, months := make([]float64, len(c.ByYear)), make([]float64, len(c.ByMonth))
 	for i, y := range c.ByYear {
-		years[i] = y.Kg
+		years[i] = gap(y.Kg, y.CoveredShare > 0)
 	}
 	for i, m := range c.ByMonth {
-		months[i] = m.Kg
+		months[i] = gap(m.Kg, m.CoveredShare > 0)
 	}
 	var gLabels, pLabels []string
 	var gValues, pValues []float64
@@ -164,7 +175,7 @@ func carbonCharts(v any, l *Locale) map[string]template.HTML {
 	hl, ha := history(l, len(c.History), func(i int) (int, int) { return c.History[i].Year, c.History[i].Month })
 	hv := make([]float64, len(c.History))
 	for i, h := range c.History {
-		hv[i] = h.Kg
+		hv[i] = gap(h.Kg, h.CoveredShare > 0)
 	}
 	return map[string]template.HTML{
 		"history": chart.Line(chart.Chart{ID: "co2-history", Title: l.T("carbon.chart.history"), Desc: l.T("chart.history_desc"),
@@ -186,7 +197,8 @@ func nutritionCharts(v any, l *Locale) map[string]template.HTML {
 	energy := func(rows []nutritionRow) []chart.Series {
 		p, f, c := make([]float64, len(rows)), make([]float64, len(rows)), make([]float64, len(rows))
 		for i, r := range rows {
-			p[i], f[i], c[i] = r.ProteinE, r.FatE, r.CarbE
+			has := r.EnergyMJ > 0
+			p[i], f[i], c[i] = gap(r.ProteinE, has), gap(r.FatE, has), gap(r.CarbE, has)
 		}
 		return []chart.Series{{Name: l.T("nutrition.protein"), Values: p}, {Name: l.T("nutrition.fat"), Values: f}, {Name: l.T("nutrition.carbohydrate"), Values: c}}
 	}
@@ -194,7 +206,7 @@ func nutritionCharts(v any, l *Locale) map[string]template.HTML {
 	for g := range grades {
 		grades[g].Name, grades[g].Colour = string(rune('A'+g)), analysis.NutriColours[g]
 		for _, y := range n.ByYear {
-			grades[g].Values = append(grades[g].Values, y.NutriScore.Shares()[g]*100)
+			grades[g].Values = append(grades[g].Values, gap(y.NutriScore.Shares()[g]*100, y.NutriScore.GradedShare > 0))
 		}
 	}
 	yl := yearLabels(len(n.ByYear), func(i int) int { return n.ByYear[i].Year })

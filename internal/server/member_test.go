@@ -622,3 +622,35 @@ func TestCountriesByName(t *testing.T) {
 		t.Skip("no Spanish product among the member's foreign purchases of 2025")
 	}
 }
+
+// TestNoDataIsNotZero: a member who shares only receipt totals gets, on the
+// product-based pages, a note of what is not available and why, with the
+// way to change it, not zeros and empty axes; the JSON says so too. (That a
+// month without data is a gap, not a zero, is chart.TestGaps.)
+func TestNoDataIsNotZero(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	for _, level := range []kori.Level{kori.LevelTotal, kori.LevelNone} {
+		t.Run(string(level), func(t *testing.T) {
+			c := f.client(t)
+			c.login(f.members[level].Email)
+			for _, page := range []string{"domestic", "carbon", "nutrition"} {
+				body := c.get("/me/" + page).Body.String()
+				if !strings.Contains(body, `href="/me/data#level"`) || strings.Contains(body, `role="img"`) {
+					t.Errorf("%s: want the not-available note and no charts", page)
+				}
+				if strings.Contains(body, "0,0 %") || strings.Contains(body, "0 kg") {
+					t.Errorf("%s shows a zero measurement", page)
+				}
+				var v struct{ Detailed *bool }
+				c.json("/api/v1/me/"+page, &v)
+				if v.Detailed == nil || *v.Detailed {
+					t.Errorf("%s JSON: detailed = %v, want false", page, v.Detailed)
+				}
+			}
+			overview := c.get("/me").Body.String()
+			if strings.Contains(overview, "0,0 %") || strings.Contains(overview, "0 kg CO₂e") {
+				t.Error("the overview shows shares and kilograms the member's level cannot have")
+			}
+		})
+	}
+}

@@ -86,6 +86,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /me/password", s.requireMember(false, s.postPassword))
 	mux.Handle("GET /me/consents/{seq}", s.requireMember(false, s.getConsentReceipt))
 	mux.Handle("POST /me/export", s.requireMember(false, s.postExport))
+
+	// Anything else: a not-found page in the reader's language (JSON under /api/).
+	mux.Handle("/", s.handle(s.notFound(mux)))
 }
 
 // apiRoute is a member API route as the OpenAPI document describes it.

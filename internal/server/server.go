@@ -166,6 +166,7 @@ var statuses = map[string]int{
 	kori.EFORBIDDEN:    http.StatusForbidden,
 	kori.EINTERNAL:     http.StatusInternalServerError,
 	ETOOMANY:           http.StatusTooManyRequests,
+	EMETHOD:            http.StatusMethodNotAllowed,
 }
 
 // errorBody is the JSON shape of every error answer.
@@ -192,7 +193,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		if status == http.StatusForbidden {
 			msg = kori.ErrorMessage(err)
 		}
-		if rerr := s.render(w, r, status, "error", pageData{L: l, Error: msg}); rerr != nil {
+		if rerr := s.render(w, r, status, "error", pageData{L: l, Error: msg, Code: code}); rerr != nil {
 			s.logger(r).Error("error page failed", "err", rerr)
 		}
 		return

@@ -137,6 +137,10 @@ type pageInfo struct {
 	Level kori.Level `json:"level"`
 	Years []int      `json:"years"`
 	Year  int        `json:"year"`
+	// Detailed says whether any purchase kept has product or group detail;
+	// without it (levels total and none) the product-based analyses are
+	// not available, which pages say instead of showing zeros.
+	Detailed bool `json:"detailed"`
 }
 
 // info works out the years with data and the year asked for (?year=),
@@ -150,6 +154,9 @@ func (d *memberData) info(r *http.Request) pageInfo {
 		seen[x.Year] = true
 	}
 	p := pageInfo{Level: d.m.Level, Years: []int{}}
+	for _, x := range d.monthly {
+		p.Detailed = p.Detailed || x.Figures.Lines > 0
+	}
 	for y := range seen {
 		p.Years = append(p.Years, y)
 	}
@@ -184,12 +191,20 @@ type summary struct {
 	KgPerEuro    float64    `json:"kg_co2e_per_euro"`
 	NutriABShare float64    `json:"nutri_ab_share"`
 	FibrePerMJ   float64    `json:"fibre_g_per_mj"`
+	// What the shares rest on: false when no purchase of the period has
+	// what the figure needs (products of known origin, a known emission
+	// factor, a Nutri-Score grade), as at levels total and none. The figure
+	// is then 0 in JSON but not a measurement, and pages say "not available".
+	HasOrigin bool `json:"has_origin"`
+	HasCarbon bool `json:"has_carbon"`
+	HasNutri  bool `json:"has_nutri_score"`
 }
 
 func summarise(f kori.Figures, receipts int) summary {
-	c, n := analysis.CarbonOf(f), analysis.NutriScoresOf(f)
-	return summary{Amount: f.Amount, Receipts: receipts, FinnishShare: analysis.DomesticOf(f).FinnishShare,
-		KgCO2e: c.Kg, KgPerEuro: c.KgPerEuro, NutriABShare: n.A + n.B, FibrePerMJ: analysis.NutritionOf(f).FibrePerMJ}
+	c, n, dom := analysis.CarbonOf(f), analysis.NutriScoresOf(f), analysis.DomesticOf(f)
+	return summary{Amount: f.Amount, Receipts: receipts, FinnishShare: dom.FinnishShare,
+		KgCO2e: c.Kg, KgPerEuro: c.KgPerEuro, NutriABShare: n.A + n.B, FibrePerMJ: analysis.NutritionOf(f).FibrePerMJ,
+		HasOrigin: dom.Known() > 0, HasCarbon: f.CO2eCovered > 0, HasNutri: n.GradedShare > 0}
 }
 
 type yearSummary struct {

@@ -62,6 +62,8 @@ type pageData struct {
 	Here  string
 	CSS   string
 	Error string
+	// Code is the error's code on the error page ("not_found"), for its title.
+	Code  string
 	Next  string
 	Email string
 	Demo  *DemoLogin
@@ -290,6 +292,26 @@ func (s *Server) getLang(w http.ResponseWriter, r *http.Request) error {
 	setCookie(w, r, langCookie, lang, 365*24*time.Hour, false)
 	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 	return nil
+}
+
+// notFound answers every path no route serves with the branded page rather
+// than the standard library's plain text, and a path served for other
+// methods with 405 and the methods it allows, as the mux itself would.
+func (s *Server) notFound(mux *http.ServeMux) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			return kori.Errorf(EMETHOD, "%s is not allowed here; use %s", r.Method, strings.Join(allow, " or "))
+		}
+		return kori.Errorf(kori.ENOTFOUND, "no such page: %s", r.URL.Path)
+	}
 }
 
 func (s *Server) getRoot(w http.ResponseWriter, r *http.Request) error {
