@@ -2,8 +2,8 @@ package server
 
 import (
 	"fmt"
-	"math"
 	"html/template"
+	"math"
 
 	"github.com/kori-project/kori/internal/analysis"
 	"github.com/kori-project/kori/internal/chart"
