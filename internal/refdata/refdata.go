@@ -28,6 +28,10 @@ type EmissionFactor struct {
 	Group       string
 	KgCO2ePerKg float64
 	Source      string
+	// NameFi is the group's Finnish display name (emission_group_names_fi.csv,
+	// Kori's own translation); Group stays the source's own name, which the
+	// sources note and the JSON keep.
+	NameFi string
 }
 
 // Food is one row of nutrients_per_100g.csv.
@@ -121,6 +125,23 @@ func readFactors() (map[string]EmissionFactor, error) {
 		m[row["product_group"]] = EmissionFactor{Group: row["product_group"], KgCO2ePerKg: v, Source: src}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	err = readCSV("emission_group_names_fi.csv", func(row map[string]string) error {
+		f, ok := m[row["product_group"]]
+		if !ok {
+			return fmt.Errorf("product_group %q is not in ghg_emission_factors.csv", row["product_group"])
+		}
+		f.NameFi = row["name_fi"]
+		m[f.Group] = f
+		return nil
+	})
+	for group, f := range m {
+		if err == nil && f.NameFi == "" {
+			err = fmt.Errorf("emission_group_names_fi.csv: no Finnish name for %q", group)
+		}
+	}
 	return m, err
 }
 

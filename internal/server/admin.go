@@ -27,7 +27,12 @@ func (s *Server) requireAdmin(api bool, next func(http.ResponseWriter, *http.Req
 		key, err := s.requireScope(r, kori.ScopeAdmin)
 		if err != nil {
 			if !api && (kori.ErrorCode(err) == kori.EUNAUTHORIZED || kori.ErrorCode(err) == kori.EFORBIDDEN) {
-				return s.render(w, r, http.StatusUnauthorized, "admin_login", pageData{Error: kori.ErrorMessage(err)})
+				// A first visit gets the form; a stale or revoked key says so.
+				msg := ""
+				if _, cerr := r.Cookie(adminCookie); cerr == nil {
+					msg = s.locales.pick(r).T("admin.bad_key")
+				}
+				return s.render(w, r, http.StatusUnauthorized, "admin_login", pageData{Error: msg})
 			}
 			return err
 		}

@@ -378,10 +378,14 @@ func checkCSRF(r *http.Request) error {
 	}
 	form := r.PostFormValue(csrfField)
 	if want == "" || form == "" || subtle.ConstantTimeCompare([]byte(want), []byte(form)) != 1 {
-		return kori.Errorf(kori.EFORBIDDEN, "the form has expired; reload the page and try again")
+		return errFormExpired
 	}
 	return nil
 }
+
+// errFormExpired refuses a form post without its valid CSRF token; the error
+// page tells it in the reader's language.
+var errFormExpired = kori.Errorf(kori.EFORBIDDEN, "the form has expired; reload the page and try again")
 
 // postAPILogin is the app login: JSON e-mail and password in, a bearer
 // session token out.

@@ -191,6 +191,24 @@ func (l *Locale) Name(fi, en string) string {
 // Level names a purchase-data level.
 func (l *Locale) Level(v kori.Level) string { return l.T("level." + string(v)) }
 
+// Consent tells a change of the member's choices in words, for the consent
+// history: "Level of sharing: Product level → Product-group level".
+func (l *Locale) Consent(kind, from, to string) string {
+	switch kori.ConsentKind(kind) {
+	case kori.ConsentLevel:
+		if from == "" {
+			return l.T("consent.level_set", "To", l.Level(kori.Level(to)))
+		}
+		return l.T("consent.level", "From", l.Level(kori.Level(from)), "To", l.Level(kori.Level(to)))
+	case kori.ConsentPersonalisation, kori.ConsentAnalytics:
+		purpose := l.T("purpose." + strings.TrimPrefix(kind, "objection:"))
+		return l.T("consent."+to, "Purpose", purpose)
+	case kori.ConsentRetention:
+		return l.T("consent.retention." + to)
+	}
+	return kind + ": " + to
+}
+
 // Other is the other language, for the switch.
 func (l *Locale) Other() string {
 	if l.Lang == "fi" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"math"
@@ -652,5 +653,74 @@ func TestNoDataIsNotZero(t *testing.T) {
 				t.Error("the overview shows shares and kilograms the member's level cannot have")
 			}
 		})
+	}
+}
+
+// englishWords are words that are not Finnish: one of them in a Finnish page
+// is text that was never translated. (Words both languages share, such as
+// "on", "data" and "per", are left out.)
+var englishWords = strings.Fields(`the and of or with your you from this that not is are was will
+	raw level product products group groups total totals none receipt receipts store stores time card member members
+	sums monthly summaries price quantity lines available page error search year years month months chart show change
+	share shopping purchases spending beef cheese coffee milk lamb pork chicken potato cooked minced steak peeled whole
+	skimmed pasteurised dried plain without skin meat bread flour juice water sugar oil fruit fruits vegetables other
+	unknown domestic foreign carbon nutrition objects allows extended retention off choice leg fat ham`)
+
+// TestFinnishPagesHaveNoEnglish opens every page a member sees, at every
+// level, in Finnish, and fails on any English word outside what is marked as
+// English (the language switch) and the sources' own names in attributions.
+func TestFinnishPagesHaveNoEnglish(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	english := map[string]bool{}
+	for _, w := range englishWords {
+		english[w] = true
+	}
+	drop := regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<title>.*?</title>|<desc[ >].*?</desc>|<[a-z]+ [^>]*lang="en"[^>]*>.*?</[a-z]+>`)
+	tag := regexp.MustCompile(`<[^>]*>`)
+	// Names of sources and licences, and e-mail addresses, are what they are.
+	names := regexp.MustCompile(`Our World in Data|Licence Ouverte|[^\s@]+@[^\s@]+`)
+	word := regexp.MustCompile(`\p{L}+`)
+	check := func(level, p, body string) {
+		t.Helper()
+		if !strings.Contains(body, `<html lang="fi">`) {
+			t.Fatalf("%s is not in Finnish", p)
+		}
+		text := html.UnescapeString(tag.ReplaceAllString(drop.ReplaceAllString(body, " "), " "))
+		text = names.ReplaceAllString(text, " ")
+		seen := map[string]bool{}
+		for _, w := range word.FindAllString(text, -1) {
+			if lw := strings.ToLower(w); english[lw] && !seen[lw] {
+				seen[lw] = true
+				i := strings.Index(text, w)
+				t.Errorf("%s (%s): English %q in %q", p, level, w, strings.Join(strings.Fields(text[max(0, i-60):min(len(text), i+60)]), " "))
+			}
+		}
+	}
+	// The privacy officer's pages, and the login pages before them.
+	officer := f.client(t)
+	officer.cookies["kori_lang"] = "fi"
+	for _, p := range []string{"/login", "/admin/requests"} {
+		check("anonymous", p, officer.get(p).Body.String())
+	}
+	_, key, err := f.db.CreateAPIKey(context.Background(), "officer", []string{kori.ScopeAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	officer.form("/login", "/admin/login", url.Values{"key": {key}})
+	for _, p := range []string{"/admin/requests", "/admin/processing"} {
+		check("officer", p, officer.get(p).Body.String())
+	}
+	for _, level := range kori.Levels {
+		c := f.client(t)
+		c.cookies["kori_lang"] = "fi"
+		c.login(f.members[level].Email)
+		pages := []string{"/me", "/me/receipts", "/me/receipts?q=maito", "/me/spending", "/me/domestic", "/me/carbon", "/me/nutrition",
+			"/me/data", "/me/access", "/me/offers", fmt.Sprintf("/transparency/%d", now.Year()), "/privacy", "/me/nowhere"}
+		if level != kori.LevelNone {
+			pages = append(pages, fmt.Sprintf("/me/receipts/%d", receiptIDs(t, f.db, f.members[level].ID)[0]))
+		}
+		for _, p := range pages {
+			check(string(level), p, c.get(p).Body.String())
+		}
 	}
 }

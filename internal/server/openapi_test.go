@@ -249,11 +249,15 @@ func TestLocalesComplete(t *testing.T) {
 		"purpose.":       {"personalisation", "analytics", "member_service", "loyalty_benefit", "legal_obligation"},
 		"data.explain.":  {"personalisation", "analytics", "retention"},
 		"confirm.level.": {"product", "group", "total", "none"}, "confirm.erase.": {"purchases", "member"},
-		"request.":         {"access", "export", "erasure", "rectification"},
-		"reason.":          {"retention", "inactivity", "erasure", "downgrade"},
-		"privacy.purpose.": {"member_service", "loyalty_benefit", "personalisation", "analytics", "legal_obligation"},
-		"privacy.basis.":   {"member_service", "loyalty_benefit", "personalisation", "analytics", "legal_obligation"},
-		"error.":           {kori.ENOTFOUND, kori.EINVALID, kori.EUNAUTHORIZED, kori.EFORBIDDEN, kori.ECONFLICT, kori.EINTERNAL, "too_many_requests"},
+		"request.":            {"access", "export", "erasure", "rectification"},
+		"reason.":             {"retention", "inactivity", "erasure", "downgrade"},
+		"privacy.purpose.":    {"member_service", "loyalty_benefit", "personalisation", "analytics", "legal_obligation"},
+		"privacy.basis.":      {"member_service", "loyalty_benefit", "personalisation", "analytics", "legal_obligation"},
+		"error.":              {kori.ENOTFOUND, kori.EINVALID, kori.EUNAUTHORIZED, kori.EFORBIDDEN, kori.ECONFLICT, kori.EINTERNAL, "too_many_requests", "method_not_allowed"},
+		"category.":           {"product", "group", "total", "none"},
+		"consent.":            {"objects", "allows"},
+		"consent.retention.":  {"on", "off"},
+		"processing.measure.": {"level", "secrets", "gate", "erasure", "audit", "backups"},
 	}
 	for p := range prefixes {
 		if _, ok := values[p]; !ok {

@@ -197,8 +197,18 @@ type Controller struct {
 }
 
 // DefaultAuthority is the Finnish supervisory authority, where a member of
-// a Finnish chain may lodge a complaint.
+// a Finnish chain may lodge a complaint. Pages name it in the reader's
+// language (Locale.Authority).
 const DefaultAuthority = "Tietosuojavaltuutetun toimisto (Office of the Data Protection Ombudsman), tietosuoja.fi"
+
+// Authority names the controller's supervisory authority in the reader's
+// language when it is the default one; a configured name is shown as given.
+func (l *Locale) Authority(c Controller) string {
+	if c.Authority == "" || c.Authority == DefaultAuthority {
+		return l.T("privacy.default_authority")
+	}
+	return c.Authority
+}
 
 // Missing lists the settings an operator has not given.
 func (c Controller) Missing() []string {

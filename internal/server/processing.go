@@ -21,6 +21,9 @@ type processingView struct {
 	Transfers  string                  `json:"transfers_outside_eea"`
 	Rules      report.Rules            `json:"retention"`
 	Measures   []string                `json:"security_measures"`
+	// MeasureIDs name the measures' messages, for the page in the reader's
+	// language (the JSON keeps English).
+	MeasureIDs []string `json:"-"`
 }
 
 type processingPurpose struct {
@@ -55,7 +58,8 @@ func (s *Server) processing(r *http.Request) (processingView, error) {
 			"erasure and retention delete every table and derived row; SQLite secure_delete and WAL checkpoint",
 			"hash-chained audit log of consent changes, deletions, exports and admin actions (kori audit verify)",
 			"backups restored only with every later deletion re-applied",
-		}}
+		},
+		MeasureIDs: []string{"level", "secrets", "gate", "erasure", "audit", "backups"}}
 	for _, p := range []kori.Purpose{kori.PurposeMemberService, kori.PurposeLoyaltyBenefit, kori.PurposePersonalisation, kori.PurposeAnalytics, kori.PurposeLegalObligation} {
 		v.Purposes = append(v.Purposes, processingPurpose{Purpose: p, Basis: legalBasis[p], Objectable: p.Objectable()})
 	}

@@ -190,8 +190,8 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	if !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/healthz" {
 		l := s.locales.pick(r)
 		msg := l.T("error." + code)
-		if status == http.StatusForbidden {
-			msg = kori.ErrorMessage(err)
+		if errors.Is(err, errFormExpired) {
+			msg = l.T("error.form_expired")
 		}
 		if rerr := s.render(w, r, status, "error", pageData{L: l, Error: msg, Code: code}); rerr != nil {
 			s.logger(r).Error("error page failed", "err", rerr)

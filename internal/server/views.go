@@ -14,6 +14,7 @@ import (
 
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/analysis"
+	"github.com/kori-project/kori/internal/refdata"
 )
 
 // This file builds the view of each member page: one function per page,
@@ -501,12 +502,14 @@ type carbonRow struct {
 }
 
 type carbonProduct struct {
-	GTIN   string     `json:"gtin"`
-	Name   string     `json:"name"`
-	Source string     `json:"emission_group"`
-	Kg     float64    `json:"kg_co2e"`
-	Share  float64    `json:"share"`
-	Amount kori.Money `json:"amount_cents"`
+	GTIN   string `json:"gtin"`
+	Name   string `json:"name"`
+	Source string `json:"emission_group"` // the factor's name in its source
+	// SourceName is the factor's name in the reader's language.
+	SourceName string     `json:"emission_group_name"`
+	Kg         float64    `json:"kg_co2e"`
+	Share      float64    `json:"share"`
+	Amount     kori.Money `json:"amount_cents"`
 }
 
 type carbonView struct {
@@ -560,10 +563,14 @@ func (s *Server) carbon(r *http.Request, d *memberData) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	factors, err := refdata.EmissionFactors()
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range analysis.Top(analysis.ProductsWithFigures(sums, d.cat), 10, func(f kori.Figures) float64 { return f.CO2eGrams }) {
 		kg := p.Figures.CO2eGrams / 1000
 		v.TopProducts = append(v.TopProducts, carbonProduct{GTIN: p.Product.GTIN, Name: d.loc.Name(p.Product.NameFi, p.Product.NameEn),
-			Source: p.Product.EmissionGroup, Kg: kg, Share: analysis.Share(kg, v.Total.Kg), Amount: p.Sum.Amount})
+			Source: p.Product.EmissionGroup, SourceName: d.loc.Name(factors[p.Product.EmissionGroup].NameFi, p.Product.EmissionGroup), Kg: kg, Share: analysis.Share(kg, v.Total.Kg), Amount: p.Sum.Amount})
 	}
 	return v, nil
 }
