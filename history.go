@@ -60,6 +60,22 @@ type ReceiptFilter struct {
 	Stores, GTINs, Groups []string
 	Search                bool // apply Stores, GTINs and Groups even when empty
 	Limit                 int
+	// Offset skips that many receipts of the order (newest first), for
+	// paging through all of a search's matches.
+	Offset int
+}
+
+// MaxSearchTerms bounds the stores, products or groups one receipt search
+// looks for; a search term that matches more is searched for the first
+// ones, and the answer says so.
+const MaxSearchTerms = 500
+
+// LineMatch is a line or group sum of a receipt that a search matched, so
+// that the results can say why each receipt was found.
+type LineMatch struct {
+	ReceiptID int64
+	GTIN      string // "" for a group sum
+	Group     string
 }
 
 // ProductSum is what a member bought of one product in a period.

@@ -45,7 +45,7 @@ func TestPrivacyOfficer(t *testing.T) {
 		t.Errorf("requests page does not count the open request")
 	}
 	if body := c.get("/admin/processing").Body.String(); !strings.Contains(body, "officer") || !strings.Contains(body, "tills") ||
-		!strings.Contains(body, "6(1)(f)") {
+		!strings.Contains(body, "6 artiklan 1 kohdan f alakohta") {
 		t.Error("the record of processing does not list the API keys and legal bases")
 	}
 	if rec := c.get(fmt.Sprintf("/admin/members/%d/export", m.ID)); rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/zip" {

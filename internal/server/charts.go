@@ -23,7 +23,7 @@ func yearLabels(n int, year func(i int) int) []string {
 func monthLabels(l *Locale, n int) []string {
 	out := make([]string, n)
 	for i := range out {
-		out[i] = l.MonthName(i + 1)
+		out[i] = l.MonthShort(i + 1)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -166,6 +167,9 @@ func (l *Locale) Month(year, month int) string {
 // MonthName names a month without the year.
 func (l *Locale) MonthName(month int) string { return l.T(fmt.Sprintf("month.%d", month)) }
 
+// MonthShort is a month's short name, for chart axes ("tammi", "Jan").
+func (l *Locale) MonthShort(month int) string { return l.T(fmt.Sprintf("month_short.%d", month)) }
+
 // Name picks the Finnish or English name, falling back to the other.
 // Country names an ISO 3166-1 alpha-2 country in the reader's language
 // (CLDR names from golang.org/x/text), or returns the code when it is not
@@ -185,8 +189,15 @@ func (l *Locale) Name(fi, en string) string {
 	if l.Lang == "en" && en != "" || fi == "" {
 		return en
 	}
-	return fi
+	if l.Lang != "fi" {
+		return fi
+	}
+	return finnishDecimals.ReplaceAllString(fi, "$1,$2")
 }
+
+// finnishDecimals finds a decimal point in a quantity ("1.5 l", "0.33 l",
+// "4.5%") that a till sent in a Finnish product name; Finnish writes a comma.
+var finnishDecimals = regexp.MustCompile(`(\d)\.(\d+\s?(?:kg|g|l|dl|cl|ml|%|€))`)
 
 // Level names a purchase-data level.
 func (l *Locale) Level(v kori.Level) string { return l.T("level." + string(v)) }

@@ -724,3 +724,72 @@ func TestFinnishPagesHaveNoEnglish(t *testing.T) {
 		}
 	}
 }
+
+// TestReceiptSearchPagesThroughAll: a search says how many receipts it
+// found in all, pages through every one of them exactly once, and names
+// for each receipt the lines that matched; the count is checked against the
+// receipts' own lines.
+func TestReceiptSearchPagesThroughAll(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	ctx := context.Background()
+	m := f.members[kori.LevelProduct]
+	cat, err := f.db.Catalogue(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]bool{}
+	all, err := f.db.ReceiptsByMember(ctx, m.ID, kori.ReceiptFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range all {
+		d, err := f.db.ReceiptByID(ctx, m.ID, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range d.Lines {
+			// A product or its group by either name ("Maitotuotteet").
+			p, g := cat.Products[l.GTIN], cat.Groups[l.Group]
+			if strings.Contains(strings.ToLower(p.NameFi+" "+p.NameEn+" "+g.NameFi+" "+g.NameEn), "maito") {
+				want[r.ID] = true
+			}
+		}
+	}
+	if len(want) <= 50 {
+		t.Fatalf("the demo member has %d receipts with milk; the test needs more than a page", len(want))
+	}
+	c := f.client(t)
+	c.login(m.Email)
+	got := map[int64]bool{}
+	for page := 1; ; page++ {
+		var v struct {
+			Found, Page, Pages int
+			Receipts           []struct {
+				ID      int64
+				Matched []string
+			}
+		}
+		c.json(fmt.Sprintf("/api/v1/me/receipts?q=maito&page=%d", page), &v)
+		if v.Found != len(want) {
+			t.Fatalf("found %d, want %d", v.Found, len(want))
+		}
+		for _, r := range v.Receipts {
+			if got[r.ID] || !want[r.ID] {
+				t.Errorf("receipt %d: shown twice or does not match", r.ID)
+			}
+			got[r.ID] = true
+			if len(r.Matched) == 0 || !strings.Contains(strings.ToLower(strings.Join(r.Matched, " ")), "maito") {
+				t.Errorf("receipt %d: matched %q, want the milk lines", r.ID, r.Matched)
+			}
+		}
+		if page >= v.Pages {
+			break
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("the pages showed %d receipts of %d", len(got), len(want))
+	}
+	if body := c.get("/me/receipts?q=maito&page=2").Body.String(); !strings.Contains(body, `rel="prev"`) {
+		t.Error("page 2 has no link back")
+	}
+}

@@ -41,6 +41,8 @@ type Store interface {
 	FiguresBetween(ctx context.Context, id kori.MemberID, from, to int, cat *kori.Catalogue) ([]kori.GroupSum, int, error)
 	StoreMonthsByMember(ctx context.Context, id kori.MemberID) ([]kori.StoreMonth, error)
 	ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, error)
+	CountReceipts(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) (int, error)
+	MatchedLines(ctx context.Context, member kori.MemberID, ids []int64, gtins, groups []string) ([]kori.LineMatch, error)
 	ReceiptByID(ctx context.Context, member kori.MemberID, id int64) (*kori.ReceiptDetail, error)
 	ProductsByMember(ctx context.Context, id kori.MemberID, year int) ([]kori.ProductSum, error)
 	HeldData(ctx context.Context, id kori.MemberID) (kori.DataHeld, error)

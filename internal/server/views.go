@@ -630,6 +630,9 @@ type receiptRow struct {
 	StoreName   string     `json:"store_name"`
 	Total       kori.Money `json:"total_cents"`
 	Grain       kori.Level `json:"grain"`
+	// Matched names what a search found in the receipt: its products or
+	// product groups, or its store.
+	Matched []string `json:"matched,omitempty"`
 }
 
 type monthRef struct {
@@ -638,8 +641,8 @@ type monthRef struct {
 	Receipts int `json:"receipts"`
 }
 
-// receiptsLimit bounds one page of search results.
-const receiptsLimit = 100
+// receiptsLimit is one page of search results.
+const receiptsLimit = 50
 
 type receiptsView struct {
 	Level    kori.Level   `json:"level"`
@@ -648,8 +651,16 @@ type receiptsView struct {
 	Query    string       `json:"query"`
 	Months   []monthRef   `json:"months"` // every month with receipts, newest first
 	Receipts []receiptRow `json:"receipts"`
-	// Truncated is true when a search found more than the page shows.
-	Truncated bool `json:"truncated"`
+	// A search's answer comes in pages of 50 (?page=, from 1): Found counts
+	// every match, Pages the pages.
+	Found int `json:"found"`
+	Page  int `json:"page"`
+	Pages int `json:"pages"`
+	// TooBroad says the term matched more stores, products or groups than
+	// one search looks for (kori.MaxSearchTerms): only the first were
+	// searched, so a more specific term may find more.
+	TooBroad bool `json:"too_broad"`
+	MaxTerms int  `json:"-"`
 }
 
 // receipts lists a month's receipts (?month=2025-03; the latest month by
@@ -663,13 +674,25 @@ func (s *Server) receipts(r *http.Request, d *memberData) (any, error) {
 	sort.Slice(v.Months, func(i, j int) bool {
 		return v.Months[j].Year < v.Months[i].Year || v.Months[j].Year == v.Months[i].Year && v.Months[j].Month < v.Months[i].Month
 	})
-	f := kori.ReceiptFilter{Limit: receiptsLimit + 1}
+	f := kori.ReceiptFilter{}
 	if v.Query != "" {
 		f.Search = true
 		f.Stores, f.GTINs, f.Groups = d.match(v.Query)
+		v.MaxTerms = kori.MaxSearchTerms
+		v.TooBroad = len(f.Stores) > kori.MaxSearchTerms || len(f.GTINs) > kori.MaxSearchTerms || len(f.Groups) > kori.MaxSearchTerms
 		if y, err := strconv.Atoi(r.URL.Query().Get("year")); err == nil {
 			f.Year = y
 		}
+		found, err := s.Store.CountReceipts(r.Context(), d.m.ID, f)
+		if err != nil {
+			return nil, err
+		}
+		v.Found, v.Pages = found, (found+receiptsLimit-1)/receiptsLimit
+		v.Page = 1
+		if p, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && p > 1 {
+			v.Page = min(p, max(v.Pages, 1))
+		}
+		f.Limit, f.Offset = receiptsLimit, (v.Page-1)*receiptsLimit
 	} else {
 		if t, err := time.Parse("2006-01", r.URL.Query().Get("month")); err == nil {
 			v.Year, v.Month = t.Year(), int(t.Month())
@@ -685,12 +708,42 @@ func (s *Server) receipts(r *http.Request, d *memberData) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(rs) > receiptsLimit {
-		rs, v.Truncated = rs[:receiptsLimit], true
+	if !f.Search {
+		v.Found, v.Page, v.Pages = len(rs), 1, 1
+	}
+	ids := make([]int64, len(rs))
+	for i, x := range rs {
+		ids[i] = x.ID
+	}
+	matched := map[int64][]string{}
+	if f.Search {
+		lines, err := s.Store.MatchedLines(r.Context(), d.m.ID, ids, f.GTINs, f.Groups)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range lines {
+			// A group sum is named by its group; a line by its product, and
+			// by its group too when the group is what matched.
+			name := d.groupName(m.Group)
+			if p, ok := d.cat.Products[m.GTIN]; ok {
+				if slices.Contains(f.GTINs, m.GTIN) {
+					name = d.loc.Name(p.NameFi, p.NameEn)
+				} else {
+					name = d.loc.Name(p.NameFi, p.NameEn) + " (" + name + ")"
+				}
+			}
+			if !slices.Contains(matched[m.ReceiptID], name) {
+				matched[m.ReceiptID] = append(matched[m.ReceiptID], name)
+			}
+		}
 	}
 	for _, x := range rs {
-		v.Receipts = append(v.Receipts, receiptRow{ID: x.ID, Kind: string(x.Kind), PurchasedAt: x.PurchasedAt.In(s.Zone), Store: x.Key.Store,
-			StoreName: d.storeName(x.Key.Store), Total: x.Total, Grain: x.Grain})
+		row := receiptRow{ID: x.ID, Kind: string(x.Kind), PurchasedAt: x.PurchasedAt.In(s.Zone), Store: x.Key.Store,
+			StoreName: d.storeName(x.Key.Store), Total: x.Total, Grain: x.Grain, Matched: matched[x.ID]}
+		if f.Search && row.Matched == nil && slices.Contains(f.Stores, x.Key.Store) {
+			row.Matched = []string{row.StoreName}
+		}
+		v.Receipts = append(v.Receipts, row)
 	}
 	return v, nil
 }
@@ -895,6 +948,10 @@ func checkQuery(q url.Values, allowed []string) error {
 		case "month":
 			if _, err := time.Parse("2006-01", v); err != nil || len(v) != 7 {
 				return kori.Errorf(kori.EINVALID, "query parameter \"month\": %q is not a month such as 2025-03", v)
+			}
+		case "page":
+			if p, err := strconv.Atoi(v); err != nil || p < 1 {
+				return kori.Errorf(kori.EINVALID, "query parameter \"page\": %q is not a page number such as 2", v)
 			}
 		case "q":
 			if utf8.RuneCountInString(v) > maxSearch {

@@ -104,6 +104,7 @@ func loadWeb() (*web, error) {
 		}
 		t, err := template.New("layout.html").Funcs(template.FuncMap{
 			"add":     func(a, b int) int { return a + b },
+			"sub":     func(a, b int) int { return a - b },
 			"nav":     func() []string { return navigation },
 			"levels":  func() []kori.Level { return kori.Levels },
 			"deref":   func(t *time.Time) time.Time { return *t },
@@ -201,7 +202,7 @@ func (s *Server) memberPages() []page {
 	return []page{
 		{name: "overview", path: "/me", api: "/api/v1/me/overview", rollups: true, stores: true, build: s.overview, charts: overviewCharts, params: []string{"year"},
 			summary: "This year so far against the same dates of last year (the periods in compared), and each analysis by year", example: overviewView{}},
-		{name: "receipts", path: "/me/receipts", api: "/api/v1/me/receipts", stores: true, build: s.receipts, params: []string{"month", "q", "year"},
+		{name: "receipts", path: "/me/receipts", api: "/api/v1/me/receipts", stores: true, build: s.receipts, params: []string{"month", "q", "year", "page"},
 			summary: "Receipts of a month (?month=YYYY-MM), or found by product, group or store name (?q=)", example: receiptsView{}},
 		{name: "receipt", path: "/me/receipts/{id}", api: "/api/v1/me/receipts/{id}", build: s.receipt,
 			summary: "One receipt with its lines (product level) or group sums (group level)", example: receiptView{}},

@@ -25,14 +25,11 @@ func scanReceipt(rows interface{ Scan(...any) error }) (kori.ReceiptSummary, err
 }
 
 // maxInList bounds the values bound into one IN list of a receipt search.
-const maxInList = 500
+const maxInList = kori.MaxSearchTerms
 
-// ReceiptsByMember returns a member's receipts, newest first, narrowed by f.
-// A search (f.Search) selects receipts from one of f.Stores or holding a line
-// of one of f.GTINs or a group sum of one of f.Groups: the matching receipt
-// ids are found first, each table read once, then joined to the receipts.
-func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, error) {
-	var args []any
+// receiptQuery builds the FROM and WHERE of a member's receipts under a
+// filter; from is "" when a search matched nothing.
+func receiptQuery(id kori.MemberID, f kori.ReceiptFilter) (from, where string, args []any) {
 	in := func(values []string) string {
 		if len(values) > maxInList {
 			values = values[:maxInList]
@@ -42,7 +39,7 @@ func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.Rec
 		}
 		return placeholders(len(values))
 	}
-	from := `receipts r`
+	from = `receipts r`
 	if f.Search {
 		// The member id is repeated in every part so that each stays on the
 		// member's shard.
@@ -67,11 +64,11 @@ func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.Rec
 			parts = append(parts, `SELECT receipt_id FROM receipt_groups WHERE member_id = ? AND group_code IN (`+in(f.Groups)+`)`)
 		}
 		if len(parts) == 0 {
-			return nil, nil // nothing matched the search terms
+			return "", "", nil
 		}
 		from = `receipts r JOIN (` + strings.Join(parts, ` UNION `) + `) hit ON hit.receipt_id = r.receipt_id`
 	}
-	where := `r.member_id = ?`
+	where = `r.member_id = ?`
 	args = append(args, id)
 	if f.Year > 0 {
 		where += ` AND r.year = ?`
@@ -81,10 +78,26 @@ func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.Rec
 			args = append(args, f.Year*10000+f.Month*100, f.Year*10000+f.Month*100+99)
 		}
 	}
+	return from, where, args
+}
+
+// ReceiptsByMember returns a member's receipts, newest first, narrowed by f.
+// A search (f.Search) selects receipts from one of f.Stores or holding a line
+// of one of f.GTINs or a group sum of one of f.Groups: the matching receipt
+// ids are found first, each table read once, then joined to the receipts.
+func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, error) {
+	from, where, args := receiptQuery(id, f)
+	if from == "" {
+		return nil, nil // nothing matched the search terms
+	}
 	query := `SELECT ` + receiptColumnsOf("r") + ` FROM ` + from + ` WHERE ` + where + ` ORDER BY r.purchased_at DESC, r.receipt_id DESC`
 	if f.Limit > 0 {
 		query += ` LIMIT ?`
 		args = append(args, f.Limit)
+		if f.Offset > 0 {
+			query += ` OFFSET ?`
+			args = append(args, f.Offset)
+		}
 	}
 	rows, err := db.read.QueryContext(ctx, db.q(query), args...)
 	if err != nil {
@@ -98,6 +111,76 @@ func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.Rec
 			return nil, err
 		}
 		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// CountReceipts counts the member's receipts under a filter (its Limit and
+// Offset aside), so that a search can say how many it found in all.
+func (db *DB) CountReceipts(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) (int, error) {
+	from, where, args := receiptQuery(id, f)
+	if from == "" {
+		return 0, nil
+	}
+	var n int
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM `+from+` WHERE `+where), args...).Scan(&n)
+	return n, err
+}
+
+// MatchedLines returns the lines and group sums of the member's receipts ids
+// whose product is one of gtins or whose group is one of groups: why a search
+// found each receipt. Lists are bounded like a search's.
+func (db *DB) MatchedLines(ctx context.Context, member kori.MemberID, ids []int64, gtins, groups []string) ([]kori.LineMatch, error) {
+	if len(ids) == 0 || len(gtins) == 0 && len(groups) == 0 {
+		return nil, nil
+	}
+	gtins, groups = gtins[:min(len(gtins), maxInList)], groups[:min(len(groups), maxInList)]
+	var args []any
+	add := func(vs ...any) { args = append(args, vs...) }
+	idList := func() string {
+		for _, id := range ids {
+			add(id)
+		}
+		return placeholders(len(ids))
+	}
+	var parts []string
+	var match []string
+	add(member)
+	lines := `SELECT receipt_id, line_no, gtin, group_code FROM receipt_lines WHERE member_id = ? AND receipt_id IN (` + idList() + `)`
+	if len(gtins) > 0 {
+		for _, g := range gtins {
+			add(g)
+		}
+		match = append(match, `gtin IN (`+placeholders(len(gtins))+`)`)
+	}
+	if len(groups) > 0 {
+		for _, g := range groups {
+			add(g)
+		}
+		match = append(match, `group_code IN (`+placeholders(len(groups))+`)`)
+	}
+	parts = append(parts, lines+` AND (`+strings.Join(match, ` OR `)+`)`)
+	if len(groups) > 0 {
+		add(member)
+		sums := `SELECT receipt_id, 0, '', group_code FROM receipt_groups WHERE member_id = ? AND receipt_id IN (` + idList() + `)`
+		for _, g := range groups {
+			add(g)
+		}
+		parts = append(parts, sums+` AND group_code IN (`+placeholders(len(groups))+`)`)
+	}
+	rows, err := db.read.QueryContext(ctx, db.q(strings.Join(parts, ` UNION ALL `)+` ORDER BY 1, 2`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kori.LineMatch
+	for rows.Next() {
+		var m kori.LineMatch
+		var lineNo int
+		if err := rows.Scan(&m.ReceiptID, &lineNo, &m.GTIN, &m.Group); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
 	}
 	return out, rows.Err()
 }

@@ -83,6 +83,25 @@ func testMemberReads(t *testing.T, open Opener) {
 	if limited, _ := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{Limit: 1}); len(limited) != 1 {
 		t.Errorf("limit 1 gave %d", len(limited))
 	}
+	// Paging: the second page of one is the second receipt; the count is of all.
+	minceFilter := kori.ReceiptFilter{Search: true, GTINs: []string{"6400000000026"}}
+	second, err := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{Search: true, GTINs: minceFilter.GTINs, Limit: 1, Offset: 1})
+	must(t, err)
+	if len(second) != 1 || second[0].ID != withMince[1].ID {
+		t.Errorf("page 2 of 1 = %+v, want %d", second, withMince[1].ID)
+	}
+	if n, err := db.CountReceipts(ctx, a, kori.ReceiptFilter{Search: true, GTINs: minceFilter.GTINs, Limit: 1}); err != nil || n != 2 {
+		t.Errorf("count of the search = %d (%v), want 2", n, err)
+	}
+	// Why each was found: the mince line, and (by group) the meat lines or sums.
+	lines, err := db.MatchedLines(ctx, a, []int64{withMince[0].ID, withMince[1].ID}, minceFilter.GTINs, nil)
+	must(t, err)
+	if len(lines) != 2 || lines[0].GTIN != "6400000000026" || lines[1].GTIN != "6400000000026" {
+		t.Errorf("matched lines = %+v, want the mince line of each receipt", lines)
+	}
+	if other, _ := db.MatchedLines(ctx, b, []int64{withMince[0].ID}, minceFilter.GTINs, []string{"meat"}); len(other) != 0 {
+		t.Errorf("member B sees member A's matched lines: %+v", other)
+	}
 	detail, err := db.ReceiptByID(ctx, a, march[1].ID)
 	must(t, err)
 	if len(detail.Lines) != 2 || detail.Lines[1].GTIN != "6400000000026" || detail.Lines[1].Quantity != 0.5 {
