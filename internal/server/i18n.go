@@ -33,12 +33,14 @@ type Locale struct {
 	Lang      string // "fi" or "en"
 	localizer *i18n.Localizer
 	printer   *message.Printer
+	// zone is the chain's time zone, in which DateTime shows every time.
+	zone *time.Location
 }
 
 // locales holds one Locale per language.
 type locales map[string]*Locale
 
-func loadLocales() (locales, error) {
+func loadLocales(zone *time.Location) (locales, error) {
 	bundle := i18n.NewBundle(language.English)
 	out := locales{}
 	for _, tag := range languages {
@@ -47,7 +49,7 @@ func loadLocales() (locales, error) {
 		if _, err := bundle.LoadMessageFileFS(localeFiles, "locales/"+name+".json"); err != nil {
 			return nil, fmt.Errorf("locale %s: %w", name, err)
 		}
-		out[name] = &Locale{Lang: name, localizer: i18n.NewLocalizer(bundle, name), printer: message.NewPrinter(tag)}
+		out[name] = &Locale{Lang: name, localizer: i18n.NewLocalizer(bundle, name), printer: message.NewPrinter(tag), zone: zone}
 	}
 	return out, nil
 }
@@ -151,8 +153,12 @@ func (l *Locale) Date(t time.Time) string {
 	return t.Format("2 Jan 2006")
 }
 
-// DateTime formats a time with hours and minutes.
+// DateTime formats a time with hours and minutes, in the chain's zone
+// whatever zone the time came in (a consent is stored in UTC).
 func (l *Locale) DateTime(t time.Time) string {
+	if l.zone != nil {
+		t = t.In(l.zone)
+	}
 	if l.Lang == "fi" {
 		return t.Format("2.1.2006 klo 15.04")
 	}

@@ -1,12 +1,15 @@
 package server
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestFinnishProductNames: a quantity in a Finnish product name is written
 // with a decimal comma, whatever the till sent; English keeps the point, and
 // a point that is not a decimal in a quantity is left alone.
 func TestFinnishProductNames(t *testing.T) {
-	ls, err := loadLocales()
+	ls, err := loadLocales(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,5 +27,25 @@ func TestFinnishProductNames(t *testing.T) {
 		if got := en.Name(c.fi, c.en); got != c.wantEn {
 			t.Errorf("en Name(%q, %q) = %q, want %q", c.fi, c.en, got, c.wantEn)
 		}
+	}
+}
+
+// TestTimesInChainZone: a time stored in UTC (a consent) shows in the
+// chain's zone, in both languages.
+func TestTimesInChainZone(t *testing.T) {
+	helsinki, err := time.LoadLocation("Europe/Helsinki")
+	if err != nil {
+		t.Skip("no time zone data:", err)
+	}
+	ls, err := loadLocales(helsinki)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 15, 22, 30, 0, 0, time.UTC)
+	if got := ls["fi"].DateTime(at); got != "16.11.2026 klo 00.30" {
+		t.Errorf("fi: %q, want 16.11.2026 klo 00.30", got)
+	}
+	if got := ls["en"].DateTime(at); got != "16 Nov 2026 00:30" {
+		t.Errorf("en: %q, want 16 Nov 2026 00:30", got)
 	}
 }

@@ -124,7 +124,7 @@ func (s *Server) Handler() http.Handler {
 		s.Zone = time.UTC
 	}
 	var err error
-	if s.locales, err = loadLocales(); err != nil {
+	if s.locales, err = loadLocales(s.Zone); err != nil {
 		panic(err)
 	}
 	if s.web, err = loadWeb(); err != nil {

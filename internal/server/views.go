@@ -459,6 +459,32 @@ type domesticView struct {
 	Foreign []foreignProduct `json:"foreign"`
 }
 
+// foreignGroup is one product group of the foreign products, for the page's
+// collapsed list.
+type foreignGroup struct {
+	Name     string
+	Amount   kori.Money
+	Products []foreignProduct
+}
+
+// ForeignByGroup groups the foreign products, groups by their euros, largest
+// first, and products within a group as listed.
+func (v domesticView) ForeignByGroup() []foreignGroup {
+	var out []foreignGroup
+	at := map[string]int{}
+	for _, p := range v.Foreign {
+		i, ok := at[p.Group]
+		if !ok {
+			i, at[p.Group] = len(out), len(out)
+			out = append(out, foreignGroup{Name: p.Group})
+		}
+		out[i].Amount += p.Amount
+		out[i].Products = append(out[i].Products, p)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Amount > out[j].Amount })
+	return out
+}
+
 func (s *Server) domestic(r *http.Request, d *memberData) (any, error) {
 	v := domesticView{pageInfo: d.page, ByYear: []domesticRow{}, ByMonth: []domesticRow{}, History: []domesticRow{}, ByGroup: []domesticRow{}, Foreign: []foreignProduct{}}
 	for _, p := range analysis.ByMonth(d.monthly) {
