@@ -8,6 +8,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 .PHONY: run build test lint axe bench fuzz clean demo
 
 build:
+	@if [ ! -x $(BIN) ]; then echo "Compiling Kori: the first build compiles SQLite (cgo) and takes about 1–3 minutes; later builds take seconds."; fi
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/kori
 
 # Builds, creates the database with demo data on first run, and serves

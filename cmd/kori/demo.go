@@ -52,7 +52,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 		if c["members"] > 0 {
 			fmt.Fprintf(e.stdout, "demo: the database already has %d members; nothing to do\n", c["members"])
-			return printDemoLogins(ctx, e, db)
+			return printDemoLogins(ctx, e, db, "http://"+browseAddr(envOr(e, "KORI_ADDR", defaultAddr)))
 		}
 	}
 	var bar *progressbar.ProgressBar
@@ -94,11 +94,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "demo: %d campaigns, %d offers for %d members\n", os.Campaigns, os.Offers, os.WithOffers)
-	return printDemoLogins(ctx, e, db)
+	return printDemoLogins(ctx, e, db, "http://"+browseAddr(envOr(e, "KORI_ADDR", defaultAddr)))
 }
 
-// printDemoLogins tells how to log in as a demo member of each level.
-func printDemoLogins(ctx context.Context, e *env, db *store.DB) error {
+// printDemoLogins tells how to log in as a demo member of each level, at
+// base: the address serve will use (KORI_ADDR, as serve reads it).
+func printDemoLogins(ctx context.Context, e *env, db *store.DB, base string) error {
 	byLevel, err := db.MembersByLevel(ctx)
 	if err != nil {
 		return err
@@ -106,7 +107,7 @@ func printDemoLogins(ctx context.Context, e *env, db *store.DB) error {
 	if len(byLevel) == 0 {
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "\nLog in at http://localhost:8080/login with password %q as:\n", demo.Password)
+	fmt.Fprintf(e.stdout, "\nLog in at %s/login with password %q as:\n", base, demo.Password)
 	for _, l := range kori.Levels {
 		id, ok := byLevel[l]
 		if !ok {

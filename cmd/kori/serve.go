@@ -22,7 +22,7 @@ import (
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("serve", "serve [flags]", "Serves the API and the member UI until interrupted.")
 	e.flags(fs)
-	addr := fs.String("addr", envOr(e, "KORI_ADDR", "localhost:8080"), "address to listen on (env KORI_ADDR)")
+	addr := fs.String("addr", envOr(e, "KORI_ADDR", defaultAddr), "address to listen on (env KORI_ADDR)")
 	demoHint := fs.Bool("demo-hint", false, "show the demo login on the login page (for databases made by kori demo)")
 	asOf := fs.String("as-of", "", "serve as if it were this date (YYYY-MM-DD or RFC 3339), for demos and tests; default now")
 	behindTLS := fs.Bool("behind-tls-proxy", envOr(e, "KORI_BEHIND_TLS_PROXY", "") == "true",
@@ -96,6 +96,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	hs := srv.HTTPServer()
 	fmt.Fprintf(e.stdout, "Kori %s serving %s database at http://%s\n", version, db.Dialect(), displayAddr(ln.Addr()))
+	if *demoHint {
+		fmt.Fprintf(e.stdout, "Demo: open http://%s/login (demo members' password %q)\n", displayAddr(ln.Addr()), demo.Password)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	// Retention and inactivity run by themselves: now, then every night;
@@ -149,9 +152,20 @@ func envOr(e *env, key, fallback string) string {
 	return fallback
 }
 
-func displayAddr(a net.Addr) string {
-	if t, ok := a.(*net.TCPAddr); ok && t.IP.IsLoopback() {
-		return fmt.Sprintf("localhost:%d", t.Port)
+// defaultAddr is where serve listens unless told otherwise.
+const defaultAddr = "localhost:8080"
+
+// browseAddr is a listen address as a browser reaches it: ":8080" and
+// "0.0.0.0:8080" are localhost:8080 from the same machine.
+func browseAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
 	}
-	return a.String()
+	if ip := net.ParseIP(host); host == "" || ip != nil && (ip.IsUnspecified() || ip.IsLoopback()) {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }
+
+func displayAddr(a net.Addr) string { return browseAddr(a.String()) }

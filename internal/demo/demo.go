@@ -60,6 +60,66 @@ var Stores = []kori.Store{
 	{ID: "S004", Name: "Kori Citymarket Raisio", City: "Raisio"},
 	{ID: "S005", Name: "Kori Lähikauppa Kallio", City: "Helsinki"},
 	{ID: "S006", Name: "Kori Supermarket Oulu", City: "Oulu"},
+	{ID: "S007", Name: "Kori Market Lielahti", City: "Tampere"},
+	{ID: "S008", Name: "Kori Supermarket Turku", City: "Turku"},
+	{ID: "S009", Name: "Kori Lähikauppa Tuira", City: "Oulu"},
+}
+
+// region groups the stores' cities into the areas a member shops in.
+var region = map[string]string{"Helsinki": "Uusimaa", "Vantaa": "Uusimaa", "Tampere": "Pirkanmaa",
+	"Raisio": "Varsinais-Suomi", "Turku": "Varsinais-Suomi", "Oulu": "Pohjois-Pohjanmaa"}
+
+// foodPriceIndex is the level of Finnish food prices by year, 2026 = 1:
+// rounded from the annual changes of Statistics Finland's consumer price
+// index for food and non-alcoholic beverages (about −1 % in 2016–2017,
+// 1–2 % a year in 2018–2021, about +11 % in 2022 and +10 % in 2023, then
+// 1–3 %). The demo's prices are 2026 prices, scaled back with it, so that
+// a member's spending rises the way Finnish food prices did. Demo data only.
+var foodPriceIndex = func() map[int]float64 {
+	change := map[int]float64{2016: -0.010, 2017: -0.008, 2018: 0.015, 2019: 0.015, 2020: 0.014, 2021: 0.009,
+		2022: 0.107, 2023: 0.104, 2024: 0.008, 2025: 0.030, 2026: 0.025}
+	idx := map[int]float64{2026: 1}
+	for y := 2025; y >= 2000; y-- {
+		idx[y] = idx[y+1] / (1 + change[y+1])
+	}
+	return idx
+}()
+
+// priceLevel is the food price level of a month, 2026 = 1: each year's
+// change spread over its months, from the level the year before had reached.
+func priceLevel(year int, month time.Month) float64 {
+	this, ok := foodPriceIndex[year]
+	if !ok {
+		return 1
+	}
+	before, ok := foodPriceIndex[year-1]
+	if !ok {
+		before = this
+	}
+	return before + (this-before)*float64(month)/12
+}
+
+// weekday shapes shopping over the week: the big shop on Friday and
+// Saturday, small top-ups early in the week (visits, basket size).
+var weekday = [7]struct{ visits, basket float64 }{
+	time.Sunday: {0.9, 1.0}, time.Monday: {0.8, 0.7}, time.Tuesday: {0.8, 0.75}, time.Wednesday: {0.9, 0.8},
+	time.Thursday: {1.0, 1.0}, time.Friday: {1.3, 1.35}, time.Saturday: {1.3, 1.45},
+}
+
+// localStores returns a member's home store and a second one nearby (in
+// the same region) when the chain has one.
+func localStores(seed uint64, stores []kori.Store) (home kori.Store, second *kori.Store) {
+	home = stores[int(seed%uint64(len(stores)))]
+	var near []kori.Store
+	for _, st := range stores {
+		if st.ID != home.ID && region[st.City] != "" && region[st.City] == region[home.City] {
+			near = append(near, st)
+		}
+	}
+	if len(near) > 0 {
+		second = &near[int(seed/7%uint64(len(near)))]
+	}
+	return home, second
 }
 
 // Product is a demo catalogue item with its shelf price and shopping tags.
@@ -366,7 +426,7 @@ func weight(p *Product, m *Member, year int, month time.Month) float64 {
 func Receipts(m *Member, catalogue []Product, stores []kori.Store, o Options, counter map[string]int, emit func(kori.Receipt) error) error {
 	r := rand.New(rand.NewPCG(m.seed, 2))
 	shape := shapes[m.Persona]
-	home := stores[int(m.seed%uint64(len(stores)))]
+	home, second := localStores(m.seed, stores)
 	cum := make([]float64, len(catalogue))
 	zone := o.Zone
 	day := time.Date(m.Joined.Year(), m.Joined.Month(), m.Joined.Day(), 0, 0, 0, 0, zone)
@@ -380,31 +440,45 @@ func Receipts(m *Member, catalogue []Product, stores []kori.Store, o Options, co
 				cum[i] = total
 			}
 		}
-		if r.Float64() >= shape.visitsPerWeek/7 {
+		wd := weekday[day.Weekday()]
+		if r.Float64() >= shape.visitsPerWeek/7*wd.visits {
 			continue
 		}
+		// Mostly the home store, sometimes the other one nearby, now and
+		// then any store of the chain (a trip).
 		store := home
-		if r.Float64() < 0.2 {
+		switch x := r.Float64(); {
+		case x < 0.04:
 			store = stores[r.IntN(len(stores))]
+		case x < 0.25 && second != nil:
+			store = *second
 		}
 		at := day.Add(time.Duration(8*3600+r.IntN(13*3600)) * time.Second)
 		if at.After(o.Until) {
 			break
 		}
-		n := max(1, int(float64(shape.basket)*(0.4+r.Float64()*1.2)))
+		n := max(1, int(float64(shape.basket)*wd.basket*(0.5+r.Float64())))
 		if day.Month() == 12 && day.Day() > 15 {
 			n += n / 2
 		}
-		lines := basket(r, catalogue, cum, n)
+		lines := basket(r, catalogue, cum, n, priceLevel(day.Year(), day.Month()))
 		var total kori.Money
 		for _, l := range lines {
 			total += l.Amount
 		}
+		// A till numbers its receipts from 1 each day; the demo's members are
+		// a few of many customers, so a receipt's number is about where the
+		// day had got to (one customer every three minutes a till), unique
+		// per store, till and day.
 		till := 1 + r.IntN(6)
 		key := fmt.Sprintf("%s/%d/%s", store.ID, till, day.Format("20060102"))
-		counter[key]++
+		number := 1 + int(at.Sub(day.Add(8*time.Hour)).Minutes()/3)
+		for counter[fmt.Sprintf("%s/%d", key, number)] > 0 {
+			number++
+		}
+		counter[fmt.Sprintf("%s/%d", key, number)]++
 		rec := kori.Receipt{
-			Key:         kori.ReceiptKey{Store: store.ID, Till: till, Number: fmt.Sprintf("%d", counter[key])},
+			Key:         kori.ReceiptKey{Store: store.ID, Till: till, Number: fmt.Sprint(number)},
 			Card:        m.Card,
 			PurchasedAt: at,
 			Total:       total,
@@ -417,7 +491,8 @@ func Receipts(m *Member, catalogue []Product, stores []kori.Store, o Options, co
 	return nil
 }
 
-func basket(r *rand.Rand, catalogue []Product, cum []float64, n int) []kori.Line {
+// basket picks n products by their weights, at the month's price level.
+func basket(r *rand.Rand, catalogue []Product, cum []float64, n int, level float64) []kori.Line {
 	total := cum[len(cum)-1]
 	picked := map[int]int{}
 	var order []int
@@ -444,7 +519,7 @@ func basket(r *rand.Rand, catalogue []Product, cum []float64, n int) []kori.Line
 		if p.Unit == kori.UnitKg {
 			q = math.Round((0.2+r.Float64()*1.3)*1000) / 1000
 		}
-		amount := kori.Money(math.Round(float64(p.Price) * q))
+		amount := kori.Money(math.Round(float64(p.Price) * level * q))
 		var discount kori.Money
 		if r.Float64() < 0.1 {
 			discount = kori.Money(math.Round(float64(amount) * 0.2))
@@ -574,19 +649,26 @@ func Campaigns(cat []Product, o Options) []kori.Campaign {
 	}{{"bread", 15}, {"fruit", 20}, {"coffee", 25}, {"cheese", 20}, {"berries", 30}, {"fish", 15}, {"vegetables", 10}} {
 		for _, grp := range Groups {
 			if grp.Code == g.code {
-				out = append(out, kori.Campaign{ID: "demo-" + g.code, NameFi: grp.NameFi + " -" + fmt.Sprint(g.pct) + " %",
+				out = append(out, kori.Campaign{ID: "demo-" + g.code, NameFi: grp.NameFi + " −" + fmt.Sprint(g.pct) + " %",
 					NameEn: grp.NameEn + " −" + fmt.Sprint(g.pct) + " %", Group: g.code, DiscountPct: g.pct, ValidFrom: from, ValidTo: to})
 			}
 		}
 	}
+	// Staples on offer, outside the groups above, so that no product is on
+	// two offers at once; each offer's title names its discount.
+	onOffer := map[string]bool{}
+	for _, c := range out {
+		onOffer[c.Group] = true
+	}
 	n := 0
 	for _, p := range cat {
-		if n == 8 || !slices.Contains(p.Tags, "staple") || strings.HasPrefix(p.NameFi, "Kori ") {
+		if n == 8 || !slices.Contains(p.Tags, "staple") || strings.HasPrefix(p.NameFi, "Kori ") || onOffer[p.Group] {
 			continue
 		}
 		n++
-		out = append(out, kori.Campaign{ID: "demo-" + p.GTIN, NameFi: p.NameFi, NameEn: p.NameEn, GTIN: p.GTIN,
-			DiscountPct: 10 + float64(5*(n%4)), ValidFrom: from, ValidTo: to})
+		pct := 10 + float64(5*(n%4))
+		out = append(out, kori.Campaign{ID: "demo-" + p.GTIN, NameFi: p.NameFi + " -" + fmt.Sprint(pct) + " %", NameEn: p.NameEn + " −" + fmt.Sprint(pct) + " %",
+			GTIN: p.GTIN, DiscountPct: pct, ValidFrom: from, ValidTo: to})
 	}
 	return out
 }

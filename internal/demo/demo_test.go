@@ -1,6 +1,9 @@
 package demo
 
 import (
+	"fmt"
+	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -147,4 +150,104 @@ func TestCatalogueHasNutriScores(t *testing.T) {
 			t.Errorf("%s graded %q, want %s", name, byName[name], want)
 		}
 	}
+}
+
+// TestLooksLikeAHousehold: each member shops mostly in one or two nearby
+// stores, receipt numbers run per till and day like a real till's, prices
+// follow Finnish food price inflation, the big shop is at the weekend, and
+// no product is on two offers at once.
+func TestLooksLikeAHousehold(t *testing.T) {
+	cat, ms, rs := generate(t, 10, 3)
+	byCard := map[string]map[string]int{}
+	keys := map[string]bool{}
+	var numbers []int
+	for _, r := range rs {
+		if byCard[r.Card] == nil {
+			byCard[r.Card] = map[string]int{}
+		}
+		byCard[r.Card][r.Key.Store]++
+		k := r.Key.Store + "/" + fmt.Sprint(r.Key.Till) + "/" + r.PurchasedAt.Format("20060102") + "/" + r.Key.Number
+		if keys[k] {
+			t.Fatalf("receipt number %s used twice", k)
+		}
+		keys[k] = true
+		n, _ := strconv.Atoi(r.Key.Number)
+		numbers = append(numbers, n)
+	}
+	for _, m := range ms {
+		counts := byCard[m.Card]
+		var top []int
+		total := 0
+		for _, n := range counts {
+			top, total = append(top, n), total+n
+		}
+		sort.Sort(sort.Reverse(sort.IntSlice(top)))
+		if total > 50 && float64(top[0]+at(top, 1)) < 0.9*float64(total) {
+			t.Errorf("member %s: two stores hold %d of %d receipts, want most", m.Ref, top[0]+at(top, 1), total)
+		}
+	}
+	sort.Ints(numbers)
+	if median := numbers[len(numbers)/2]; median < 20 {
+		t.Errorf("median receipt number %d: a till's day runs to hundreds", median)
+	}
+
+	// The same basket costs about a fifth more after 2022–2023.
+	if ratio := priceLevel(2024, 1) / priceLevel(2021, 12); ratio < 1.18 || ratio > 1.26 {
+		t.Errorf("food prices rose %.1f %% from December 2021 to January 2024, want about 20 %%", (ratio-1)*100)
+	}
+	perLine := func(year int) float64 {
+		var sum kori.Money
+		var n float64
+		for _, r := range rs {
+			if r.PurchasedAt.Year() == year {
+				for _, l := range r.Lines {
+					sum += l.Amount + l.Discount
+					n += l.Quantity
+				}
+			}
+		}
+		return float64(sum) / n
+	}
+	if perLine(2024) < 1.1*perLine(2020) {
+		t.Errorf("an item cost %.0f c in 2020 and %.0f c in 2024: prices did not follow food inflation", perLine(2020), perLine(2024))
+	}
+
+	// Weekend baskets are bigger than Monday's.
+	size := map[time.Weekday][2]int{}
+	for _, r := range rs {
+		s := size[r.PurchasedAt.Weekday()]
+		size[r.PurchasedAt.Weekday()] = [2]int{s[0] + len(r.Lines), s[1] + 1}
+	}
+	avg := func(d time.Weekday) float64 { return float64(size[d][0]) / float64(size[d][1]) }
+	if avg(time.Saturday) < 1.3*avg(time.Monday) {
+		t.Errorf("Saturday basket %.1f lines, Monday %.1f: want the big shop at the weekend", avg(time.Saturday), avg(time.Monday))
+	}
+
+	// Offers: one title each, and no product under two.
+	zone, _ := time.LoadLocation("Europe/Helsinki")
+	campaigns := Campaigns(cat, Options{Until: time.Date(2026, 11, 25, 0, 0, 0, 0, zone), Zone: zone})
+	groups, titles := map[string]bool{}, map[string]bool{}
+	for _, c := range campaigns {
+		if c.Group != "" {
+			groups[c.Group] = true
+		}
+		if titles[c.NameFi] {
+			t.Errorf("two offers titled %q", c.NameFi)
+		}
+		titles[c.NameFi] = true
+	}
+	for _, c := range campaigns {
+		for _, p := range cat {
+			if c.GTIN == p.GTIN && groups[p.Group] {
+				t.Errorf("%s is on offer alone and in its group %s", p.NameFi, p.Group)
+			}
+		}
+	}
+}
+
+func at(xs []int, i int) int {
+	if i < len(xs) {
+		return xs[i]
+	}
+	return 0
 }
