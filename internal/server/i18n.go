@@ -126,6 +126,10 @@ func (l *Locale) Change(c *float64) template.HTML {
 
 // trend formats d×100 with its sign, unit and a direction arrow.
 func (l *Locale) trend(d float64, unit string) template.HTML {
+	if math.Round(math.Abs(d)*1000) == 0 {
+		// Under a twentieth of a unit shows as 0,0: no arrow, no sign.
+		return template.HTML(template.HTMLEscapeString("±" + l.Num(0, 1) + "\u00a0" + unit))
+	}
 	sign, arrow, class := "+", "▲", "up"
 	if d < 0 {
 		sign, arrow, class = "−", "▼", "down"
@@ -136,9 +140,6 @@ func (l *Locale) trend(d float64, unit string) template.HTML {
 
 // Points formats a change of a share in percentage points, with the arrow.
 func (l *Locale) Points(d float64) template.HTML {
-	if d == 0 {
-		return template.HTML(template.HTMLEscapeString("±0 " + l.T("unit.points")))
-	}
 	return l.trend(d, l.T("unit.points"))
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -47,5 +48,22 @@ func TestTimesInChainZone(t *testing.T) {
 	}
 	if got := ls["en"].DateTime(at); got != "16 Nov 2026 00:30" {
 		t.Errorf("en: %q, want 16 Nov 2026 00:30", got)
+	}
+}
+
+// TestNoNegativeZero: a change that rounds to zero reads ±0,0, without an
+// arrow that says it fell.
+func TestNoNegativeZero(t *testing.T) {
+	ls, err := loadLocales(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []float64{0, -0.0004, 0.0003} {
+		if got := string(ls["fi"].Points(d)); got != "±0,0\u00a0%-yks." {
+			t.Errorf("Points(%v) = %q", d, got)
+		}
+	}
+	if got := string(ls["fi"].Points(-0.012)); !strings.Contains(got, "▼") || !strings.Contains(got, "−1,2") {
+		t.Errorf("Points(-0.012) = %q", got)
 	}
 }
