@@ -131,6 +131,10 @@ type Member struct {
 	// Email and Locale are used by the member's web login; optional.
 	Email  string
 	Locale string
+	// DataVersion changes whenever anything the member's analyses read
+	// changes (their own writes, or retention's for everyone), so that
+	// figures cached under it are never stale.
+	DataVersion int64
 }
 
 // Validate checks the member's invariants.

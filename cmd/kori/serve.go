@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"runtime"
 	"strings"
 	"time"
@@ -27,7 +28,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	asOf := fs.String("as-of", "", "serve as if it were this date (YYYY-MM-DD or RFC 3339), for demos and tests; default now")
 	behindTLS := fs.Bool("behind-tls-proxy", envOr(e, "KORI_BEHIND_TLS_PROXY", "") == "true",
 		"a proxy in front terminates TLS and sets X-Forwarded-Proto: send Strict-Transport-Security (env KORI_BEHIND_TLS_PROXY=true)")
+	cacheMB := fs.Int("cache-mb", int(server.DefaultLimits.SumsCache>>20), "memory in MiB for members' sums kept between their page views (0 turns the cache off)")
 	connsPerAddr := fs.Int("conns-per-address", server.DefaultLimits.ConnsPerAddress, "most concurrent connections from one IP address")
+	debugAddr := fs.String("debug-addr", envOr(e, "KORI_DEBUG_ADDR", ""), "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060, for finding what a slow server spends its time on; off by default (env KORI_DEBUG_ADDR)")
 	logFormat := fs.String("log", envOr(e, "KORI_LOG", "json"), "log format: json (one object a line, with request ids) or text (env KORI_LOG)")
 	var ctl server.Controller
 	fs.StringVar(&ctl.Name, "controller-name", envOr(e, "KORI_CONTROLLER_NAME", ""), "the chain as data controller, as the privacy notice names it (env KORI_CONTROLLER_NAME)")
@@ -76,7 +79,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Version:        version,
 		Metrics:        m,
 		BehindTLSProxy: *behindTLS,
-		Limits:         server.Limits{ConnsPerAddress: *connsPerAddr},
+		Limits:         server.Limits{ConnsPerAddress: *connsPerAddr, SumsCache: cacheBytes(*cacheMB)},
 	}
 	if *demoHint {
 		srv.Demo = &server.DemoLogin{Email: "member1@demo.kori.invalid", Password: demo.Password}
@@ -98,6 +101,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Kori %s serving %s database at http://%s\n", version, db.Dialect(), displayAddr(ln.Addr()))
 	if *demoHint {
 		fmt.Fprintf(e.stdout, "Demo: open http://%s/login (demo members' password %q)\n", displayAddr(ln.Addr()), demo.Password)
+	}
+	if *debugAddr != "" {
+		stop, err := serveDebug(*debugAddr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		fmt.Fprintf(e.stdout, "Profiler at http://%s/debug/pprof/\n", *debugAddr)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -169,3 +180,37 @@ func browseAddr(addr string) string {
 }
 
 func displayAddr(a net.Addr) string { return browseAddr(a.String()) }
+
+// serveDebug serves net/http/pprof on a loopback address of its own, never
+// on the public listener: a profile shows what the server is doing, which
+// is for the operator's eyes only.
+func serveDebug(addr string) (stop func(), err error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, usageError(fmt.Sprintf("--debug-addr %q: want host:port, e.g. 127.0.0.1:6060", addr))
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, usageError(fmt.Sprintf("--debug-addr %q: the profiler listens on loopback only (127.0.0.1 or ::1)", addr))
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--debug-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	return func() { hs.Close() }, nil
+}
+
+// cacheBytes turns --cache-mb into server.Limits.SumsCache: 0 is off.
+func cacheBytes(mb int) int64 {
+	if mb <= 0 {
+		return -1
+	}
+	return int64(mb) << 20
+}

@@ -36,6 +36,7 @@ type httpReport struct {
 }
 
 type httpLevel struct {
+	cache    bool // the server's sums cache was on
 	clients  int
 	requests int
 	took     time.Duration
@@ -65,7 +66,7 @@ func httpLoad(ctx context.Context, bin, dir string, seconds int) (*httpReport, e
 	}
 	rep.members, rep.lines = int(counts["members"]), counts["receipt_lines"]
 
-	addr, stop, pid, err := startServer(bin, dir)
+	addr, stop, pid, err := startServer(bin, dir, "--cache-mb", "0")
 	if err != nil {
 		return nil, err
 	}
@@ -89,9 +90,21 @@ func httpLoad(ctx context.Context, bin, dir string, seconds int) (*httpReport, e
 		}
 		tokens[n], clients[n] = out.Token, c
 	}
-	for _, conc := range []int{1, 16, 64} {
-		fmt.Fprintf(os.Stderr, "http: %d concurrent members for %d s…\n", conc, seconds)
-		lvl := httpLevel{clients: conc}
+	// First with the sums cache off (every request sums in the database),
+	// then as kori serve runs by default.
+	for _, run := range []struct {
+		cache bool
+		conc  int
+	}{{false, 1}, {false, 16}, {false, 64}, {true, 1}, {true, 16}, {true, 64}} {
+		conc := run.conc
+		if run.cache && conc == 1 {
+			stop()
+			if addr, stop, pid, err = startServer(bin, dir); err != nil {
+				return nil, err
+			}
+		}
+		fmt.Fprintf(os.Stderr, "http: %d concurrent members for %d s, cache %v…\n", conc, seconds, run.cache)
+		lvl := httpLevel{clients: conc, cache: run.cache}
 		var mu sync.Mutex
 		var lat []time.Duration
 		deadline := time.Now().Add(time.Duration(seconds) * time.Second)
@@ -185,14 +198,14 @@ func loopbackClient(n int) *http.Client {
 }
 
 // startServer runs kori serve on a free loopback port until stop.
-func startServer(bin, dir string) (addr string, stop func(), pid int, err error) {
+func startServer(bin, dir string, flags ...string) (addr string, stop func(), pid int, err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, 0, err
 	}
 	addr = ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "serve", "--data", dir, "--addr", addr, "--as-of", "2026-11-25", "--log", "text")
+	cmd := exec.Command(bin, append([]string{"serve", "--data", dir, "--addr", addr, "--as-of", "2026-11-25", "--log", "text"}, flags...)...)
 	stderr, _ := cmd.StderrPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
@@ -237,12 +250,15 @@ func (r *httpReport) write(b *strings.Builder) {
 	fmt.Fprintf(b, "`kori serve` on a demo database of %d members (%d product lines), loaded over loopback by Go's HTTP\n"+
 		"client from the same machine (client and server share the cores). Each concurrent client is a member of its\n"+
 		"own, logged in from its own loopback address, cycling through %d member API calls (overview, spending,\n"+
-		"domestic, carbon, nutrition, receipts, data, offers) with keep-alive for a fixed time.\n\n",
+		"domestic, carbon, nutrition, receipts, data, offers) with keep-alive for a fixed time. First with the\n"+
+		"server's sums cache off (`--cache-mb 0`: every request sums the member's rollups in the database), then as\n"+
+		"`kori serve` runs by default, where a member's pages after the first read the sums cached under the member's\n"+
+		"data version.\n\n",
 		r.members, r.lines, len(loadRoutes))
-	fmt.Fprintf(b, "| concurrent members | requests | requests/s | p50 ms | p99 ms | errors |\n|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(b, "| sums cache | concurrent members | requests | requests/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, l := range r.levels {
-		fmt.Fprintf(b, "| %d | %d | %.0f | %.1f | %.1f | %d |\n", l.clients, l.requests, float64(l.requests)/l.took.Seconds(),
-			ms(l.p50), ms(l.p99), l.errors)
+		fmt.Fprintf(b, "| %s | %d | %d | %.0f | %.1f | %.1f | %d |\n", map[bool]string{true: "on", false: "off"}[l.cache], l.clients, l.requests,
+			float64(l.requests)/l.took.Seconds(), ms(l.p50), ms(l.p99), l.errors)
 	}
 	fmt.Fprintf(b, "\nA %d MB NDJSON batch of %d junk lines (`{}`, each rejected) sent to a fresh server: answered in %s with\n"+
 		"%d bytes (counts and the first 1,000 results); the server's peak RSS went from %.0f MiB to %.0f MiB.\n",

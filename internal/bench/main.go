@@ -105,12 +105,16 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 		sections["privacy"] = s.String()
 	}
 	if only == "" || only == "postgres" {
-		rep, err := postgresPages(ctx, bin, pgMembers, sample, repeat)
+		rep, err := postgresPages(ctx, bin, postgresEngine, pgMembers, sample, repeat)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "PostgreSQL member pages skipped:", err)
 		} else {
+			citus, citusErr := postgresPages(ctx, bin, citusEngine, pgMembers, sample, repeat)
+			if citusErr != nil {
+				fmt.Fprintln(os.Stderr, "Citus member pages skipped:", citusErr)
+			}
 			var s strings.Builder
-			rep.write(&s)
+			writePostgres(&s, rep, citus, citusErr)
 			sections["postgres"] = s.String()
 		}
 	}
@@ -262,9 +266,13 @@ func ingestBench(ctx context.Context, b *strings.Builder, bin, tmp string, big, 
 	if err != nil {
 		return err
 	}
-	pg, pgErr := postgresRuns(ctx, bin, opts, smallFile, smallLines, smallRows)
+	pg, pgErr := postgresRuns(ctx, bin, postgresEngine, opts, smallFile, smallLines, smallRows)
 	if pgErr != nil {
 		fmt.Fprintln(os.Stderr, "PostgreSQL runs skipped:", pgErr)
+	}
+	citus, citusErr := postgresRuns(ctx, bin, citusEngine, opts, smallFile, smallLines, smallRows)
+	if citusErr != nil {
+		fmt.Fprintln(os.Stderr, "Citus runs skipped:", citusErr)
 	}
 	fmt.Fprintf(b, "\n## Bulk ingest, SQLite\n\nDemo purchases (%d members' worth) as NDJSON, imported with `kori import receipts` into a\n"+
 		"database holding the catalogue and members. \"Lines\" are product lines sent; Kori also writes the\n"+
@@ -297,7 +305,23 @@ func ingestBench(ctx context.Context, b *strings.Builder, bin, tmp string, big, 
 		for _, r := range pg {
 			fmt.Fprintf(b, "| %s | %d | %d | %.2f | %.0f |\n", r.name, small, r.rows, r.elapsed.Seconds(), r.rate())
 		}
-		fmt.Fprintf(b, "\n**Ratio** Kori import ÷ bare COPY: **%.2f**.\n", pg[0].rate()/pg[1].rate())
+		fmt.Fprintf(b, "\n**Ratio** Kori import ÷ bare COPY: **%.2f** (target ≥ 0.6).\n", pg[0].rate()/pg[1].rate())
+	}
+	fmt.Fprintf(b, "\n## Bulk ingest, Citus\n\n")
+	if citusErr != nil {
+		fmt.Fprintf(b, "Not measured: %v.\n", citusErr)
+	} else {
+		fmt.Fprintf(b, "The same file into a throwaway Citus 13 cluster on the same machine (a coordinator and 2 workers, 32\n"+
+			"shards a table, fsync off), against a bare COPY of the same line rows into the same distributed table.\n\n")
+		fmt.Fprintf(b, "| run | receipts | lines | seconds | lines/s |\n|---|---:|---:|---:|---:|\n")
+		for _, r := range citus {
+			fmt.Fprintf(b, "| %s | %d | %d | %.2f | %.0f |\n", r.name, small, r.rows, r.elapsed.Seconds(), r.rate())
+		}
+		fmt.Fprintf(b, "\n**Ratio** Kori import ÷ bare COPY: **%.2f**", citus[0].rate()/citus[1].rate())
+		if pgErr == nil {
+			fmt.Fprintf(b, "; Citus ÷ PostgreSQL, Kori import: **%.2f**", citus[0].rate()/pg[0].rate())
+		}
+		fmt.Fprintf(b, ".\n")
 	}
 	return nil
 }
@@ -403,13 +427,13 @@ func copyFile(from, to string) error {
 
 // postgresRuns imports the file with Kori into PostgreSQL and COPYs the same
 // line rows into a fresh database, when PostgreSQL can be started here.
-func postgresRuns(ctx context.Context, bin string, opts demo.Options, file string, lines int64, rows []lineRow) ([]result, error) {
-	koriURL, drop1, err := pgtest.CreateDatabase()
+func postgresRuns(ctx context.Context, bin string, engine pgEngine, opts demo.Options, file string, lines int64, rows []lineRow) ([]result, error) {
+	koriURL, drop1, err := engine.newDatabase(ctx, bin)
 	if err != nil {
 		return nil, err
 	}
 	defer drop1()
-	bareURL, drop2, err := pgtest.CreateDatabase()
+	bareURL, drop2, err := engine.newDatabase(ctx, bin)
 	if err != nil {
 		return nil, err
 	}
@@ -429,7 +453,7 @@ func postgresRuns(ctx context.Context, bin string, opts demo.Options, file strin
 		}
 		db.Close()
 	}
-	fmt.Fprintln(os.Stderr, "postgres: kori import…")
+	fmt.Fprintf(os.Stderr, "%s: kori import…\n", engine.name)
 	cmd := exec.Command(bin, "import", "--db", koriURL, "--as-of", "2026-11-25", "--quiet", "receipts", file)
 	cmd.Stderr = os.Stderr
 	start := time.Now()
@@ -438,7 +462,7 @@ func postgresRuns(ctx context.Context, bin string, opts demo.Options, file strin
 	}
 	koriRun := result{name: "kori import (NDJSON → receipts, lines, rollups)", rows: lines, elapsed: time.Since(start)}
 
-	fmt.Fprintln(os.Stderr, "postgres: bare COPY…")
+	fmt.Fprintf(os.Stderr, "%s: bare COPY…\n", engine.name)
 	conn, err := pgx.Connect(ctx, bareURL)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 // retention of one year by partition replacement against a plain DELETE of
 // the same rows in an identical database.
 type pgReport struct {
+	engine            pgEngine
 	pages             *pagesReport
 	demo              time.Duration
 	year              int
@@ -24,21 +25,59 @@ type pgReport struct {
 	dropTime, delTime time.Duration
 }
 
-func postgresPages(ctx context.Context, bin string, members, sample, repeat int) (*pgReport, error) {
-	rep := &pgReport{}
+// pgEngine is PostgreSQL or Citus, as the benchmark starts them.
+type pgEngine struct {
+	name   string
+	create func() (string, func(), error)
+	citus  bool
+}
+
+var (
+	postgresEngine = pgEngine{name: "PostgreSQL", create: pgtest.CreateDatabase}
+	// citusEngine has Citus's default 32 shards a table on 2 workers.
+	citusEngine = pgEngine{name: "Citus", create: func() (string, func(), error) { return pgtest.CreateCitusDatabaseShards(32) }, citus: true}
+)
+
+// newDatabase creates an empty database of the engine with Kori's schema,
+// distributed on Citus.
+func (e pgEngine) newDatabase(ctx context.Context, bin string) (string, func(), error) {
+	url, drop, err := e.create()
+	if err != nil {
+		return "", nil, err
+	}
+	args := []string{"migrate", "--db", url}
+	if e.citus {
+		args = append(args, "--citus")
+	}
+	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+		drop()
+		return "", nil, fmt.Errorf("kori migrate on %s: %v\n%s", e.name, err, out)
+	}
+	return url, drop, nil
+}
+
+// postgresPages times the member pages and a year's retention on the
+// engine; PostgreSQL also deletes the same year by a plain DELETE in a
+// second, identical database.
+func postgresPages(ctx context.Context, bin string, engine pgEngine, members, sample, repeat int) (*pgReport, error) {
+	rep := &pgReport{engine: engine}
 	var urls []string
-	for i := 0; i < 2; i++ {
-		url, drop, err := pgtest.CreateDatabase()
+	copies := 2
+	if engine.citus {
+		copies = 1
+	}
+	for i := 0; i < copies; i++ {
+		url, drop, err := engine.newDatabase(ctx, bin)
 		if err != nil {
 			return nil, err
 		}
 		defer drop()
-		fmt.Fprintf(os.Stderr, "postgres: kori demo --members %d (%d of 2)…\n", members, i+1)
+		fmt.Fprintf(os.Stderr, "%s: kori demo --members %d (%d of %d)…\n", engine.name, members, i+1, copies)
 		cmd := exec.Command(bin, "demo", "--db", url, "--members", fmt.Sprint(members), "--as-of", "2026-11-25", "--quiet")
 		cmd.Stderr = os.Stderr
 		start := time.Now()
 		if out, err := cmd.Output(); err != nil {
-			return nil, fmt.Errorf("kori demo on PostgreSQL: %w %s", err, out)
+			return nil, fmt.Errorf("kori demo on %s: %w %s", engine.name, err, out)
 		}
 		if i == 0 {
 			rep.demo = time.Since(start)
@@ -50,8 +89,11 @@ func postgresPages(ctx context.Context, bin string, members, sample, repeat int)
 		return nil, err
 	}
 	defer db.Close()
-	rep.pages = &pagesReport{members: members, engine: "PostgreSQL", demoTime: rep.demo}
-	fmt.Fprintln(os.Stderr, "postgres: member pages…")
+	rep.pages = &pagesReport{members: members, engine: engine.name, demoTime: rep.demo}
+	if engine.citus {
+		rep.pages.engine = "Citus (a coordinator and 2 workers on this machine, 32 shards a table)"
+	}
+	fmt.Fprintf(os.Stderr, "%s: member pages…\n", engine.name)
 	if err := timePages(ctx, db, rep.pages, sample, repeat); err != nil {
 		return nil, err
 	}
@@ -63,7 +105,7 @@ func postgresPages(ctx context.Context, bin string, members, sample, repeat int)
 	}
 	rep.year = held.First.Year()
 	who := kori.Actor{Channel: "bench", Name: "bench"}
-	fmt.Fprintf(os.Stderr, "postgres: retention of %d by partition…\n", rep.year)
+	fmt.Fprintf(os.Stderr, "%s: retention of %d by partition…\n", engine.name, rep.year)
 	start := time.Now()
 	ds, err := db.Retention(ctx, rep.year+1, false, who)
 	if err != nil {
@@ -72,6 +114,9 @@ func postgresPages(ctx context.Context, bin string, members, sample, repeat int)
 	rep.dropTime = time.Since(start)
 	if len(ds) > 0 {
 		rep.dropRows = ds[0].Rows
+	}
+	if engine.citus {
+		return rep, nil
 	}
 	// …and by a plain DELETE of the same rows in the identical database.
 	other, err := store.Open(ctx, urls[1])
@@ -89,13 +134,24 @@ func postgresPages(ctx context.Context, bin string, members, sample, repeat int)
 	return rep, nil
 }
 
-func (r *pgReport) write(b *strings.Builder) {
-	r.pages.write(b)
-	fmt.Fprintf(b, "\n## Retention of one year, PostgreSQL\n\n")
-	fmt.Fprintf(b, "Two identical demo databases of %d members; purchase year %d deleted in one by replacing the\n"+
-		"year's partitions (Kori's retention), in the other by `DELETE … WHERE year = %d` on the four purchase tables.\n\n",
-		r.pages.members, r.year, r.year)
-	fmt.Fprintf(b, "| method | rows | seconds |\n|---|---|---:|\n")
-	fmt.Fprintf(b, "| partition replacement (kori retention) | %s | %.3f |\n", rowCounts(r.dropRows), r.dropTime.Seconds())
-	fmt.Fprintf(b, "| plain DELETE | %s | %.3f |\n", rowCounts(r.delRows), r.delTime.Seconds())
+// writePostgres writes the PostgreSQL report and, when it ran, Citus's.
+func writePostgres(b *strings.Builder, pg, citus *pgReport, citusErr error) {
+	pg.pages.write(b)
+	if citus != nil {
+		citus.pages.write(b)
+	} else {
+		fmt.Fprintf(b, "\n## Member pages and API, Citus\n\nNot measured: %v.\n", citusErr)
+	}
+	fmt.Fprintf(b, "\n## Retention of one year, PostgreSQL and Citus\n\n")
+	fmt.Fprintf(b, "Identical demo databases of %d members (the same seed); purchase year %d deleted by replacing the\n"+
+		"year's partitions (Kori's retention, keeping the rows of extended-retention members) and, in a second\n"+
+		"PostgreSQL database, by `DELETE … WHERE year = %d` on the four purchase tables.\n\n",
+		pg.pages.members, pg.year, pg.year)
+	fmt.Fprintf(b, "| engine | method | rows | seconds |\n|---|---|---|---:|\n")
+	fmt.Fprintf(b, "| PostgreSQL | partition replacement (kori retention) | %s | %.3f |\n", rowCounts(pg.dropRows), pg.dropTime.Seconds())
+	fmt.Fprintf(b, "| PostgreSQL | plain DELETE | %s | %.3f |\n", rowCounts(pg.delRows), pg.delTime.Seconds())
+	if citus != nil {
+		fmt.Fprintf(b, "| Citus | partition replacement (kori retention) | %s | %.3f |\n", rowCounts(citus.dropRows), citus.dropTime.Seconds())
+		fmt.Fprintf(b, "\n**Ratio** Citus ÷ PostgreSQL, retention of a year: **%.1f** (target ≤ 2).\n", citus.dropTime.Seconds()/pg.dropTime.Seconds())
+	}
 }

@@ -42,8 +42,13 @@ func NewCitusDatabase(t testing.TB) string {
 }
 
 // CreateCitusDatabase creates a database with citus on every node of the
-// cluster and the workers registered on the coordinator.
-func CreateCitusDatabase() (string, func(), error) {
+// cluster and the workers registered on the coordinator, with the tests'
+// few shards.
+func CreateCitusDatabase() (string, func(), error) { return CreateCitusDatabaseShards(citusShards) }
+
+// CreateCitusDatabaseShards is CreateCitusDatabase with distributed tables
+// of the given number of shards (32 is Citus's default, for benchmarks).
+func CreateCitusDatabaseShards(shards int) (string, func(), error) {
 	citus.once.Do(startCitus)
 	if citus.base == "" {
 		return "", nil, fmt.Errorf("%s", citus.why)
@@ -63,7 +68,7 @@ func CreateCitusDatabase() (string, func(), error) {
 			drop()
 			return "", nil, err
 		}
-		if err := execOn(n+"/"+name, "CREATE EXTENSION citus", "ALTER DATABASE "+name+" SET citus.shard_count = "+strconv.Itoa(citusShards)); err != nil {
+		if err := execOn(n+"/"+name, "CREATE EXTENSION citus", "ALTER DATABASE "+name+" SET citus.shard_count = "+strconv.Itoa(shards)); err != nil {
 			drop()
 			return "", nil, err
 		}

@@ -30,6 +30,9 @@ type Limits struct {
 	IdleTimeout time.Duration
 	// ConnsPerAddress caps concurrent connections from one IP address.
 	ConnsPerAddress int
+	// SumsCache is the memory, in bytes, for members' sums kept between
+	// their page views (see sumsCache); negative turns the cache off.
+	SumsCache int64
 }
 
 // DefaultLimits are the limits of kori serve.
@@ -40,6 +43,7 @@ var DefaultLimits = Limits{
 	WriteTimeout:    2 * time.Minute,
 	IdleTimeout:     2 * time.Minute,
 	ConnsPerAddress: 256,
+	SumsCache:       64 << 20,
 }
 
 func (l Limits) orDefaults() Limits {
@@ -61,6 +65,9 @@ func (l Limits) orDefaults() Limits {
 	}
 	if l.ConnsPerAddress > 0 {
 		d.ConnsPerAddress = l.ConnsPerAddress
+	}
+	if l.SumsCache != 0 {
+		d.SumsCache = l.SumsCache
 	}
 	return d
 }

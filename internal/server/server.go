@@ -108,6 +108,7 @@ type Server struct {
 	targets   []analysis.Target
 	gate      privacy.Gate
 	apiRoutes []apiRoute
+	sums      *sumsCache
 }
 
 // DemoLogin is the login a demo database's login page offers.
@@ -138,6 +139,7 @@ func (s *Server) Handler() http.Handler {
 		s.Metrics = metrics.New()
 	}
 	s.gate = privacy.Gate{Log: s.Store}
+	s.sums = newSumsCache(s.Limits.orDefaults().SumsCache)
 	if s.Controller.Authority == "" {
 		s.Controller.Authority = DefaultAuthority
 	}
@@ -209,9 +211,8 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	// Compact: indenting cost 3 % of the member API's CPU; `jq` indents.
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // requireScope authenticates the request's API key and checks its scope.

@@ -62,9 +62,9 @@ func TestAPIScenarios(t *testing.T) {
 		{"wrong content type", "POST", "/api/v1/receipts", "ingest", "text/plain", receipt, "", 400, "application/x-ndjson"},
 		{"stored", "POST", "/api/v1/receipts", "ingest", "application/json", receipt, "", 201, `"stored"`},
 		{"duplicate", "POST", "/api/v1/receipts", "ingest", "application/json", receipt, receipt, 200, `"duplicate"`},
-		{"rejected", "POST", "/api/v1/receipts", "ingest", "application/json", strings.Replace(receipt, `"total":"1.20"`, `"total":"9.99"`, 1), "", 422, `"field": "total"`},
+		{"rejected", "POST", "/api/v1/receipts", "ingest", "application/json", strings.Replace(receipt, `"total":"1.20"`, `"total":"9.99"`, 1), "", 422, `"field":"total"`},
 		{"unknown card", "POST", "/api/v1/receipts", "ingest", "application/json", strings.Replace(receipt, `"1001"`, `"4242"`, 1), "", 200, "unknown_card"},
-		{"batch", "POST", "/api/v1/receipts", "ingest", "application/x-ndjson", receipt + "\n{oops\n" + strings.Replace(receipt, `"receipt":"1"`, `"receipt":"2"`, 1) + "\n", receipt, 200, `"stored": 1`},
+		{"batch", "POST", "/api/v1/receipts", "ingest", "application/x-ndjson", receipt + "\n{oops\n" + strings.Replace(receipt, `"receipt":"1"`, `"receipt":"2"`, 1) + "\n", receipt, 200, `"stored":1`},
 		{"method", "GET", "/api/v1/receipts", "ingest", "", "", "", 405, ""},
 		{"not found", "GET", "/nope", "", "", "", "", 404, ""},
 	} {

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -66,19 +68,24 @@ func (s *Server) loadMember(r *http.Request, p page) (*memberData, error) {
 	g.Go(func() (err error) { d.cat, err = s.Ingest.Catalogue(gctx); return err })
 	if p.rollups {
 		g.Go(func() (err error) {
-			d.monthly, err = s.Store.RollupTotals(gctx, d.m.ID, kori.TotalsByMonth)
+			d.monthly, err = s.rollupTotals(gctx, d.m, kori.TotalsByMonth)
 			return err
 		})
 		g.Go(func() (err error) {
-			d.grouped, err = s.Store.RollupTotals(gctx, d.m.ID, kori.TotalsByGroup, years(likely)...)
+			d.grouped, err = s.rollupTotals(gctx, d.m, kori.TotalsByGroup, years(likely)...)
 			return err
 		})
 	}
 	if p.stores {
-		g.Go(func() (err error) { d.stores, err = s.Store.StoreMonthsByMember(gctx, d.m.ID); return err })
+		g.Go(func() (err error) {
+			d.stores, err = cachedSums(s.sums, sumsKey{d.m.ID, d.m.DataVersion, "stores"},
+				func(v []kori.StoreMonth) int64 { return int64(len(v)) * storeBytes },
+				func() ([]kori.StoreMonth, error) { return s.Store.StoreMonthsByMember(gctx, d.m.ID) })
+			return err
+		})
 	}
 	if p.products {
-		g.Go(func() (err error) { products, err = s.Store.ProductsByMember(gctx, d.m.ID, likely); return err })
+		g.Go(func() (err error) { products, err = s.productsByMember(gctx, d.m, likely); return err })
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
@@ -89,11 +96,41 @@ func (s *Server) loadMember(r *http.Request, p page) (*memberData, error) {
 	}
 	if p.rollups && d.page.Year != likely {
 		var err error
-		if d.grouped, err = s.Store.RollupTotals(ctx, d.m.ID, kori.TotalsByGroup, years(d.page.Year)...); err != nil {
+		if d.grouped, err = s.rollupTotals(ctx, d.m, kori.TotalsByGroup, years(d.page.Year)...); err != nil {
 			return nil, err
 		}
 	}
 	return d, nil
+}
+
+// rollupTotals is Store.RollupTotals through the sums cache.
+func (s *Server) rollupTotals(ctx context.Context, m *kori.Member, by kori.RollupGrouping, years ...int) ([]kori.MonthRollup, error) {
+	return cachedSums(s.sums, sumsKey{m.ID, m.DataVersion, fmt.Sprint("rollups", by, years)},
+		func(v []kori.MonthRollup) int64 { return int64(len(v)) * rollupBytes },
+		func() ([]kori.MonthRollup, error) { return s.Store.RollupTotals(ctx, m.ID, by, years...) })
+}
+
+// productsByMember is Store.ProductsByMember through the sums cache.
+func (s *Server) productsByMember(ctx context.Context, m *kori.Member, year int) ([]kori.ProductSum, error) {
+	return cachedSums(s.sums, sumsKey{m.ID, m.DataVersion, fmt.Sprint("products", year)},
+		func(v []kori.ProductSum) int64 { return int64(len(v)) * productBytes },
+		func() ([]kori.ProductSum, error) { return s.Store.ProductsByMember(ctx, m.ID, year) })
+}
+
+// figuresBetween is Store.FiguresBetween through the sums cache; the sums
+// of the days of a month begun depend on the catalogue too.
+func (s *Server) figuresBetween(ctx context.Context, m *kori.Member, from, to int, cat *kori.Catalogue) ([]kori.GroupSum, int, error) {
+	type between struct {
+		sums     []kori.GroupSum
+		receipts int
+	}
+	v, err := cachedSums(s.sums, sumsKey{m.ID, m.DataVersion, fmt.Sprint("between", from, to, cat.Version)},
+		func(v between) int64 { return int64(len(v.sums)) * rollupBytes },
+		func() (between, error) {
+			sums, n, err := s.Store.FiguresBetween(ctx, m.ID, from, to, cat)
+			return between{sums, n}, err
+		})
+	return v.sums, v.receipts, err
 }
 
 // productsOf returns what the member bought of each product in a year.
@@ -101,7 +138,7 @@ func (s *Server) productsOf(r *http.Request, d *memberData, year int) ([]kori.Pr
 	if ps, ok := d.products[year]; ok {
 		return ps, nil
 	}
-	ps, err := s.Store.ProductsByMember(r.Context(), d.m.ID, year)
+	ps, err := s.productsByMember(r.Context(), d.m, year)
 	d.products[year] = ps
 	return ps, err
 }
@@ -293,10 +330,10 @@ func (s *Server) yearToDate(r *http.Request, d *memberData) (yearToDate, error) 
 		ComparedFrom: dateOnly{time.Date(y-1, 1, 1, 0, 0, 0, 0, now.Location())}, ComparedTo: dateOnly{sameDay}}}
 	ctx := r.Context()
 	var err error
-	if v.this, v.thisReceipts, err = s.Store.FiguresBetween(ctx, d.m.ID, y*10000+101, kori.BusinessDay(now, now.Location()), d.cat); err != nil {
+	if v.this, v.thisReceipts, err = s.figuresBetween(ctx, d.m, y*10000+101, kori.BusinessDay(now, now.Location()), d.cat); err != nil {
 		return v, err
 	}
-	v.last, v.lastReceipts, err = s.Store.FiguresBetween(ctx, d.m.ID, (y-1)*10000+101, kori.BusinessDay(sameDay, now.Location()), d.cat)
+	v.last, v.lastReceipts, err = s.figuresBetween(ctx, d.m, (y-1)*10000+101, kori.BusinessDay(sameDay, now.Location()), d.cat)
 	return v, err
 }
 

@@ -233,9 +233,11 @@ func (db *DB) Member(ctx context.Context, id kori.MemberID) (*kori.Member, error
 	var level string
 	var since, last, created int64
 	err := db.read.QueryRowContext(ctx, db.q(`SELECT member_id, ref, level, level_since, objects_personalisation, objects_analytics,
-		extended_retention, last_card_use, created_at, email, locale FROM members WHERE member_id = ?`), id).Scan(
+		extended_retention, last_card_use, created_at, email, locale,
+		data_version + COALESCE((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_epoch'), 0)
+		FROM members WHERE member_id = ?`), id).Scan(
 		&m.ID, &ref, &level, &since, &m.ObjectsPersonalisation, &m.ObjectsAnalytics, &m.ExtendedRetention,
-		&last, &created, &email, &m.Locale)
+		&last, &created, &email, &m.Locale, &m.DataVersion)
 	if err != nil {
 		return nil, notFound(err, "member not found")
 	}

@@ -77,10 +77,10 @@ func (db *DB) ChangeChoice(ctx context.Context, id kori.MemberID, c kori.Choice,
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), id, rec.Seq, at.Unix(), string(rec.Kind), rec.From, rec.To, rec.Channel, rec.Actor); err != nil {
 			return err
 		}
-		update := `UPDATE members SET ` + column + ` = ? WHERE member_id = ?`
+		update := `UPDATE members SET ` + column + ` = ?, data_version = data_version + 1 WHERE member_id = ?`
 		args := []any{value, id}
 		if column == "level" {
-			update, args = `UPDATE members SET level = ?, level_since = ? WHERE member_id = ?`, []any{value, at.Unix(), id}
+			update, args = `UPDATE members SET level = ?, level_since = ?, data_version = data_version + 1 WHERE member_id = ?`, []any{value, at.Unix(), id}
 		}
 		if _, err := tx.ExecContext(ctx, db.q(update), args...); err != nil {
 			return err
@@ -240,6 +240,8 @@ func (db *DB) EraseMember(ctx context.Context, id kori.MemberID, scope string, r
 			if err := db.closeRequests(ctx, tx, id, del.At, who); err != nil {
 				return err
 			}
+		} else if err := db.touch(ctx, tx, id); err != nil {
+			return err
 		}
 		if err := db.deleteMemberRows(ctx, tx, id, tables, del.Rows); err != nil {
 			return err

@@ -227,7 +227,8 @@ func (db *DB) prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&w.memberUse, `UPDATE members SET last_card_use = CASE WHEN last_card_use < ? THEN ? ELSE last_card_use END WHERE member_id = ?`},
+		{&w.memberUse, `UPDATE members SET last_card_use = CASE WHEN last_card_use < ? THEN ? ELSE last_card_use END,
+			data_version = data_version + 1 WHERE member_id = ?`},
 		{&w.cardUse, `UPDATE cards SET last_used = CASE WHEN last_used < ? THEN ? ELSE last_used END WHERE member_id = ? AND card_number = ?`},
 	} {
 		s, err := tx.PrepareContext(ctx, db.q(p.sql))
@@ -273,8 +274,25 @@ func (db *DB) void(ctx context.Context, tx *sql.Tx, r *kori.StoredReceipt, cat *
 	if _, err := db.rebuildMonth(ctx, tx, r.MemberID, year, month, cat); err != nil {
 		return 0, err
 	}
+	if err := db.touch(ctx, tx, r.MemberID); err != nil {
+		return 0, err
+	}
 	return kori.Voided, db.audit(ctx, tx, db.Clock.Now(), "void", kori.Actor{Channel: "api", Name: "till"}, 0,
 		map[string]any{"year": year, "month": month})
+}
+
+// touch changes a member's data version, in the transaction that changes
+// what their analyses read.
+func (db *DB) touch(ctx context.Context, tx *sql.Tx, id kori.MemberID) error {
+	_, err := tx.ExecContext(ctx, db.q(`UPDATE members SET data_version = data_version + 1 WHERE member_id = ?`), id)
+	return err
+}
+
+// touchAll changes every member's data version at once, after retention
+// deleted rows of many.
+func (db *DB) touchAll(ctx context.Context) error {
+	_, err := db.write.ExecContext(ctx, `UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_epoch'`)
+	return err
 }
 
 // rebuildMonth computes a member's rollups of one month again from the
@@ -310,16 +328,58 @@ type querier interface {
 // one year), computed as the rollups are: for comparing this year so far
 // with the same dates of last year, day for day, where the monthly rollups
 // would set part of this month against the whole of last year's.
+//
+// Whole months are read from the rollups, which hold the same sums, and only
+// the days of a month begun are summed from the lines: a year to date costs
+// a month's lines, not a year's.
 func (db *DB) FiguresBetween(ctx context.Context, member kori.MemberID, from, to int, cat *kori.Catalogue) ([]kori.GroupSum, int, error) {
-	sums, _, err := db.figuresBetween(ctx, db.read, member, from, to, cat)
+	year := from / 10000
+	partFrom := max(from, to/100*100+1) // the first day of to's month, or from
+	var sums []kori.GroupSum
+	if fromMonth, toMonth := from/100%100, partFrom/100%100-1; from%100 == 1 && fromMonth <= toMonth {
+		rows, err := db.read.QueryContext(ctx, db.q(`SELECT year, 0, group_code, `+figureSums+` FROM month_rollups
+			WHERE member_id = ? AND year = ? AND month BETWEEN ? AND ? GROUP BY year, group_code ORDER BY 3`), member, year, fromMonth, toMonth)
+		whole, err := scanRollups(rows, err)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, r := range whole {
+			sums = append(sums, kori.GroupSum{Group: r.Group, Figures: r.Figures})
+		}
+	} else {
+		partFrom = from
+	}
+	part, _, err := db.figuresBetween(ctx, db.read, member, partFrom, to, cat)
 	if err != nil {
 		return nil, 0, err
 	}
+	sums = mergeGroupSums(sums, part)
 	var receipts int
 	err = db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM receipts WHERE member_id = ? AND year = ? AND business_day BETWEEN ? AND ?`),
 		member, from/10000, from, to).Scan(&receipts)
 	return sums, receipts, err
 }
+
+// mergeGroupSums adds b's figures to a's, group by group.
+func mergeGroupSums(a, b []kori.GroupSum) []kori.GroupSum {
+	idx := make(map[string]int, len(a))
+	for i, g := range a {
+		idx[g.Group] = i
+	}
+	for _, g := range b {
+		if i, ok := idx[g.Group]; ok {
+			a[i].Figures.Add(g.Figures)
+		} else {
+			idx[g.Group] = len(a)
+			a = append(a, g)
+		}
+	}
+	return a
+}
+
+// receiptsBetween selects a member's receipts of some days of a year, so
+// that only their lines are read (a join let SQLite read the whole year's).
+const receiptsBetween = `SELECT r.receipt_id FROM receipts r WHERE r.member_id = ? AND r.year = ? AND r.business_day BETWEEN ? AND ?`
 
 // figuresBetween sums a member's receipts of the business days from to to
 // (one year) per group: product lines from the catalogue as it is now,
@@ -337,9 +397,9 @@ func (db *DB) figuresBetween(ctx context.Context, q querier, member kori.MemberI
 		out[i].Figures.Add(f)
 	}
 	rows, err := q.QueryContext(ctx, db.q(`SELECT l.kind, l.gtin, l.group_code, l.known, l.quantity, l.amount_cents, l.discount_cents
-		FROM receipt_lines l JOIN receipts r ON r.member_id = l.member_id AND r.receipt_id = l.receipt_id
-		WHERE l.member_id = ? AND l.year = ? AND r.year = ? AND r.business_day BETWEEN ? AND ? ORDER BY l.receipt_id, l.line_no`),
-		member, year, year, from, to)
+		FROM receipt_lines l WHERE l.member_id = ? AND l.year = ? AND l.receipt_id IN (`+receiptsBetween+`)
+		ORDER BY l.receipt_id, l.line_no`),
+		member, year, member, year, from, to)
 	if err != nil {
 		return nil, n, err
 	}
@@ -368,9 +428,8 @@ func (db *DB) figuresBetween(ctx context.Context, q querier, member kori.MemberI
 		sumCols[i] = "SUM(g." + c + ")"
 	}
 	rows, err = q.QueryContext(ctx, db.q(`SELECT g.group_code, `+strings.Join(sumCols, ", ")+` FROM receipt_groups g
-		JOIN receipts r ON r.member_id = g.member_id AND r.receipt_id = g.receipt_id
-		WHERE g.member_id = ? AND g.year = ? AND r.year = ? AND r.business_day BETWEEN ? AND ? GROUP BY g.group_code ORDER BY 1`),
-		member, year, year, from, to)
+		WHERE g.member_id = ? AND g.year = ? AND g.receipt_id IN (`+receiptsBetween+`) GROUP BY g.group_code ORDER BY 1`),
+		member, year, member, year, from, to)
 	if err != nil {
 		return nil, n, err
 	}

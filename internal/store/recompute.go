@@ -127,7 +127,7 @@ func (db *DB) recomputeMember(ctx context.Context, id kori.MemberID, cat *kori.C
 			}
 			lines += n
 		}
-		return nil
+		return db.touch(ctx, tx, id)
 	})
 	return len(all), lines, err
 }

@@ -66,6 +66,9 @@ func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who ko
 			if err := db.deleteYear(ctx, y, keep); err != nil {
 				return nil, fmt.Errorf("retention of %d: %w", y, err)
 			}
+			if err := db.touchAll(ctx); err != nil {
+				return nil, err
+			}
 			err := db.inTx(ctx, func(tx *sql.Tx) error {
 				if err := db.recordDeletion(ctx, tx, &d); err != nil {
 					return err

@@ -53,6 +53,28 @@ func testMemberReads(t *testing.T, open Opener) {
 		years[1].Figures.Lines != 4 || years[1].Figures.CO2eGrams != 2*1300+2*17850 {
 		t.Errorf("totals by year = %+v", years)
 	}
+	// Figures between two days: whole months from the rollups, the month
+	// begun from the lines, equal to the lines alone; the other member's
+	// receipt of 3 March is in neither.
+	cat, err := db.Catalogue(ctx)
+	must(t, err)
+	for _, c := range []struct {
+		from, to, receipts int
+		amount             kori.Money
+	}{
+		{20250101, 20250710, 3, 1450}, {20250102, 20250710, 3, 1450}, {20250101, 20250704, 2, 850},
+		{20250101, 20250301, 0, 0}, {20250101, 20250302, 1, 720}, {20250301, 20250331, 2, 850},
+	} {
+		sums, receipts, err := db.FiguresBetween(ctx, a, c.from, c.to, cat)
+		must(t, err)
+		var f kori.Figures
+		for _, g := range sums {
+			f.Add(g.Figures)
+		}
+		if f.Amount != c.amount || receipts != c.receipts {
+			t.Errorf("figures between %d and %d: %s in %d receipts, want %s in %d", c.from, c.to, f.Amount, receipts, c.amount, c.receipts)
+		}
+	}
 	months, err := db.RollupTotals(ctx, a, kori.TotalsByMonth, 2025)
 	must(t, err)
 	if len(months) != 2 || months[0].Month != 3 || months[0].Figures.Amount != 850 || months[1].Month != 7 || months[1].Figures.Amount != 600 {
