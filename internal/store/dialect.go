@@ -259,9 +259,12 @@ func (postgresDialect) createYear(ctx context.Context, db *sql.DB, y int) error 
 
 func (postgresDialect) canBulkLoad() bool { return true }
 
-// dropYear replaces each purchase table's partition of the year with an
-// empty one holding only the kept members' rows, moved aside first: the
-// cost is that of those rows, not of the year.
+// dropYear empties each purchase table's partition of the year with
+// TRUNCATE, the kept members' rows moved aside first and back after: the
+// cost is that of those rows, not of the year. TRUNCATE rather than a
+// dropped and recreated partition: on Citus that is DDL creating every
+// shard of four tables again (14 times PostgreSQL's time, measured), while
+// a truncate runs on the shards in parallel.
 func (d postgresDialect) dropYear(ctx context.Context, db *sql.DB, year int, keep []int64) (bool, error) {
 	if year < 1900 || year > 9999 {
 		return false, fmt.Errorf("year %d out of range", year)
@@ -283,8 +286,7 @@ func (d postgresDialect) dropYear(ctx context.Context, db *sql.DB, year int, kee
 			return false, fmt.Errorf("%s: %w", part, err)
 		}
 		for _, q := range []string{
-			`DROP TABLE ` + part,
-			fmt.Sprintf(`CREATE TABLE %s PARTITION OF %s FOR VALUES IN (%d)`, part, t, year),
+			`TRUNCATE ` + part,
 			`INSERT INTO ` + part + ` SELECT * FROM kori_keep`,
 			`DROP TABLE kori_keep`,
 		} {

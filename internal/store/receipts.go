@@ -1,8 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/kori-project/kori"
@@ -186,14 +189,44 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		if err := up.flush(ctx); err != nil {
 			return err
 		}
-		for m, at := range lastUse {
-			if _, err := w.memberUse.ExecContext(ctx, at, at, m); err != nil {
+		// In member and card order, so that concurrent batches lock the
+		// same rows in the same order.
+		members := slices.Sorted(maps.Keys(lastUse))
+		cards := slices.SortedFunc(maps.Keys(cardUse), func(a, b card) int {
+			return cmp.Or(cmp.Compare(a.member, b.member), strings.Compare(a.number, b.number))
+		})
+		if db.d.canBulkLoad() {
+			// PostgreSQL: one statement each instead of a round trip a
+			// row; Citus runs it as one task a shard, in parallel.
+			ids, ats := make([]int64, len(members)), make([]int64, len(members))
+			for i, m := range members {
+				ids[i], ats[i] = int64(m), lastUse[m]
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE members m SET last_card_use = GREATEST(m.last_card_use, v.at), data_version = m.data_version + 1
+				FROM unnest($1::bigint[], $2::bigint[]) AS v(id, at) WHERE m.member_id = v.id`, ids, ats); err != nil {
 				return err
 			}
-		}
-		for c, at := range cardUse {
-			if _, err := w.cardUse.ExecContext(ctx, at, at, c.member, c.number); err != nil {
+			ids, ats = ids[:0], ats[:0]
+			numbers := make([]string, 0, len(cards))
+			for _, c := range cards {
+				ids, numbers, ats = append(ids, int64(c.member)), append(numbers, c.number), append(ats, cardUse[c])
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE cards c SET last_used = GREATEST(c.last_used, v.at)
+				FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS v(id, number, at) WHERE c.member_id = v.id AND c.card_number = v.number`,
+				ids, numbers, ats); err != nil {
 				return err
+			}
+		} else {
+			// SQLite: prepared statements cost no round trip.
+			for _, m := range members {
+				if _, err := w.memberUse.ExecContext(ctx, lastUse[m], lastUse[m], m); err != nil {
+					return err
+				}
+			}
+			for _, c := range cards {
+				if _, err := w.cardUse.ExecContext(ctx, cardUse[c], cardUse[c], c.member, c.number); err != nil {
+					return err
+				}
 			}
 		}
 		if len(voids) > 0 {
@@ -223,6 +256,9 @@ type writer struct {
 
 func (db *DB) prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{}
+	if db.d.canBulkLoad() {
+		return w, nil // PostgreSQL updates a batch's members and cards in one statement each
+	}
 	for _, p := range []struct {
 		stmt **sql.Stmt
 		sql  string
