@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -19,6 +20,39 @@ type offersReport struct {
 	members int
 	sum     offers.Summary
 	elapsed time.Duration
+	// parallel are runs of offers.RunParallel on more workers.
+	parallel []offersTiming
+}
+
+// offersTiming is one run of the offers over every member on some workers.
+type offersTiming struct {
+	workers int
+	members int
+	elapsed time.Duration
+}
+
+func (t offersTiming) rate() float64 { return float64(t.members) / t.elapsed.Seconds() }
+
+// offersWorkers runs the offers of every member on 1, 2 and 4 workers.
+func offersWorkers(ctx context.Context, db *store.DB, asOf time.Time, zone *time.Location) ([]offersTiming, error) {
+	var out []offersTiming
+	for _, w := range []int{1, 2, 4} {
+		fmt.Fprintf(os.Stderr, "offers: %d workers…\n", w)
+		start := time.Now()
+		sum, err := offers.RunParallel(ctx, db, asOf, zone, w, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, offersTiming{workers: w, members: sum.Members, elapsed: time.Since(start)})
+	}
+	return out, nil
+}
+
+func writeOffersTimings(b *strings.Builder, ts []offersTiming) {
+	fmt.Fprintf(b, "| workers | members | seconds | members/s |\n|---:|---:|---:|---:|\n")
+	for _, t := range ts {
+		fmt.Fprintf(b, "| %d | %d | %.2f | %.0f |\n", t.workers, t.members, t.elapsed.Seconds(), t.rate())
+	}
 }
 
 // offersRun computes the offers of every member of the member-page database
@@ -49,8 +83,13 @@ func offersRun(ctx context.Context, bin, pagesDir string) (*offersReport, error)
 	if err != nil {
 		return nil, err
 	}
+	rep := &offersReport{sum: sum, elapsed: time.Since(start)}
 	ids, _ := db.MemberIDs(ctx)
-	return &offersReport{members: len(ids), sum: sum, elapsed: time.Since(start)}, nil
+	rep.members = len(ids)
+	if rep.parallel, err = offersWorkers(ctx, db, asOf, zone); err != nil {
+		return nil, err
+	}
+	return rep, nil
 }
 
 func (r *offersReport) write(b *strings.Builder) {
@@ -64,4 +103,7 @@ func (r *offersReport) write(b *strings.Builder) {
 		"arithmetic), so the run is linear in members: at this rate 3.3 million members take about %.1f hours on one\n"+
 		"core; split by member id over 16 workers (or run on each Citus worker over its shards) about %.0f minutes.\n",
 		offers.HistoryMonths, (per * 3_300_000).Hours(), (per * 3_300_000 / 16).Minutes())
+	fmt.Fprintf(b, "\n`offers.RunParallel` (what `kori offers run --workers N` and `serve` use), the members split over N\n"+
+		"goroutines, each with its own connection, on this machine's %d cores:\n\n", runtime.NumCPU())
+	writeOffersTimings(b, r.parallel)
 }

@@ -199,11 +199,29 @@ func (postgresDialect) rebind(q string) string {
 
 // open returns one pool for reads and writes: PostgreSQL handles concurrent
 // writers itself.
+//
+// pgx prepares each statement once a connection and reuses it; on plain
+// PostgreSQL generic plans make the server plan it once too, instead of
+// planning the member's query again over every year's partition on each
+// call: every hot query is keyed by member (and year where it has one),
+// which the executor prunes by at run time. Citus plans its distributed
+// queries itself and refuses some generic ones. A URL that sets
+// plan_cache_mode itself wins.
 func (postgresDialect) open(ctx context.Context, url string) (*sql.DB, *sql.DB, error) {
-	db, err := sql.Open("pgx", url)
+	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("database URL: %w", err)
 	}
+	_, set := cfg.RuntimeParams["plan_cache_mode"]
+	db := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+		if set {
+			return nil
+		}
+		_, err := c.Exec(ctx, `DO $$ BEGIN
+			IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN SET plan_cache_mode = force_generic_plan; END IF;
+			END $$`)
+		return err
+	}))
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(8)
 	if err := db.PingContext(ctx); err != nil {
