@@ -174,7 +174,7 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 // run of one part keeps the others.
 func splitSections(doc string) map[string]string {
 	heads := map[string]string{"ingest": "\n## Bulk ingest, SQLite", "pages": "\n## Member pages and API, SQLite", "privacy": "\n## Retention and erasure",
-		"offers": "\n## Offers", "postgres": "\n## Member pages and API, PostgreSQL", "http": "\n## Member API over HTTP",
+		"offers": "\n## Offers, SQLite", "postgres": "\n## Member pages and API, PostgreSQL", "http": "\n## Member API over HTTP",
 		"tills": "\n## Real till receipts"}
 	starts := map[string]int{}
 	for k, h := range heads {

@@ -199,8 +199,10 @@ func start() {
 	}
 }
 
-// Stop stops the throwaway cluster and removes its directory.
+// Stop stops the throwaway clusters (PostgreSQL, and Citus when one was
+// started) and removes their directories.
 func Stop() {
+	stopCitus()
 	if dir == "" {
 		return
 	}
