@@ -66,6 +66,18 @@ func (b *barReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// lockedWriter lets two goroutines write to one writer, a write at a time.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 func runImport(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("import", "import [flags] KIND FILE", importAbout)
 	e.flags(fs)
@@ -183,21 +195,25 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	case "receipts":
 		var reader ingest.Reader
 		var bar *progressbar.ProgressBar
-		// The bar advances on the reading goroutine and is cleared for a
-		// message on this one: barMu keeps the two apart.
+		// The bar advances on the reading goroutine, which may still be
+		// reading when Stream returns; messages come from this one. barMu
+		// keeps a message and the bar's clearing together, and stderr takes
+		// one write at a time from either.
 		var barMu sync.Mutex
-		clear := func() {
+		stderr := &lockedWriter{w: e.stderr}
+		say := func(format string, args ...any) {
+			barMu.Lock()
+			defer barMu.Unlock()
 			if bar != nil {
-				barMu.Lock()
 				bar.Clear()
-				barMu.Unlock()
 			}
+			fmt.Fprintf(stderr, format, args...)
 		}
 		var src io.Reader = in
 		if !*quiet && size > 0 {
-			bar = progressbar.NewOptions64(size, progressbar.OptionSetWriter(e.stderr), progressbar.OptionShowBytes(true),
+			bar = progressbar.NewOptions64(size, progressbar.OptionSetWriter(stderr), progressbar.OptionShowBytes(true),
 				progressbar.OptionSetDescription("importing receipts"), progressbar.OptionThrottle(200_000_000),
-				progressbar.OptionShowCount(), progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }))
+				progressbar.OptionShowCount(), progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }))
 			src = &barReader{r: in, bar: bar, mu: &barMu}
 		}
 		switch *format {
@@ -218,24 +234,24 @@ func runImport(ctx context.Context, e *env, args []string) error {
 				switch {
 				case r.Status == ingest.StatusRejected && shown < 1000:
 					shown++
-					clear()
-					fmt.Fprintf(e.stderr, "%s: %v\n", name, r.Error)
+					say("%s: %v\n", name, r.Error)
 				case r.Status == ingest.StatusNotStored:
 					reasons[r.Reason]++
 					if r.Reason == ingest.ReasonUnknownCard {
 						if unknown++; unknown <= 100 {
-							clear()
-							fmt.Fprintf(e.stderr, "%s: line %d: not stored: the card is not in the member registry (import members first)\n", name, r.Line)
+							say("%s: line %d: not stored: the card is not in the member registry (import members first)\n", name, r.Line)
 						}
 					}
 				}
 			}
 		})
 		if bar != nil {
+			barMu.Lock()
 			_ = bar.Finish()
+			barMu.Unlock()
 		}
 		if unknown > 100 {
-			fmt.Fprintf(e.stderr, "%s: and %d more receipts with unknown cards\n", name, unknown-100)
+			say("%s: and %d more receipts with unknown cards\n", name, unknown-100)
 		}
 		fmt.Fprintf(e.stdout, "receipts: %d stored (%d lines), %d voided, %d already stored, %d not stored (%d unknown card, %d level none, %d voids of receipts not held), %d rejected\n",
 			sum.Stored, sum.Lines, sum.Voided, sum.Duplicates, sum.NotStored, reasons[ingest.ReasonUnknownCard], reasons[ingest.ReasonLevelNone],

@@ -77,12 +77,7 @@ func (s *Server) loadMember(r *http.Request, p page) (*memberData, error) {
 		})
 	}
 	if p.stores {
-		g.Go(func() (err error) {
-			d.stores, err = cachedSums(s.sums, sumsKey{d.m.ID, d.m.DataVersion, "stores"},
-				func(v []kori.StoreMonth) int64 { return int64(len(v)) * storeBytes },
-				func() ([]kori.StoreMonth, error) { return s.Store.StoreMonthsByMember(gctx, d.m.ID) })
-			return err
-		})
+		g.Go(func() (err error) { d.stores, err = s.storeMonths(gctx, d.m); return err })
 	}
 	if p.products {
 		g.Go(func() (err error) { products, err = s.productsByMember(gctx, d.m, likely); return err })
@@ -108,6 +103,13 @@ func (s *Server) rollupTotals(ctx context.Context, m *kori.Member, by kori.Rollu
 	return cachedSums(s.sums, sumsKey{m.ID, m.DataVersion, fmt.Sprint("rollups", by, years)},
 		func(v []kori.MonthRollup) int64 { return int64(len(v)) * rollupBytes },
 		func() ([]kori.MonthRollup, error) { return s.Store.RollupTotals(ctx, m.ID, by, years...) })
+}
+
+// storeMonths is Store.StoreMonthsByMember through the sums cache.
+func (s *Server) storeMonths(ctx context.Context, m *kori.Member) ([]kori.StoreMonth, error) {
+	return cachedSums(s.sums, sumsKey{m.ID, m.DataVersion, "stores"},
+		func(v []kori.StoreMonth) int64 { return int64(len(v)) * storeBytes },
+		func() ([]kori.StoreMonth, error) { return s.Store.StoreMonthsByMember(ctx, m.ID) })
 }
 
 // productsByMember is Store.ProductsByMember through the sums cache.
