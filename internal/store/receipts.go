@@ -339,7 +339,7 @@ func (db *DB) rebuildMonth(ctx context.Context, tx *sql.Tx, member kori.MemberID
 	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM month_rollups WHERE member_id = ? AND year = ? AND month = ?`), member, year, month); err != nil {
 		return 0, err
 	}
-	sums, n, err := db.figuresBetween(ctx, tx, member, year*10000+month*100+1, year*10000+month*100+31, cat)
+	sums, n, err := db.figuresBetween(ctx, tx, member, year*10000+month*100+1, year*10000+month*100+31, cat, nil)
 	if err != nil {
 		return n, err
 	}
@@ -385,32 +385,14 @@ func (db *DB) FiguresBetween(ctx context.Context, member kori.MemberID, from, to
 	} else {
 		partFrom = from
 	}
-	part, _, err := db.figuresBetween(ctx, db.read, member, partFrom, to, cat)
+	sums, _, err := db.figuresBetween(ctx, db.read, member, partFrom, to, cat, sums)
 	if err != nil {
 		return nil, 0, err
 	}
-	sums = mergeGroupSums(sums, part)
 	var receipts int
 	err = db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM receipts WHERE member_id = ? AND year = ? AND business_day BETWEEN ? AND ?`),
-		member, from/10000, from, to).Scan(&receipts)
+		member, year, from, to).Scan(&receipts)
 	return sums, receipts, err
-}
-
-// mergeGroupSums adds b's figures to a's, group by group.
-func mergeGroupSums(a, b []kori.GroupSum) []kori.GroupSum {
-	idx := make(map[string]int, len(a))
-	for i, g := range a {
-		idx[g.Group] = i
-	}
-	for _, g := range b {
-		if i, ok := idx[g.Group]; ok {
-			a[i].Figures.Add(g.Figures)
-		} else {
-			idx[g.Group] = len(a)
-			a = append(a, g)
-		}
-	}
-	return a
 }
 
 // receiptsBetween selects a member's receipts of some days of a year, so
@@ -419,10 +401,14 @@ const receiptsBetween = `SELECT r.receipt_id FROM receipts r WHERE r.member_id =
 
 // figuresBetween sums a member's receipts of the business days from to to
 // (one year) per group: product lines from the catalogue as it is now,
-// group sums as stored, totals as they are. It returns the lines it read.
-func (db *DB) figuresBetween(ctx context.Context, q querier, member kori.MemberID, from, to int, cat *kori.Catalogue) (out []kori.GroupSum, n int, err error) {
+// group sums as stored, totals as they are, added to the sums in out. It
+// returns them and the lines it read.
+func (db *DB) figuresBetween(ctx context.Context, q querier, member kori.MemberID, from, to int, cat *kori.Catalogue, out []kori.GroupSum) (_ []kori.GroupSum, n int, err error) {
 	year := from / 10000
-	idx := map[string]int{}
+	idx := make(map[string]int, len(out))
+	for i, g := range out {
+		idx[g.Group] = i
+	}
 	add := func(group string, f kori.Figures) {
 		i, ok := idx[group]
 		if !ok {
