@@ -3,7 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/kori-project/kori"
 )
 
 // bulkInsert buffers rows and inserts them with multi-row INSERT statements,
@@ -57,12 +61,11 @@ func (b *bulkInsert) query(rows int) string {
 }
 
 // withBulkLoad makes b load through the dialect's bulk load on conn, where
-// the dialect has one. Rows with a conflict clause are staged: loaded into
-// a temporary table, then inserted from it in one statement with the clause
-// — far cheaper than binding thousands of parameters. On Citus they are
-// not: an INSERT … SELECT from a coordinator-local table would pull every
-// row through the coordinator, while multi-row VALUES are routed to each
-// row's shard.
+// the dialect has one. Rows with a conflict clause go in one INSERT that
+// takes each column as an array (see unnested): far cheaper than binding
+// thousands of parameters, and no temporary table to fill and empty. On
+// Citus they do not: an INSERT … SELECT is planned on the coordinator,
+// while multi-row VALUES are routed to each row's shard.
 func (b *bulkInsert) withBulkLoad(conn *sql.Conn) *bulkInsert {
 	if b.db.d.canBulkLoad() && !(b.db.citus && b.tail != "") {
 		b.conn = conn
@@ -93,7 +96,7 @@ func (b *bulkInsert) flush(ctx context.Context) error {
 		if b.tail == "" {
 			err = b.db.d.bulkLoad(ctx, b.conn, b.table, b.colList, b.rows)
 		} else {
-			err = b.staged(ctx)
+			err = b.unnested(ctx)
 		}
 		b.rows = b.rows[:0]
 		return err
@@ -117,23 +120,82 @@ func (b *bulkInsert) flush(ctx context.Context) error {
 	return err
 }
 
-// staged loads the rows into a temporary copy of the table, kept by the
-// connection and emptied at each commit, and inserts them from there with
-// the conflict clause in one statement.
-func (b *bulkInsert) staged(ctx context.Context) error {
-	stage := "kori_stage_" + b.table
-	if _, err := b.tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS `+stage+` (LIKE `+b.table+` INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
+// unnested inserts the rows with the conflict clause in one statement: a
+// round trip and a plan for the whole batch.
+func (b *bulkInsert) unnested(ctx context.Context) error {
+	q, args, err := unnestInsert(b.table, b.colList, b.rows, b.tail)
+	if err != nil {
 		return err
 	}
-	if _, err := b.tx.ExecContext(ctx, `TRUNCATE `+stage); err != nil {
-		return err
-	}
-	if err := b.db.d.bulkLoad(ctx, b.conn, stage, b.colList, b.rows); err != nil {
-		return err
-	}
-	cols := strings.Join(b.colList, ", ")
-	_, err := b.tx.ExecContext(ctx, `INSERT INTO `+b.table+` (`+cols+`) SELECT `+cols+` FROM `+stage+` `+b.tail)
+	_, err = b.tx.ExecContext(ctx, q, args...)
 	return err
+}
+
+// unnestInsert is a PostgreSQL INSERT of rows that passes each column as
+// one array parameter, whatever the number of rows.
+func unnestInsert(table string, cols []string, rows [][]any, tail string) (string, []any, error) {
+	arrays := make([]any, len(cols))
+	casts := make([]string, len(cols))
+	for c := range cols {
+		var err error
+		if arrays[c], casts[c], err = column(rows, c); err != nil {
+			return "", nil, fmt.Errorf("%s.%s: %w", table, cols[c], err)
+		}
+		casts[c] = "$" + strconv.Itoa(c+1) + "::" + casts[c] + "[]"
+	}
+	return `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) SELECT * FROM unnest(` + strings.Join(casts, ", ") + `) ` + tail, arrays, nil
+}
+
+// column gathers column c of rows into a typed slice, with its SQL type.
+func column(rows [][]any, c int) (any, string, error) {
+	switch rows[0][c].(type) {
+	case int, int64, kori.MemberID:
+		out := make([]int64, len(rows))
+		for i, r := range rows {
+			switch v := r[c].(type) {
+			case int:
+				out[i] = int64(v)
+			case int64:
+				out[i] = v
+			case kori.MemberID:
+				out[i] = int64(v)
+			default:
+				return nil, "", fmt.Errorf("row %d: %T among integers", i+1, v)
+			}
+		}
+		return out, "bigint", nil
+	case float64:
+		out := make([]float64, len(rows))
+		for i, r := range rows {
+			v, ok := r[c].(float64)
+			if !ok {
+				return nil, "", fmt.Errorf("row %d: %T among floats", i+1, r[c])
+			}
+			out[i] = v
+		}
+		return out, "double precision", nil
+	case string:
+		out := make([]string, len(rows))
+		for i, r := range rows {
+			v, ok := r[c].(string)
+			if !ok {
+				return nil, "", fmt.Errorf("row %d: %T among strings", i+1, r[c])
+			}
+			out[i] = v
+		}
+		return out, "text", nil
+	case bool:
+		out := make([]bool, len(rows))
+		for i, r := range rows {
+			v, ok := r[c].(bool)
+			if !ok {
+				return nil, "", fmt.Errorf("row %d: %T among booleans", i+1, r[c])
+			}
+			out[i] = v
+		}
+		return out, "boolean", nil
+	}
+	return nil, "", fmt.Errorf("no array type for %T", rows[0][c])
 }
 
 func (b *bulkInsert) close() {
