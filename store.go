@@ -63,6 +63,9 @@ type APIKey struct {
 	CreatedAt  time.Time
 	RevokedAt  time.Time
 	LastUsedAt time.Time
+	// DPEpsilon and DPBudget hold an analytics key to differential privacy:
+	// the ε each answer spends and the most it may spend in a month.
+	DPEpsilon, DPBudget float64
 }
 
 // HasScope reports whether the key carries the scope.
@@ -83,7 +86,8 @@ const (
 	ScopeOffers    = "offers"    // read offers for consenting members
 	ScopeAdmin     = "admin"     // privacy-officer and operator functions
 	ScopeMetrics   = "metrics"   // scrape /metrics (counts and timings only, no member data)
+	ScopeAnalytics = "analytics" // aggregate figures over consenting members, never a member's rows
 )
 
 // Scopes lists every API key scope.
-var Scopes = []string{ScopeIngest, ScopeCatalogue, ScopeMembers, ScopeOffers, ScopeAdmin, ScopeMetrics}
+var Scopes = []string{ScopeIngest, ScopeCatalogue, ScopeMembers, ScopeOffers, ScopeAdmin, ScopeMetrics, ScopeAnalytics}

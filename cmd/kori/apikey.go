@@ -13,6 +13,8 @@ func runAPIKey(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("apikey", "apikey [flags] create NAME SCOPE[,SCOPE…] | list | revoke ID",
 		"Manages API keys for the chain's systems. Scopes: "+strings.Join(kori.Scopes, ", ")+".\n"+
 			"A new key's token is printed once; Kori keeps only a hash of it.")
+	epsilon := fs.Float64("dp-epsilon", 0, "with scope analytics: hold the key to differential privacy, each answer spending this ε")
+	budget := fs.Float64("dp-budget", 0, "with --dp-epsilon: the most ε the key may spend in a calendar month")
 	e.flags(fs)
 	if err := e.parse(fs, args); err != nil {
 		return err
@@ -31,6 +33,16 @@ func runAPIKey(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		if *epsilon != 0 || *budget != 0 {
+			if !k.HasScope(kori.ScopeAnalytics) {
+				return usageError("--dp-epsilon and --dp-budget are for keys with the analytics scope")
+			}
+			if err := db.SetKeyPrivacy(ctx, k.ID, *epsilon, *budget); err != nil {
+				_ = db.RevokeAPIKey(ctx, k.ID)
+				return err
+			}
+			fmt.Fprintf(e.stderr, "answers to this key are differentially private: ε %v each, at most %v a month\n", *epsilon, *budget)
+		}
 		fmt.Fprintf(e.stderr, "created key %s (%s) with scopes %s; store the token now, it is not shown again:\n", k.ID, k.Name, strings.Join(k.Scopes, ","))
 		fmt.Fprintln(e.stdout, token)
 	case "list":
@@ -39,13 +51,17 @@ func runAPIKey(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tCREATED\tSTATUS")
+		fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tCREATED\tSTATUS\tPRIVACY")
 		for _, k := range keys {
 			status := "active"
 			if !k.RevokedAt.IsZero() {
 				status = "revoked " + k.RevokedAt.In(e.cfg.zone).Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, strings.Join(k.Scopes, ","), k.CreatedAt.In(e.cfg.zone).Format("2006-01-02 15:04"), status)
+			privacy := ""
+			if k.DPEpsilon > 0 {
+				privacy = fmt.Sprintf("ε %v, %v a month", k.DPEpsilon, k.DPBudget)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, strings.Join(k.Scopes, ","), k.CreatedAt.In(e.cfg.zone).Format("2006-01-02 15:04"), status, privacy)
 		}
 		return tw.Flush()
 	case "revoke":

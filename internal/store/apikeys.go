@@ -61,7 +61,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, name string, scopes []string) (*
 
 // APIKeys lists all keys, revoked ones included.
 func (db *DB) APIKeys(ctx context.Context) ([]kori.APIKey, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT key_id, name, scopes, created_at, revoked_at, last_used_at FROM api_keys ORDER BY created_at, key_id`)
+	rows, err := db.read.QueryContext(ctx, `SELECT key_id, name, scopes, created_at, revoked_at, last_used_at, dp_epsilon, dp_budget FROM api_keys ORDER BY created_at, key_id`)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (db *DB) APIKeys(ctx context.Context) ([]kori.APIKey, error) {
 		var k kori.APIKey
 		var scopes string
 		var c, r, u int64
-		if err := rows.Scan(&k.ID, &k.Name, &scopes, &c, &r, &u); err != nil {
+		if err := rows.Scan(&k.ID, &k.Name, &scopes, &c, &r, &u, &k.DPEpsilon, &k.DPBudget); err != nil {
 			return nil, err
 		}
 		k.Scopes = strings.Fields(scopes)
@@ -93,6 +93,23 @@ func (db *DB) RevokeAPIKey(ctx context.Context, id string) error {
 	return nil
 }
 
+// SetKeyPrivacy holds an analytics key to differential privacy: each answer
+// spends epsilon, at most budget in a calendar month. Zero for both makes
+// its answers exact (k-anonymous) again.
+func (db *DB) SetKeyPrivacy(ctx context.Context, id string, epsilon, budget float64) error {
+	if epsilon < 0 || budget < epsilon || epsilon == 0 && budget != 0 {
+		return kori.Errorf(kori.EINVALID, "epsilon must be positive and budget at least epsilon (or both 0 for exact answers), not ε %v and budget %v", epsilon, budget)
+	}
+	res, err := db.write.ExecContext(ctx, db.q(`UPDATE api_keys SET dp_epsilon = ?, dp_budget = ? WHERE key_id = ? AND revoked_at = 0`), epsilon, budget, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return kori.Errorf(kori.ENOTFOUND, "no active API key with id %q; `kori apikey list` shows them", id)
+	}
+	return nil
+}
+
 // Authenticate returns the active key of a token, or an unauthorized error
 // that does not tell which part was wrong.
 func (db *DB) Authenticate(ctx context.Context, token string) (*kori.APIKey, error) {
@@ -104,8 +121,8 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*kori.APIKey, err
 	var k kori.APIKey
 	var scopes, hash string
 	var revoked int64
-	err := db.read.QueryRowContext(ctx, db.q(`SELECT key_id, name, scopes, secret_hash, revoked_at FROM api_keys WHERE key_id = ?`), parts[1]).
-		Scan(&k.ID, &k.Name, &scopes, &hash, &revoked)
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT key_id, name, scopes, secret_hash, revoked_at, dp_epsilon, dp_budget FROM api_keys WHERE key_id = ?`), parts[1]).
+		Scan(&k.ID, &k.Name, &scopes, &hash, &revoked, &k.DPEpsilon, &k.DPBudget)
 	if err == sql.ErrNoRows {
 		return nil, bad
 	} else if err != nil {
