@@ -63,3 +63,7 @@ type MemberCount struct {
 	ObjectsPersonalisation bool
 	Members                int64
 }
+
+// AuditAnalyticsQuery is the audit-log kind of an analytics query: the query
+// log the transparency report counts and a key's privacy budget is summed from.
+const AuditAnalyticsQuery = "analytics_query"

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kori-project/kori/internal/analytics"
 	"github.com/kori-project/kori/internal/demo"
 	"github.com/kori-project/kori/internal/ingest"
 	"github.com/kori-project/kori/internal/metrics"
@@ -29,6 +30,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	behindTLS := fs.Bool("behind-tls-proxy", envOr(e, "KORI_BEHIND_TLS_PROXY", "") == "true",
 		"a proxy in front terminates TLS and sets X-Forwarded-Proto: send Strict-Transport-Security (env KORI_BEHIND_TLS_PROXY=true)")
 	cacheMB := fs.Int("cache-mb", int(server.DefaultLimits.SumsCache>>20), "memory in MiB for members' sums kept between their page views (0 turns the cache off)")
+	analyticsK := fs.Int64("analytics-k", kAnonymity(e), "the least number of members an analytics figure may come from; 10 or more (env KORI_ANALYTICS_K)")
 	connsPerAddr := fs.Int("conns-per-address", server.DefaultLimits.ConnsPerAddress, "most concurrent connections from one IP address")
 	debugAddr := fs.String("debug-addr", envOr(e, "KORI_DEBUG_ADDR", ""), "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060, for finding what a slow server spends its time on; off by default (env KORI_DEBUG_ADDR)")
 	logFormat := fs.String("log", envOr(e, "KORI_LOG", "json"), "log format: json (one object a line, with request ids) or text (env KORI_LOG)")
@@ -43,6 +45,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return usageError(fmt.Sprintf("serve takes no arguments, got %q", fs.Args()))
+	}
+	if *analyticsK < analytics.DefaultK {
+		return usageError(fmt.Sprintf("--analytics-k %d is below %d: k can only be raised", *analyticsK, analytics.DefaultK))
 	}
 	if err := e.validate(); err != nil {
 		return err
@@ -80,6 +85,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Metrics:        m,
 		BehindTLSProxy: *behindTLS,
 		Limits:         server.Limits{ConnsPerAddress: *connsPerAddr, SumsCache: cacheBytes(*cacheMB)},
+		AnalyticsK:     *analyticsK,
 	}
 	if *demoHint {
 		srv.Demo = &server.DemoLogin{Email: "member1@demo.kori.invalid", Password: demo.Password}

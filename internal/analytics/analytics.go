@@ -22,9 +22,8 @@ import (
 // drawn from, unless configured higher.
 const DefaultK = 10
 
-// AuditKind is the audit-log kind of an analytics query, which the
-// transparency report counts.
-const AuditKind = "analytics_query"
+// AuditKind is the audit-log kind of an analytics query.
+const AuditKind = kori.AuditAnalyticsQuery
 
 // Store is what the engine reads: sums over members, never a member's rows.
 type Store interface {
@@ -161,7 +160,10 @@ func (e *Engine) Ask(ctx context.Context, q Query, who Analyst) (*Answer, error)
 	if err := q.normalise(e.Clock.Now(), e.Zone); err != nil {
 		return nil, err
 	}
-	if who.Epsilon > 0 {
+	if who.Epsilon > 0 && q.Kind == KindDistribution {
+		return nil, kori.Errorf(kori.EFORBIDDEN, "distributions are not available to a key held to differential privacy (quartiles are members' own values); ask for figures")
+	}
+	if who.Epsilon > 0 && q.Kind == KindFigures {
 		if err := e.checkBudget(ctx, who); err != nil {
 			return nil, err
 		}

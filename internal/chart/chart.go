@@ -421,3 +421,46 @@ func (c Chart) hbars(s *svg, lay layout) {
 	}
 	s.f(`</svg>`)
 }
+
+// Spread shows where one value stands among many members' values: the
+// middle half (Low to High) as a band, the Median as a line and You as a
+// marker, on an axis from 0 to Max. One drawing serves both widths: it is
+// short and scales down.
+type Spread struct {
+	ID, Title, Desc string
+	Low, Median     float64
+	High, You, Max  float64
+	// YouLabel and MedianLabel name the marker and the line, with their
+	// values formatted.
+	YouLabel, MedianLabel string
+}
+
+// SpreadBar draws a Spread.
+func SpreadBar(c Spread) template.HTML {
+	const w, h, left, right = 320.0, 76.0, 8.0, 8.0
+	if c.Max <= 0 || math.IsNaN(c.Max) {
+		c.Max = 1
+	}
+	x := func(v float64) float64 { return left + (w-left-right)*math.Max(0, math.Min(v, c.Max))/c.Max }
+	anchor := func(px float64) string {
+		switch {
+		case px < w*0.2:
+			return "start"
+		case px > w*0.8:
+			return "end"
+		}
+		return "middle"
+	}
+	var s svg
+	s.f(`<figcaption id="%s-t">%s</figcaption>`, c.ID, esc(c.Title))
+	s.f(`<svg xmlns="http://www.w3.org/2000/svg" class="chart spread" viewBox="0 0 %g %g" role="img" aria-labelledby="%s-t %s-d" font-size="12">`, w, h, c.ID, c.ID)
+	s.f(`<desc id="%s-d">%s</desc>`, c.ID, esc(c.Desc))
+	s.f(`<rect class="track" x="%g" y="30" width="%g" height="14" rx="3" fill="#e4e8e4"/>`, left, w-left-right)
+	s.f(`<rect class="series-0" x="%.1f" y="30" width="%.1f" height="14" fill="%s" opacity="0.45"/>`, x(c.Low), math.Max(1, x(c.High)-x(c.Low)), palette[0])
+	s.f(`<rect class="series-0" x="%.1f" y="26" width="2" height="22" fill="%s"/>`, x(c.Median)-1, palette[0])
+	s.f(`<text x="%.1f" y="66" text-anchor="%s">%s</text>`, x(c.Median), anchor(x(c.Median)), esc(c.MedianLabel))
+	s.f(`<circle class="series-1" cx="%.1f" cy="37" r="7" fill="%s" stroke="#fff" stroke-width="2"/>`, x(c.You), palette[1])
+	s.f(`<text x="%.1f" y="18" text-anchor="%s" font-weight="bold">%s</text>`, x(c.You), anchor(x(c.You)), esc(c.YouLabel))
+	s.f(`</svg>`)
+	return template.HTML(s.b.String()) // #nosec: every text is escaped
+}

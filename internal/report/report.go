@@ -44,8 +44,19 @@ type Transparency struct {
 	Offers   int                  `json:"offers_made"`
 	// Voids counts receipts a till cancelled after sending them: removed
 	// as if never sent, and not a deletion by rule.
-	Voids int   `json:"receipts_voided"`
-	Rules Rules `json:"rules"`
+	Voids     int            `json:"receipts_voided"`
+	Analytics AnalyticsStats `json:"analytics"`
+	Rules     Rules          `json:"rules"`
+}
+
+// AnalyticsStats counts the chain's analytics queries of the year from the
+// query log: how many, by how many keys, the figures suppressed, and the
+// differential-privacy ε spent.
+type AnalyticsStats struct {
+	Queries    int     `json:"queries"`
+	Keys       int     `json:"keys"`
+	Suppressed int     `json:"figures_suppressed"`
+	Epsilon    float64 `json:"epsilon_spent"`
 }
 
 // DeletedCount is what deletions of one reason removed in the year.
@@ -133,17 +144,26 @@ func Build(ctx context.Context, s Store, year int, zone *time.Location, now time
 	if r.Reads, err = s.ReadsByPurpose(ctx, from, to); err != nil {
 		return nil, err
 	}
-	events, err := s.AuditEvents(ctx, []string{"dsr_created", "dsr_completed", "offers_run", "void"}, from, to)
+	events, err := s.AuditEvents(ctx, []string{"dsr_created", "dsr_completed", "offers_run", "void", kori.AuditAnalyticsQuery}, from, to)
 	if err != nil {
 		return nil, err
 	}
 	r.Requests = requestStats(events, now)
+	keys := map[string]bool{}
 	for _, e := range events {
 		switch e.Kind {
 		case "offers_run":
 			r.Offers += int(number(e.Detail["offers"]))
 		case "void":
 			r.Voids++
+		case kori.AuditAnalyticsQuery:
+			r.Analytics.Queries++
+			r.Analytics.Suppressed += int(number(e.Detail["suppressed"]))
+			r.Analytics.Epsilon += number(e.Detail["epsilon"])
+			if k, _ := e.Detail["key"].(string); !keys[k] {
+				keys[k] = true
+				r.Analytics.Keys++
+			}
 		}
 	}
 	return r, nil

@@ -3,36 +3,66 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kori-project/kori"
 )
 
-// The privacy officer's view: data subject requests with their one-month
-// deadlines. It is open to holders of an API key with the admin scope, as a
-// bearer token for the API or, in the browser, pasted once into a login form
-// (the key then lives in an HttpOnly, SameSite=Strict cookie).
+// The staff pages: the privacy officer's (data subject requests with their
+// one-month deadlines, the record of processing) and the analysts'. Each is
+// open to holders of an API key with its scope, as a bearer token for the
+// API or, in the browser, pasted once into a login form (the key then lives
+// in an HttpOnly, SameSite=Strict cookie scoped to the area's path).
 
-const adminCookie = "kori_admin"
+// keyArea is a part of the site for holders of keys of one scope.
+type keyArea struct {
+	Scope  string
+	Cookie string
+	Path   string // the cookie's path, and the login and logout under it
+	Home   string // where a login lands
+	Title  string // message ids of the login form
+	Intro  string
+	Label  string
+	BadKey string
+}
 
-// requireAdmin lets through requests carrying an admin key; the browser is
-// sent to the admin login.
-func (s *Server) requireAdmin(api bool, next func(http.ResponseWriter, *http.Request, *kori.APIKey) error) http.Handler {
+var (
+	adminArea = keyArea{Scope: kori.ScopeAdmin, Cookie: "kori_admin", Path: "/admin", Home: "/admin/requests",
+		Title: "admin.title", Intro: "admin.login_intro", Label: "admin.key", BadKey: "admin.bad_key"}
+	analystArea = keyArea{Scope: kori.ScopeAnalytics, Cookie: "kori_analyst", Path: "/analytics", Home: "/analytics",
+		Title: "analyst.title", Intro: "analyst.login_intro", Label: "analyst.key", BadKey: "analyst.bad_key"}
+	keyAreas = []keyArea{adminArea, analystArea}
+)
+
+// areaOf is the key area a path is in, if any.
+func areaOf(path string) (keyArea, bool) {
+	for _, a := range keyAreas {
+		if path == a.Path || strings.HasPrefix(path, a.Path+"/") {
+			return a, true
+		}
+	}
+	return keyArea{}, false
+}
+
+// requireKey lets through requests carrying a key of the area's scope; the
+// browser is sent to the area's login form.
+func (s *Server) requireKey(area keyArea, api bool, next func(http.ResponseWriter, *http.Request, *kori.APIKey) error) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		if !api {
-			if c, err := r.Cookie(adminCookie); err == nil {
+			if c, err := r.Cookie(area.Cookie); err == nil {
 				r.Header.Set("Authorization", "Bearer "+c.Value)
 			}
 		}
-		key, err := s.requireScope(r, kori.ScopeAdmin)
+		key, err := s.requireScope(r, area.Scope)
 		if err != nil {
 			if !api && (kori.ErrorCode(err) == kori.EUNAUTHORIZED || kori.ErrorCode(err) == kori.EFORBIDDEN) {
 				// A first visit gets the form; a stale or revoked key says so.
 				msg := ""
-				if _, cerr := r.Cookie(adminCookie); cerr == nil {
-					msg = s.locales.pick(r).T("admin.bad_key")
+				if _, cerr := r.Cookie(area.Cookie); cerr == nil {
+					msg = s.locales.pick(r).T(area.BadKey)
 				}
-				return s.render(w, r, http.StatusUnauthorized, "admin_login", pageData{Error: msg})
+				return s.render(w, r, http.StatusUnauthorized, "key_login", pageData{Error: msg, V: area})
 			}
 			return err
 		}
@@ -41,32 +71,42 @@ func (s *Server) requireAdmin(api bool, next func(http.ResponseWriter, *http.Req
 	})
 }
 
-func adminActor(k *kori.APIKey) kori.Actor { return kori.Actor{Channel: "admin", Name: k.Name} }
-
-func (s *Server) postAdminLogin(w http.ResponseWriter, r *http.Request) error {
-	if err := checkCSRF(r); err != nil {
-		return err
-	}
-	token := r.PostFormValue("key")
-	key, err := s.Store.Authenticate(r.Context(), token)
-	if err != nil || !key.HasScope(kori.ScopeAdmin) {
-		return s.render(w, r, http.StatusUnauthorized, "admin_login", pageData{Error: s.locales.pick(r).T("admin.bad_key")})
-	}
-	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: token, Path: "/admin", MaxAge: 8 * 3600, HttpOnly: true,
-		Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, "/admin/requests", http.StatusSeeOther)
-	return nil
+// requireAdmin lets through requests carrying an admin key.
+func (s *Server) requireAdmin(api bool, next func(http.ResponseWriter, *http.Request, *kori.APIKey) error) http.Handler {
+	return s.requireKey(adminArea, api, next)
 }
 
-// postAdminLogout ends the officer's browser session: the key's cookie goes.
-func (s *Server) postAdminLogout(w http.ResponseWriter, r *http.Request) error {
-	if err := checkCSRF(r); err != nil {
-		return err
+func adminActor(k *kori.APIKey) kori.Actor { return kori.Actor{Channel: "admin", Name: k.Name} }
+
+// postKeyLogin takes a pasted key into the area's cookie.
+func (s *Server) postKeyLogin(area keyArea) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := checkCSRF(r); err != nil {
+			return err
+		}
+		token := r.PostFormValue("key")
+		key, err := s.Store.Authenticate(r.Context(), token)
+		if err != nil || !key.HasScope(area.Scope) {
+			return s.render(w, r, http.StatusUnauthorized, "key_login", pageData{Error: s.locales.pick(r).T(area.BadKey), V: area})
+		}
+		http.SetCookie(w, &http.Cookie{Name: area.Cookie, Value: token, Path: area.Path, MaxAge: 8 * 3600, HttpOnly: true,
+			Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
+		http.Redirect(w, r, area.Home, http.StatusSeeOther)
+		return nil
 	}
-	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true,
-		Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, "/admin/requests", http.StatusSeeOther)
-	return nil
+}
+
+// postKeyLogout ends a staff browser session: the key's cookie goes.
+func (s *Server) postKeyLogout(area keyArea) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := checkCSRF(r); err != nil {
+			return err
+		}
+		http.SetCookie(w, &http.Cookie{Name: area.Cookie, Value: "", Path: area.Path, MaxAge: -1, HttpOnly: true,
+			Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
+		http.Redirect(w, r, area.Home, http.StatusSeeOther)
+		return nil
+	}
 }
 
 // requestRow is a data subject request as the officer sees it.

@@ -347,13 +347,14 @@ func csrfToken(w http.ResponseWriter, r *http.Request) string {
 }
 
 // csrfBinding returns the hash of the session secret a request's forms
-// are bound to: the member's session, or the officer's key on /admin.
+// are bound to: the member's session, or the staff key of the area (/admin,
+// /analytics).
 func csrfBinding(r *http.Request) (string, bool) {
 	if sess := memberOf(r.Context()); sess != nil {
 		return sess.tokenHash, true
 	}
-	if strings.HasPrefix(r.URL.Path, "/admin") {
-		if c, err := r.Cookie(adminCookie); err == nil && c.Value != "" {
+	if area, ok := areaOf(r.URL.Path); ok {
+		if c, err := r.Cookie(area.Cookie); err == nil && c.Value != "" {
 			return hashSecret(c.Value), true
 		}
 	}

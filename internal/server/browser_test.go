@@ -149,6 +149,58 @@ func TestBrowser(t *testing.T) {
 	}
 }
 
+// TestBrowserAnalyst opens the analysts' page in Chromium with an analytics
+// key pasted into its login, in both languages on a phone and a desktop,
+// with the same checks as the members' pages.
+func TestBrowserAnalyst(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests are not short")
+	}
+	chromium := findChromium(t)
+	axe := axeSource(t)
+	f := analystFixture(t)
+	_, key, err := f.db.CreateAPIKey(context.Background(), "bi", []string{kori.ScopeAnalytics})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(f.h)
+	defer ts.Close()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	dir := t.ArtifactDir()
+	if err := chromedp.Do(ctx, viewport(screens[0].width, screens[0].height, screens[0].mobile),
+		chromedp.Navigate(ts.URL+"/analytics"), chromedp.WaitVisible(chromedp.CSS("#key"))); err != nil {
+		t.Fatal(err)
+	}
+	checkPage(t, ctx, axe, dir, "analyst", "fi", "phone", browserPage{name: "login"}, 0)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#key"), key), chromedp.Submit(chromedp.CSS("#key")),
+		chromedp.WaitReady(chromedp.CSS("form.analyst-query"))); err != nil {
+		t.Fatal(err)
+	}
+	pages := []browserPage{{"analyst-group", "/analytics?from=2026-06&to=2026-10&dim=group", 4}, {"analyst-city", "/analytics?from=2026-01&to=2026-10&by=year&dim=city", 4}}
+	for _, lang := range []string{"fi", "en"} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/lang/"+lang+"?next=/analytics"), chromedp.WaitReady(chromedp.CSS(`html[lang="`+lang+`"] main h1`))); err != nil {
+			t.Fatalf("switching to %s: %v", lang, err)
+		}
+		for _, screen := range screens {
+			if err := chromedp.Do(ctx, viewport(screen.width, screen.height, screen.mobile)); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range pages {
+				resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(ts.URL+p.path))
+				if err != nil || resp.Status != 200 {
+					t.Fatalf("%s %s: %v %v", lang, p.path, resp, err)
+				}
+				checkPage(t, ctx, axe, dir, "analyst", lang, screen.name, p, p.charts)
+			}
+		}
+	}
+}
+
 // browse logs in as m in a browser of its own and checks every page in both
 // languages on both screens.
 func browse(t *testing.T, chromium, axe, base string, m *kori.Member, pages []browserPage) {
@@ -264,7 +316,7 @@ func checkPage(t *testing.T, ctx context.Context, axe, dir string, level kori.Le
 	if err != nil {
 		t.Fatalf("%s: %v", where, err)
 	}
-	visible, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('main svg.chart[role=img]')].filter(s => s.getClientRects().length > 0).length`))
+	visible, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('main svg.chart[role=img]:is(.wide, .narrow)')].filter(s => s.getClientRects().length > 0).length`))
 	if err != nil {
 		t.Fatalf("%s: %v", where, err)
 	}

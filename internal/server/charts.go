@@ -141,7 +141,7 @@ func domesticCharts(v any, l *Locale) map[string]template.HTML {
 	for i, h := range d.History {
 		raw[i], fin[i] = gap(h.FiRawShare*100, h.Known() > 0), gap(h.FinnishShare*100, h.Known() > 0)
 	}
-	return map[string]template.HTML{
+	return withPeers(map[string]template.HTML{
 		"history": chart.Line(chart.Chart{ID: "dom-history", Title: l.T("domestic.chart.history"), Desc: l.T("chart.history_desc"),
 			Labels: hl, AxisLabels: ha, Series: []chart.Series{{Name: l.T("domestic.finnish"), Values: fin}, {Name: l.T("origin.fi_raw"), Values: raw}},
 			YLabel: "%", Format: l.pctFormat, Tick: l.tick}),
@@ -152,7 +152,24 @@ func domesticCharts(v any, l *Locale) map[string]template.HTML {
 			Labels: monthLabels(l, 12), Series: tiers(l, d.ByMonth), Stacked: true, YLabel: "%", Format: l.pctFormat, Tick: l.tick}),
 		"groups": chart.HBars(chart.Chart{ID: "dom-groups", Title: l.T("domestic.chart.groups", "Year", d.Year), Desc: l.T("chart.ranking_desc"),
 			Labels: gLabels, Series: []chart.Series{{Values: gValues}}, YLabel: l.T("domestic.finnish") + " %", Format: l.pctFormat, Tick: l.tick}),
+	}, d.Peers, l, 1, l.Pct)
+}
+
+// withPeers adds the comparison with other members to a page's charts:
+// shares on an axis to max 1, intensities to a little past the larger of
+// the member's value and the members' upper quartile.
+func withPeers(charts map[string]template.HTML, p *peerView, l *Locale, max float64, format func(float64) string) map[string]template.HTML {
+	if p == nil || p.Suppressed {
+		return charts
 	}
+	if max == 0 {
+		max = 1.25 * math.Max(p.You, p.P75)
+	}
+	charts["peers"] = chart.SpreadBar(chart.Spread{ID: "peers", Title: l.T("peers.chart", "Year", p.Year),
+		Desc: l.T("peers.chart_desc", "You", format(p.You), "Median", format(p.Median), "Low", format(p.P25), "High", format(p.P75)),
+		Low:  p.P25, Median: p.Median, High: p.P75, You: p.You, Max: max,
+		YouLabel: l.T("peers.you", "Value", format(p.You)), MedianLabel: l.T("peers.median", "Value", format(p.Median))})
+	return charts
 }
 
 func carbonCharts(v any, l *Locale) map[string]template.HTML {
@@ -177,7 +194,7 @@ func carbonCharts(v any, l *Locale) map[string]template.HTML {
 	for i, h := range c.History {
 		hv[i] = gap(h.Kg, h.CoveredShare > 0)
 	}
-	return map[string]template.HTML{
+	return withPeers(map[string]template.HTML{
 		"history": chart.Line(chart.Chart{ID: "co2-history", Title: l.T("carbon.chart.history"), Desc: l.T("chart.history_desc"),
 			Labels: hl, AxisLabels: ha, Series: []chart.Series{{Name: "kg CO₂e", Values: hv}}, YLabel: "kg CO₂e", Format: l.kgFormat, Tick: l.tick}),
 		"years": chart.Bars(chart.Chart{ID: "co2-years", Title: l.T("carbon.chart.years"), Desc: l.T("chart.by_year_desc"),
@@ -189,8 +206,10 @@ func carbonCharts(v any, l *Locale) map[string]template.HTML {
 			Labels: gLabels, Series: []chart.Series{{Values: gValues}}, YLabel: "kg CO₂e", Format: l.kgFormat, Tick: l.tick}),
 		"products": chart.HBars(chart.Chart{ID: "co2-products", Title: l.T("carbon.chart.products", "Year", c.Year), Desc: l.T("chart.ranking_desc"),
 			Labels: pLabels, Series: []chart.Series{{Values: pValues}}, YLabel: "kg CO₂e", Format: l.kgFormat, Tick: l.tick}),
-	}
+	}, c.Peers, l, 0, l.kgPerEuro)
 }
+
+func (l *Locale) kgPerEuro(v float64) string { return l.Num(v, 2) + " kg/€" }
 
 func nutritionCharts(v any, l *Locale) map[string]template.HTML {
 	n := v.(nutritionView)

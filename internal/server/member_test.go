@@ -57,12 +57,20 @@ type fixture struct {
 
 func newFixture(t *testing.T, open storetest.Opener) *fixture {
 	t.Helper()
+	return newFixtureOf(t, open, demo.Options{Members: 5, Seed: 7})
+}
+
+// newFixtureOf is a fixture over a demo of the options' members and span
+// (until the fixtures' clock).
+func newFixtureOf(t *testing.T, open storetest.Opener, o demo.Options) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	db := open(t)
 	clock := kori.FixedClock(now)
 	db.Clock = clock
 	svc := ingest.NewService(db, helsinki, clock)
-	if _, _, err := demo.Generate(ctx, db, svc, demo.Options{Members: 5, Seed: 7, Until: now, Zone: helsinki}, nil); err != nil {
+	o.Until, o.Zone = now, helsinki
+	if _, _, err := demo.Generate(ctx, db, svc, o, nil); err != nil {
 		t.Fatal(err)
 	}
 	ids, err := db.MemberIDs(ctx)

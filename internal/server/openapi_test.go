@@ -122,7 +122,8 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 	served = append(served, "POST /api/v1/login", "POST /api/v1/logout", "POST /api/v1/me/choices", "POST /api/v1/me/erase", "POST /api/v1/me/password",
 		"POST /api/v1/me/export", "GET /api/v1/transparency/{year}", "POST /api/v1/receipts", "GET /api/v1/offers", "GET /api/v1/admin/requests",
 		"POST /api/v1/admin/requests", "POST /api/v1/admin/requests/{member}/{id}/complete", "GET /api/v1/admin/members/{member}/export",
-		"GET /api/v1/admin/processing", "POST /api/v1/registry/{kind}")
+		"GET /api/v1/admin/processing", "POST /api/v1/registry/{kind}",
+		"GET /api/v1/analytics/figures", "GET /api/v1/analytics/distribution", "GET /api/v1/analytics/members")
 	// Every route in routes.go under /api/v1/ must be in the document too.
 	src, err := os.ReadFile("routes.go")
 	if err != nil {
@@ -144,6 +145,7 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 	member := c.bearer
 	_, offersKey, _ := f.db.CreateAPIKey(context.Background(), "marketing", []string{kori.ScopeOffers})
 	_, adminKey, _ := f.db.CreateAPIKey(context.Background(), "officer", []string{kori.ScopeAdmin})
+	_, analyticsKey, _ := f.db.CreateAPIKey(context.Background(), "bi", []string{kori.ScopeAnalytics})
 	id := receiptIDs(t, f.db, m.ID)[0]
 	for path, ops := range doc.Paths {
 		get, ok := ops["get"]
@@ -169,6 +171,8 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 			c.bearer = offersKey
 		case "/api/v1/admin/requests", "/api/v1/admin/processing":
 			c.bearer = adminKey
+		case "/api/v1/analytics/figures", "/api/v1/analytics/distribution", "/api/v1/analytics/members":
+			c.bearer = analyticsKey
 		}
 		if path == "/api/v1/me/receipts" {
 			url += "?q=maito"
@@ -244,7 +248,9 @@ func TestLocalesComplete(t *testing.T) {
 		"grain.": {"product", "group", "total"}, "notice.": {"group", "total", "none"},
 		"origin.": {"fi_raw", "fi_made", "foreign", "unknown"}, "group.": {"unknown", "not_itemised"},
 		"nav.": {"overview", "receipts", "receipt", "spending", "domestic", "carbon", "nutrition", "data", "login", "error",
-			"access", "confirm", "goodbye", "admin_login", "admin_requests", "offers", "transparency", "privacy", "processing"},
+			"access", "confirm", "goodbye", "key_login", "analyst", "admin_requests", "offers", "transparency", "privacy", "processing"},
+		"analyst.dim.":   {"total", "group", "store", "city"},
+		"peers.what.":    {"finnish_share", "co2e_per_euro"},
 		"nutrition.":     {"protein", "fat", "saturated_fat", "carbohydrate", "fibre", "salt", "fvb"},
 		"purpose.":       {"personalisation", "analytics", "member_service", "loyalty_benefit", "legal_obligation"},
 		"data.explain.":  {"personalisation", "analytics", "retention"},
@@ -257,7 +263,7 @@ func TestLocalesComplete(t *testing.T) {
 		"category.":           {"product", "group", "total", "none"},
 		"consent.":            {"objects", "allows"},
 		"consent.retention.":  {"on", "off"},
-		"processing.measure.": {"level", "secrets", "gate", "erasure", "audit", "backups"},
+		"processing.measure.": {"level", "secrets", "gate", "erasure", "audit", "backups", "analytics"},
 	}
 	for p := range prefixes {
 		if _, ok := values[p]; !ok {

@@ -58,8 +58,9 @@ func (s *Server) processing(r *http.Request) (processingView, error) {
 			"erasure and retention delete every table and derived row; SQLite secure_delete and WAL checkpoint",
 			"hash-chained audit log of consent changes, deletions, exports and admin actions (kori audit verify)",
 			"backups restored only with every later deletion re-applied",
+			"analytics only as sums over members who allow it, at their level's grain; no figure from fewer than k (10) members, with complementary suppression; optional differential privacy with a budget per key; every query in the audit log",
 		},
-		MeasureIDs: []string{"level", "secrets", "gate", "erasure", "audit", "backups"}}
+		MeasureIDs: []string{"level", "secrets", "gate", "erasure", "audit", "backups", "analytics"}}
 	for _, p := range []kori.Purpose{kori.PurposeMemberService, kori.PurposeLoyaltyBenefit, kori.PurposePersonalisation, kori.PurposeAnalytics, kori.PurposeLegalObligation} {
 		v.Purposes = append(v.Purposes, processingPurpose{Purpose: p, Basis: legalBasis[p], Objectable: p.Objectable()})
 	}

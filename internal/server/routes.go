@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/analytics"
 	"github.com/kori-project/kori/internal/ingest"
 	"github.com/kori-project/kori/internal/report"
 )
@@ -34,11 +35,25 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.system(mux, apiRoute{pattern: "GET /api/v1/admin/members/{member}/export", scope: kori.ScopeAdmin, response: exportFile{},
 		summary: "A member's export, for an access request; logged in the member's access log as legal obligation"}, s.requireAdmin(true, s.getAdminExport))
 
+	// The chain's analysts, with API keys of scope analytics: aggregates only.
+	s.system(mux, apiRoute{pattern: "GET /api/v1/analytics/figures", scope: kori.ScopeAnalytics, response: analytics.Answer{},
+		summary: "Sales, receipts, basket, domestic share, CO2e and nutrition by month or year × total, group, store or city (?from=yyyy-mm&to=yyyy-mm&by=month|year&dim=…&format=json|csv|parquet), over the members who allow analytics; figures from fewer than k members suppressed, with their complements"},
+		s.analyticsAPI(analytics.KindFigures))
+	s.system(mux, apiRoute{pattern: "GET /api/v1/analytics/distribution", scope: kori.ScopeAnalytics, response: analytics.Answer{},
+		summary: "Quartiles of members' spending, domestic share or CO2e per euro by period (?measure=spending|finnish_share|fi_raw_share|co2e_per_euro)"},
+		s.analyticsAPI(analytics.KindDistribution))
+	s.system(mux, apiRoute{pattern: "GET /api/v1/analytics/members", scope: kori.ScopeAnalytics, response: analytics.Answer{},
+		summary: "Members by level and by objection; groups of fewer than k suppressed"}, s.analyticsAPI(analytics.KindMembers))
+	mux.Handle("GET /analytics", s.requireKey(analystArea, false, s.getAnalyst))
+	mux.Handle("GET /analytics/export", s.requireKey(analystArea, false, s.getAnalystExport))
+	mux.Handle("POST /analytics/login", s.handle(s.postKeyLogin(analystArea)))
+	mux.Handle("POST /analytics/logout", s.handle(s.postKeyLogout(analystArea)))
+
 	// The privacy officer's pages, for holders of an admin key.
 	mux.Handle("GET /admin/requests", s.requireAdmin(false, s.getAdminRequests))
 	mux.Handle("GET /admin/processing", s.requireAdmin(false, s.getAdminProcessing))
-	mux.Handle("POST /admin/login", s.handle(s.postAdminLogin))
-	mux.Handle("POST /admin/logout", s.handle(s.postAdminLogout))
+	mux.Handle("POST /admin/login", s.handle(s.postKeyLogin(adminArea)))
+	mux.Handle("POST /admin/logout", s.handle(s.postKeyLogout(adminArea)))
 	mux.Handle("POST /admin/requests", s.requireAdmin(false, s.postAdminRequest))
 	mux.Handle("POST /admin/requests/{member}/{id}/complete", s.requireAdmin(false, s.postAdminComplete))
 	mux.Handle("GET /admin/members/{member}/export", s.requireAdmin(false, s.getAdminExport))

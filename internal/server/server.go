@@ -17,10 +17,12 @@ import (
 
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/analysis"
+	"github.com/kori-project/kori/internal/analytics"
 	"github.com/kori-project/kori/internal/ingest"
 	"github.com/kori-project/kori/internal/metrics"
 	"github.com/kori-project/kori/internal/privacy"
 	"github.com/kori-project/kori/internal/report"
+	"github.com/kori-project/kori/internal/server/analyst"
 )
 
 // Store is what the server needs of the database. Every member read takes
@@ -67,6 +69,8 @@ type Store interface {
 
 	// The transparency report.
 	report.Store
+	// The chain's analytics: sums over members, never a member's rows.
+	analytics.Store
 
 	// The registry, kept current by the chain's systems.
 	UpsertGroups(ctx context.Context, groups []kori.ProductGroup) error
@@ -101,6 +105,9 @@ type Server struct {
 	BehindTLSProxy bool
 	// Metrics counts requests, ingest and the jobs; New makes one if nil.
 	Metrics *metrics.Metrics
+	// AnalyticsK is the least number of members an analytics figure may be
+	// drawn from; below analytics.DefaultK it is the default.
+	AnalyticsK int64
 
 	locales   locales
 	web       *web
@@ -109,6 +116,8 @@ type Server struct {
 	gate      privacy.Gate
 	apiRoutes []apiRoute
 	sums      *sumsCache
+	analyst   *analyst.API
+	peerCache peerCache
 }
 
 // DemoLogin is the login a demo database's login page offers.
@@ -139,6 +148,7 @@ func (s *Server) Handler() http.Handler {
 		s.Metrics = metrics.New()
 	}
 	s.gate = privacy.Gate{Log: s.Store}
+	s.analyst = &analyst.API{Engine: &analytics.Engine{Store: s.Store, Clock: s.Clock, Zone: s.Zone, K: s.AnalyticsK}}
 	s.sums = newSumsCache(s.Limits.orDefaults().SumsCache)
 	if s.Controller.Authority == "" {
 		s.Controller.Authority = DefaultAuthority

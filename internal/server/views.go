@@ -16,6 +16,7 @@ import (
 
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/analysis"
+	"github.com/kori-project/kori/internal/analytics"
 	"github.com/kori-project/kori/internal/refdata"
 )
 
@@ -493,6 +494,9 @@ type domesticView struct {
 	ByMonth []domesticRow     `json:"by_month"`
 	History []domesticRow     `json:"history"` // every month since the first purchase
 	ByGroup []domesticRow     `json:"by_group"`
+	// Peers compares the year's Finnish share with the members who allow
+	// analytics; nil without food of known origin in the year.
+	Peers *peerView `json:"peers,omitempty"`
 	// Foreign lists the foreign products bought in the year, largest first
 	// (product level only; at group level ByGroup shows foreign euros).
 	Foreign []foreignProduct `json:"foreign"`
@@ -535,6 +539,12 @@ func (s *Server) domestic(r *http.Request, d *memberData) (any, error) {
 	}
 	for _, p := range analysis.MonthsOf(analysis.ByMonth(d.monthly), v.Year) {
 		v.ByMonth = append(v.ByMonth, domesticRow{Year: p.Year, Month: p.Month, Domestic: analysis.DomesticOf(p.Figures)})
+	}
+	if v.Total.Known() > 0 {
+		var err error
+		if v.Peers, err = s.peers(r.Context(), analytics.MeasureFinnishShare, v.Year, v.Total.FinnishShare); err != nil {
+			return nil, err
+		}
 	}
 	for _, g := range analysis.ByGroup(d.grouped, analysis.InYear(v.Year)) {
 		if g.Figures.Food > 0 {
@@ -587,6 +597,9 @@ type carbonView struct {
 	History     []carbonRow     `json:"history"` // every month since the first purchase
 	ByGroup     []carbonRow     `json:"by_group"`
 	TopProducts []carbonProduct `json:"top_products"`
+	// Peers compares the year's kg CO2e per euro with the members who
+	// allow analytics; nil without euros of known factor in the year.
+	Peers *peerView `json:"peers,omitempty"`
 }
 
 func (s *Server) carbon(r *http.Request, d *memberData) (any, error) {
@@ -600,6 +613,11 @@ func (s *Server) carbon(r *http.Request, d *memberData) (any, error) {
 		return nil, err
 	}
 	v.Compared = ytd.comparison
+	if v.Total.CoveredShare > 0 {
+		if v.Peers, err = s.peers(r.Context(), analytics.MeasureCO2ePerEuro, v.Year, v.Total.KgPerEuro); err != nil {
+			return nil, err
+		}
+	}
 	var prev *analysis.Carbon
 	for _, p := range analysis.ByYear(d.monthly) {
 		c := analysis.CarbonOf(p.Figures)
