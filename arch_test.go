@@ -81,7 +81,7 @@ func TestArchitecture(t *testing.T) {
 // free of storage and HTTP, so that they can be read and tested alone.
 var pure = map[string]bool{
 	"internal/analysis": true, "internal/chart": true, "internal/password": true, "internal/privacy": true,
-	"internal/offers": true, "internal/report": true, "internal/refdata": true,
+	"internal/offers": true, "internal/report": true, "internal/refdata": true, "internal/benefits": true,
 }
 
 func allowedStoreImporter(dir string) bool {

@@ -528,9 +528,13 @@ type StoredReceipt struct {
 	Month       int // 1–12 in the chain's zone, for the monthly rollups
 	PurchasedAt time.Time
 	Total       Money
-	Grain       Level
-	Lines       []StoredLine
-	Groups      []GroupSum
+	// Eligible is what of the receipt counts for loyalty benefits, under
+	// the scheme in force for its month (see Eligible); kept at every
+	// level but none, like the total.
+	Eligible Money
+	Grain    Level
+	Lines    []StoredLine
+	Groups   []GroupSum
 }
 
 // StoredLine is a product line with its figures; Known is false for a GTIN

@@ -23,6 +23,24 @@ type Catalogue struct {
 	Stores   map[string]*Store
 	// InStore maps an in-store number's key (InStoreKey) to its product.
 	InStore map[string]*Product
+	// Schemes are the loyalty benefit schemes by the month they start,
+	// oldest first.
+	Schemes []BenefitScheme
+}
+
+// SchemeFor is the benefit scheme in force in month (yyyymm), or nil
+// before the first.
+func (c *Catalogue) SchemeFor(month int) *BenefitScheme {
+	if c == nil {
+		return nil
+	}
+	var out *BenefitScheme
+	for i := range c.Schemes {
+		if c.Schemes[i].ValidFrom <= month {
+			out = &c.Schemes[i]
+		}
+	}
+	return out
 }
 
 // Product finds the product of a till's GTIN: a catalogue GTIN, or an

@@ -26,11 +26,12 @@ func runAnalytics(ctx context.Context, e *env, args []string) error {
 	to := fs.String("to", "", "last month, yyyy-mm (default: the last whole month)")
 	by := fs.String("by", "month", "period: month or year")
 	dim := fs.String("dim", "total", "figures by: total, group, store or city")
-	measure := fs.String("measure", analytics.MeasureSpending, "distribution of: spending, finnish_share, fi_raw_share or co2e_per_euro")
+	measure := fs.String("measure", analytics.MeasureSpending, "distribution of: spending, finnish_share, fi_raw_share, co2e_per_euro or nutri_ab_share")
 	format := fs.String("format", "table", "output: table, csv, json or parquet")
 	out := fs.String("out", "", "write to this file instead of standard output (needed for parquet)")
 	k := fs.Int64("k", kAnonymity(e), "the smallest number of members a figure may come from; 10 or more (env KORI_ANALYTICS_K)")
 	asOf := fs.String("as-of", "", "ask as on this date: the default months end before it (default now)")
+	explain := fs.Bool("explain", false, "print the database's plan of the figures query instead of answering it (on Citus: one task per shard, aggregated there)")
 	kind := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		kind, args = args[0], args[1:]
@@ -59,6 +60,18 @@ func runAnalytics(ctx context.Context, e *env, args []string) error {
 	defer db.Close()
 	engine := &analytics.Engine{Store: db, Clock: clock, Zone: e.cfg.zone, K: *k}
 	q := analytics.Query{Kind: analytics.Kind(kind), From: *from, To: *to, By: *by, Dim: kori.AnalyticsDimension(*dim), Measure: *measure}
+	if *explain {
+		sel, err := engine.Select(q)
+		if err != nil {
+			return err
+		}
+		plan, err := db.AnalyticsPlan(ctx, sel)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(e.stdout, plan)
+		return nil
+	}
 	user := e.getenv("USER")
 	if user == "" {
 		user = "operator"

@@ -13,6 +13,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/ingest"
 )
 
@@ -26,6 +27,8 @@ const importAbout = `Imports a file. KIND is one of:
   members    the card ↔ member registry, CSV: member_ref,card,card_status,closed_at,level,email
   campaigns  the chain's campaigns, CSV or JSON: campaign_id,name_fi,name_en,gtin,group,discount_pct,
              valid_from,valid_to (one of gtin or group; dates in the chain's zone, both included)
+  scheme     the loyalty benefit scheme, JSON: {"valid_from":"2026-01","counts":"all" or "food",
+             "stores":[] (none: all),"tiers":[{"from_eur":100,"rate_pct":1},…]} (examples/scheme.json)
   receipts   receipts, NDJSON (one JSON receipt per line: sales, returns and voids, see the README)
              or CSV (one row per receipt line: store,till,receipt,purchased_at,card,total,gtin,
              quantity,amount[,discount,kind,line_kind]) or ARTS POSLog XML (.xml; see the README)
@@ -160,6 +163,16 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			return fail(err)
 		}
 		fmt.Fprintf(e.stdout, "imported %d campaigns; offers are computed by `kori offers run` and weekly by serve\n", len(cs))
+	case "scheme":
+		sc, err := ingest.ReadScheme(in)
+		if err != nil {
+			return fail(err)
+		}
+		if err := db.UpsertScheme(ctx, sc); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(e.stdout, "imported the benefit scheme from %s (%d tiers); receipts stored from now on count under it, and `kori benefits run` pays it\n",
+			kori.MonthLabel(sc.ValidFrom), len(sc.Tiers))
 	case "catalogue", "products":
 		ps, err := ingest.ReadProducts(in, *format)
 		if err != nil {

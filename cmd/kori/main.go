@@ -78,6 +78,7 @@ var commands = map[string]command{
 	"recompute": {"rebuild the analyses' monthly figures after a catalogue correction (serve does it by itself)", runRecompute},
 	"report":    {"print the yearly transparency report", runReport},
 	"analytics": {"aggregate figures for the chain over the members who allow it", runAnalytics},
+	"benefits":  {"compute the month's loyalty benefits, or export the payout file", runBenefits},
 	"password":  {"set a member's web login password", runPassword},
 	"backup":    {"copy the database consistently while it is in use", runBackup},
 	"restore":   {"restore a SQLite backup, replaying the privacy journal since it was taken", runRestore},

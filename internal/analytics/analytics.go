@@ -155,6 +155,16 @@ func valuesOf(c kori.AnalyticsCell, dim kori.AnalyticsDimension) *Values {
 	return v
 }
 
+// Select is the store's select of a figures query's cells (for plans).
+func (e *Engine) Select(q Query) (kori.AnalyticsSelect, error) {
+	if err := q.normalise(e.Clock.Now(), e.Zone); err != nil {
+		return kori.AnalyticsSelect{}, err
+	}
+	sel := q.selectOf()
+	sel.ByPeriod, sel.ByKey = true, true
+	return sel, nil
+}
+
 // Ask answers a query for an analyst and logs it.
 func (e *Engine) Ask(ctx context.Context, q Query, who Analyst) (*Answer, error) {
 	if err := q.normalise(e.Clock.Now(), e.Zone); err != nil {
@@ -344,6 +354,9 @@ func MeasureOf(measure string, f kori.Figures) (float64, bool) {
 		return d.FiRawShare, d.Known() > 0
 	case MeasureCO2ePerEuro:
 		return analysis.CarbonOf(f).KgPerEuro, f.CO2eCovered > 0
+	case MeasureNutriAB:
+		ns := analysis.NutriScoresOf(f)
+		return ns.A + ns.B, f.NutriA+f.NutriB+f.NutriC+f.NutriD+f.NutriE > 0
 	}
 	return 0, false
 }

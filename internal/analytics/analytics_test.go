@@ -504,3 +504,18 @@ func TestParseQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestCitusAggregatesOnShards: on Citus the figures query runs as one task
+// per shard with the aggregation on the workers, so that the coordinator only
+// adds up the shards' groups (a member lives on one shard, so even the
+// distinct members of a cell add up across shards).
+func TestCitusAggregatesOnShards(t *testing.T) {
+	c := newChain(t, storetest.OpenCitus)
+	plan, err := c.db.AnalyticsPlan(ctx, kori.AnalyticsSelect{From: 202601, To: 202602, ByMonth: true, Dim: kori.DimGroup,
+		Levels: []kori.Level{kori.LevelProduct, kori.LevelGroup}, ByPeriod: true, ByKey: true})
+	must(t, err)
+	task := strings.Index(plan, "->  Task")
+	if strings.Contains(plan, "Task Count: 1\n") || !strings.Contains(plan, "Task Count: ") || task < 0 || !strings.Contains(plan[task:], "Aggregate") {
+		t.Errorf("the figures query is not aggregated on the shards:\n%s", plan)
+	}
+}

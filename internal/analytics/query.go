@@ -22,13 +22,14 @@ const (
 
 // Measures of a distribution: a value per member and period.
 const (
-	MeasureSpending     = "spending"      // euros
-	MeasureFinnishShare = "finnish_share" // fi_raw + fi_made over food of known origin
-	MeasureFiRawShare   = "fi_raw_share"  // fi_raw over food of known origin
-	MeasureCO2ePerEuro  = "co2e_per_euro" // kg CO2e per euro with a known factor
+	MeasureSpending     = "spending"       // euros
+	MeasureFinnishShare = "finnish_share"  // fi_raw + fi_made over food of known origin
+	MeasureFiRawShare   = "fi_raw_share"   // fi_raw over food of known origin
+	MeasureCO2ePerEuro  = "co2e_per_euro"  // kg CO2e per euro with a known factor
+	MeasureNutriAB      = "nutri_ab_share" // euros in Nutri-Score A or B over graded euros
 )
 
-var measures = []string{MeasureSpending, MeasureFinnishShare, MeasureFiRawShare, MeasureCO2ePerEuro}
+var measures = []string{MeasureSpending, MeasureFinnishShare, MeasureFiRawShare, MeasureCO2ePerEuro, MeasureNutriAB}
 
 // Query is one analyst's question, as the API's parameters and the CLI's
 // flags give it.

@@ -33,8 +33,9 @@ func main() {
 	sample := flag.Int("sample", 40, "members whose pages are timed")
 	repeat := flag.Int("repeat", 10, "requests of each page per sampled member")
 	pagesDir := flag.String("pages-dir", "", "keep the member-page database in this directory and reuse it when it is there (default: a temporary one)")
-	only := flag.String("only", "", `run one part: "ingest", "pages", "privacy", "offers", "postgres", "http" or "tills" (its section of -out is replaced); default all`)
+	only := flag.String("only", "", `run one part: "ingest", "pages", "privacy", "offers", "postgres", "http", "tills" or "analytics" (its section of -out is replaced); default all`)
 	flag.IntVar(&httpSeconds, "http-seconds", 10, "seconds of HTTP load at each concurrency")
+	flag.IntVar(&analyticsMembers, "analytics-members", 3100, "demo members in the PostgreSQL and Citus analytics databases (3,100 give about 26 M lines)")
 	flag.Parse()
 	if err := run(*out, *only, *pagesDir, *big, *small, *members, *pgMembers, *sample, *repeat); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -44,6 +45,9 @@ func main() {
 
 // httpSeconds is how long the HTTP load runs at each concurrency.
 var httpSeconds int
+
+// analyticsMembers is the size of the PostgreSQL and Citus analytics databases.
+var analyticsMembers int
 
 type result struct {
 	name    string
@@ -130,6 +134,28 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 		rep.write(&s)
 		sections["offers"] = s.String()
 	}
+	if only == "" || only == "analytics" {
+		if pagesDir == "" {
+			pagesDir = filepath.Join(tmp, "pages")
+		}
+		var reps []*analyticsReport
+		rep, err := analyticsSQLite(ctx, bin, pagesDir, members)
+		if err != nil {
+			return err
+		}
+		reps = append(reps, rep)
+		for _, engine := range []pgEngine{postgresEngine, citusEngine} {
+			rep, err := analyticsPostgres(ctx, bin, engine, analyticsMembers)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "%s analytics skipped: %v\n", engine.name, err)
+				continue
+			}
+			reps = append(reps, rep)
+		}
+		var s strings.Builder
+		writeAnalytics(&s, reps)
+		sections["analytics"] = s.String()
+	}
 	if only == "" || only == "tills" {
 		rep, err := tillsBench(ctx, bin, tmp, small)
 		if err != nil {
@@ -162,6 +188,7 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 	b.WriteString(sections["postgres"])
 	b.WriteString(sections["offers"])
 	b.WriteString(sections["http"])
+	b.WriteString(sections["analytics"])
 	b.WriteString(sections["tills"])
 	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
 		return err
@@ -175,7 +202,7 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 func splitSections(doc string) map[string]string {
 	heads := map[string]string{"ingest": "\n## Bulk ingest, SQLite", "pages": "\n## Member pages and API, SQLite", "privacy": "\n## Retention and erasure",
 		"offers": "\n## Offers, SQLite", "postgres": "\n## Member pages and API, PostgreSQL", "http": "\n## Member API over HTTP",
-		"tills": "\n## Real till receipts"}
+		"tills": "\n## Real till receipts", "analytics": "\n## Analytics for the chain"}
 	starts := map[string]int{}
 	for k, h := range heads {
 		if i := strings.Index(doc, h); i >= 0 {

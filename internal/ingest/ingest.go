@@ -259,6 +259,7 @@ func Reduce(r *kori.Receipt, member kori.MemberID, level kori.Level, cat *kori.C
 		Total:       r.Total,
 		Grain:       level,
 	}
+	out.Eligible = kori.Eligible(r, cat.SchemeFor(out.Year*100+out.Month), cat)
 	if out.Kind == "" {
 		out.Kind = kori.KindSale
 	}

@@ -16,6 +16,7 @@ import (
 type Store interface {
 	Retention(ctx context.Context, oldestKept int, dryRun bool, who kori.Actor) ([]kori.Deletion, error)
 	Inactivity(ctx context.Context, now time.Time, zone *time.Location, dryRun bool, who kori.Actor) (kori.InactivityOutcome, error)
+	ExpireBenefits(ctx context.Context, now time.Time, zone *time.Location, dryRun bool, who kori.Actor) (int64, error)
 }
 
 // Report is what one run did, or with DryRun would do.
@@ -25,6 +26,8 @@ type Report struct {
 	OldestKept int // purchases of earlier years are past retention
 	Retention  []kori.Deletion
 	Inactivity kori.InactivityOutcome
+	// BenefitsExpired counts the paid benefits past their six years.
+	BenefitsExpired int64
 }
 
 // job is the actor the audit log names for the daily run.
@@ -37,7 +40,10 @@ func Daily(ctx context.Context, s Store, asOf time.Time, zone *time.Location, dr
 	if r.Retention, err = s.Retention(ctx, r.OldestKept, dryRun, job); err != nil {
 		return r, err
 	}
-	r.Inactivity, err = s.Inactivity(ctx, asOf, zone, dryRun, job)
+	if r.Inactivity, err = s.Inactivity(ctx, asOf, zone, dryRun, job); err != nil {
+		return r, err
+	}
+	r.BenefitsExpired, err = s.ExpireBenefits(ctx, asOf, zone, dryRun, job)
 	return r, err
 }
 

@@ -16,10 +16,10 @@ import (
 	"github.com/kori-project/kori/internal/storetest"
 )
 
-// analystFixture is a demo of 14 members from June 2026: enough for the
+// analystFixture is a demo of 20 members from June 2026: enough for the
 // chain's monthly totals to pass k = 10, too few for most smaller cells.
 func analystFixture(t *testing.T) *fixture {
-	return newFixtureOf(t, storetest.OpenSQLite, demo.Options{Members: 14, Seed: 7, From: time.Date(2026, 6, 1, 0, 0, 0, 0, helsinki)})
+	return newFixtureOf(t, storetest.OpenSQLite, demo.Options{Members: 20, Seed: 7, From: time.Date(2026, 6, 1, 0, 0, 0, 0, helsinki)})
 }
 
 // TestAnalystAPI: only analytics keys get answers; the monthly totals equal
@@ -243,5 +243,60 @@ func TestAnalystPage(t *testing.T) {
 	}
 	if rec := c.get("/analytics"); rec.Code != http.StatusUnauthorized {
 		t.Errorf("after logout: %d, want 401", rec.Code)
+	}
+}
+
+// TestMembersCompareThemselves: each analysis page shows the member's own
+// value of the year beside the members who allow analytics; a member who
+// objects still sees it but is not counted in it.
+func TestMembersCompareThemselves(t *testing.T) {
+	ctx := context.Background()
+	f := analystFixture(t)
+	m := f.members[kori.LevelProduct]
+	if _, _, err := f.db.ChangeChoice(ctx, m.ID, kori.Choice{Kind: kori.ConsentAnalytics, To: "objects"}, kori.Actor{Channel: "web", Name: "member"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Who has a Finnish share in 2026, recomputed from each member's rollups.
+	ids, err := f.db.MemberIDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := int64(0)
+	for _, id := range ids {
+		mm, _ := f.db.Member(ctx, id)
+		rows, _ := f.db.RollupTotals(ctx, id, kori.TotalsByYear, 2026)
+		if mm.Allows(kori.PurposeAnalytics) == nil && len(rows) == 1 && rows[0].Figures.FiRaw+rows[0].Figures.FiMade+rows[0].Figures.Foreign > 0 {
+			counted++
+		}
+	}
+	c := f.client(t)
+	c.apiLogin(m.Email)
+	var v struct {
+		Total struct {
+			FinnishShare float64 `json:"finnish_share"`
+		}
+		Peers *struct {
+			Year, Members, K int64
+			You, Median      float64
+			P25, P75         float64
+			Suppressed       bool
+		}
+	}
+	c.json("/api/v1/me/domestic?year=2026", &v)
+	if v.Peers == nil || v.Peers.Suppressed || v.Peers.Year != 2026 || v.Peers.You != v.Total.FinnishShare || v.Peers.Members != counted ||
+		!(v.Peers.P25 <= v.Peers.Median && v.Peers.Median <= v.Peers.P75) {
+		t.Errorf("domestic comparison %+v (own share %v); want the %d members who allow analytics, without this one", v.Peers, v.Total.FinnishShare, counted)
+	}
+	for _, page := range []string{"spending", "carbon", "nutrition"} {
+		var p struct{ Peers *struct{ Members int64 } }
+		c.json("/api/v1/me/"+page+"?year=2026", &p)
+		if p.Peers == nil || p.Peers.Members < 10 {
+			t.Errorf("%s: comparison %+v", page, p.Peers)
+		}
+	}
+	web := f.client(t)
+	web.login(m.Email)
+	if body := web.get("/me/domestic?year=2026").Body.String(); !strings.Contains(body, "Sinä ja muut jäsenet") || !strings.Contains(body, `id="peers-t"`) {
+		t.Error("the domestic page does not show the comparison")
 	}
 }

@@ -104,7 +104,7 @@ func spendingCharts(v any, l *Locale) map[string]template.HTML {
 	for i, h := range sp.History {
 		hv[i] = float64(h.Amount) / 100
 	}
-	return map[string]template.HTML{
+	return withPeers(map[string]template.HTML{
 		"history": chart.Line(chart.Chart{ID: "sp-history", Title: l.T("spending.chart.history"), Desc: l.T("chart.history_desc"),
 			Labels: hl, AxisLabels: ha, Series: []chart.Series{{Name: l.T("spending.amount"), Values: hv}}, YLabel: "€", Format: l.eurFormat, Tick: l.tick}),
 		"years": chart.Bars(chart.Chart{ID: "sp-years", Title: l.T("spending.chart.years"), Desc: l.T("chart.by_year_desc"),
@@ -116,7 +116,7 @@ func spendingCharts(v any, l *Locale) map[string]template.HTML {
 			Labels: gLabels, Series: []chart.Series{{Values: gValues}}, YLabel: "€", Format: l.eurFormat, Tick: l.tick}),
 		"stores": chart.HBars(chart.Chart{ID: "sp-stores", Title: l.T("spending.chart.stores", "Year", sp.Year), Desc: l.T("chart.ranking_desc"),
 			Labels: sLabels, Series: []chart.Series{{Values: sValues}}, YLabel: "€", Format: l.eurFormat, Tick: l.tick}),
-	}
+	}, sp.Peers, l, 0, l.eurFormat)
 }
 
 // tiers returns the two-tier domestic shares as stacked series in percent.
@@ -230,7 +230,7 @@ func nutritionCharts(v any, l *Locale) map[string]template.HTML {
 	}
 	yl := yearLabels(len(n.ByYear), func(i int) int { return n.ByYear[i].Year })
 	hl, ha := history(l, len(n.History), func(i int) (int, int) { return n.History[i].Year, n.History[i].Month })
-	return map[string]template.HTML{
+	return withPeers(map[string]template.HTML{
 		"history": chart.Line(chart.Chart{ID: "nu-history", Title: l.T("nutrition.chart.history"), Desc: l.T("chart.history_desc"),
 			Labels: hl, AxisLabels: ha, Series: energy(n.History), YLabel: "E%", Format: l.pctFormat, Tick: l.tick}),
 		"years": chart.Line(chart.Chart{ID: "nu-years", Title: l.T("nutrition.chart.years"), Desc: l.T("chart.by_year_desc"),
@@ -239,5 +239,5 @@ func nutritionCharts(v any, l *Locale) map[string]template.HTML {
 			Labels: monthLabels(l, 12), Series: energy(n.ByMonth), YLabel: "E%", Format: l.pctFormat, Tick: l.tick}),
 		"nutriscore": chart.Bars(chart.Chart{ID: "nu-score", Title: l.T("nutrition.chart.nutriscore"), Desc: l.T("nutrition.chart.nutriscore_desc"),
 			Labels: yl, Series: grades, Stacked: true, YLabel: "%", Format: l.pctFormat, Tick: l.tick}),
-	}
+	}, n.Peers, l, 1, l.Pct)
 }

@@ -250,7 +250,7 @@ func TestLocalesComplete(t *testing.T) {
 		"nav.": {"overview", "receipts", "receipt", "spending", "domestic", "carbon", "nutrition", "data", "login", "error",
 			"access", "confirm", "goodbye", "key_login", "analyst", "admin_requests", "offers", "transparency", "privacy", "processing"},
 		"analyst.dim.":   {"total", "group", "store", "city"},
-		"peers.what.":    {"finnish_share", "co2e_per_euro"},
+		"peers.what.":    {"finnish_share", "co2e_per_euro", "spending", "nutri_ab_share"},
 		"nutrition.":     {"protein", "fat", "saturated_fat", "carbohydrate", "fibre", "salt", "fvb"},
 		"purpose.":       {"personalisation", "analytics", "member_service", "loyalty_benefit", "legal_obligation"},
 		"data.explain.":  {"personalisation", "analytics", "retention"},

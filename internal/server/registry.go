@@ -89,6 +89,15 @@ func (s *Server) postRegistry(w http.ResponseWriter, r *http.Request) error {
 		if err := s.Store.UpsertCampaigns(ctx, cs); err != nil {
 			return err
 		}
+	case "scheme":
+		sc, err := ingest.ReadScheme(body)
+		if err != nil {
+			return err
+		}
+		ans.Imported = 1
+		if err := s.Store.UpsertScheme(ctx, sc); err != nil {
+			return err
+		}
 	case "members":
 		rows, err := ingest.ReadMembers(body)
 		if err != nil {
@@ -101,7 +110,7 @@ func (s *Server) postRegistry(w http.ResponseWriter, r *http.Request) error {
 		}
 	default:
 		_, _ = io.Copy(io.Discard, io.LimitReader(body, 1<<20))
-		return kori.Errorf(kori.ENOTFOUND, "no registry %q: send groups, stores, products, campaigns or members", kind)
+		return kori.Errorf(kori.ENOTFOUND, "no registry %q: send groups, stores, products, campaigns, scheme or members", kind)
 	}
 	writeJSON(w, http.StatusOK, ans)
 	return nil

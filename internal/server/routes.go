@@ -20,7 +20,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 		summary: "One receipt (application/json; 201 stored, 200 duplicate or not stored, 422 rejected) or a batch (application/x-ndjson; answered with a batchAnswer)"},
 		s.handle(s.postReceipts))
 	s.system(mux, apiRoute{pattern: "POST /api/v1/registry/{kind}", scope: kori.ScopeCatalogue + " (members for the card registry)", response: importAnswer{},
-		summary: "Upload groups, stores, products or campaigns (scope catalogue) or the card ↔ member registry (scope members) as text/csv or application/json, in the formats of kori import; taken whole or not at all"},
+		summary: "Upload groups, stores, products, campaigns or the benefit scheme (JSON; scope catalogue) or the card ↔ member registry (scope members) as text/csv or application/json, in the formats of kori import; taken whole or not at all"},
 		s.handle(s.postRegistry))
 	s.system(mux, apiRoute{pattern: "GET /api/v1/offers", scope: kori.ScopeOffers, response: marketingOffers{},
 		summary: "A member's offers (?member=ID), read for personalisation and written to the member's access log"}, s.handle(s.getMarketingOffers))
@@ -40,7 +40,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 		summary: "Sales, receipts, basket, domestic share, CO2e and nutrition by month or year × total, group, store or city (?from=yyyy-mm&to=yyyy-mm&by=month|year&dim=…&format=json|csv|parquet), over the members who allow analytics; figures from fewer than k members suppressed, with their complements"},
 		s.analyticsAPI(analytics.KindFigures))
 	s.system(mux, apiRoute{pattern: "GET /api/v1/analytics/distribution", scope: kori.ScopeAnalytics, response: analytics.Answer{},
-		summary: "Quartiles of members' spending, domestic share or CO2e per euro by period (?measure=spending|finnish_share|fi_raw_share|co2e_per_euro)"},
+		summary: "Quartiles of members' spending, domestic share, CO2e per euro or Nutri-Score A+B share by period (?measure=spending|finnish_share|fi_raw_share|co2e_per_euro|nutri_ab_share)"},
 		s.analyticsAPI(analytics.KindDistribution))
 	s.system(mux, apiRoute{pattern: "GET /api/v1/analytics/members", scope: kori.ScopeAnalytics, response: analytics.Answer{},
 		summary: "Members by level and by objection; groups of fewer than k suppressed"}, s.analyticsAPI(analytics.KindMembers))

@@ -18,6 +18,7 @@ import (
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/analysis"
 	"github.com/kori-project/kori/internal/analytics"
+	"github.com/kori-project/kori/internal/benefits"
 	"github.com/kori-project/kori/internal/ingest"
 	"github.com/kori-project/kori/internal/metrics"
 	"github.com/kori-project/kori/internal/privacy"
@@ -77,6 +78,9 @@ type Store interface {
 	UpsertStores(ctx context.Context, stores []kori.Store) error
 	UpsertProducts(ctx context.Context, products []kori.Product) error
 	UpsertCampaigns(ctx context.Context, cs []kori.Campaign) error
+	UpsertScheme(ctx context.Context, s kori.BenefitScheme) error
+	// Loyalty benefits.
+	benefits.Store
 	ImportMembers(ctx context.Context, ms []kori.Enrolment, channel string) ([]kori.MemberID, error)
 }
 

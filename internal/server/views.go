@@ -386,6 +386,9 @@ type spendingView struct {
 	History []amountRow   `json:"history"`
 	ByGroup []groupAmount `json:"by_group"`
 	ByStore []storeAmount `json:"by_store"`
+	// Peers compares the year's spending with the members who allow
+	// analytics; nil without purchases in the year.
+	Peers *peerView `json:"peers,omitempty"`
 }
 
 // spending works from receipts (store months) for totals, so that it is the
@@ -463,6 +466,12 @@ func (s *Server) spending(r *http.Request, d *memberData) (any, error) {
 	for _, st := range analysis.ByStore(d.stores, analysis.InYear(v.Year)) {
 		v.ByStore = append(v.ByStore, storeAmount{Store: st.Store, Name: d.storeName(st.Store), Receipts: st.Receipts,
 			Amount: st.Amount, Share: analysis.Share(float64(st.Amount), float64(v.Total))})
+	}
+	// The comparison reads the rollups, as the members' distribution does.
+	if groupTotal > 0 {
+		if v.Peers, err = s.peers(r.Context(), analytics.MeasureSpending, v.Year, float64(groupTotal)/100); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
 }
@@ -681,6 +690,9 @@ type nutritionView struct {
 	ByYear     []nutritionRow       `json:"by_year"`
 	ByMonth    []nutritionRow       `json:"by_month"`
 	History    []nutritionRow       `json:"history"` // every month since the first purchase
+	// Peers compares the year's Nutri-Score A and B share with the members
+	// who allow analytics; nil without graded euros in the year.
+	Peers *peerView `json:"peers,omitempty"`
 }
 
 func (s *Server) nutrition(r *http.Request, d *memberData) (any, error) {
@@ -690,6 +702,12 @@ func (s *Server) nutrition(r *http.Request, d *memberData) (any, error) {
 	}
 	total := analysis.Total(d.monthly, analysis.InYear(v.Year))
 	v.Total, v.NutriScore = analysis.NutritionOf(total), analysis.NutriScoresOf(total)
+	if v.NutriScore.GradedShare > 0 {
+		var err error
+		if v.Peers, err = s.peers(r.Context(), analytics.MeasureNutriAB, v.Year, v.NutriScore.A+v.NutriScore.B); err != nil {
+			return nil, err
+		}
+	}
 	for _, t := range s.targets {
 		val := v.Total.Value(t.Key)
 		v.Targets = append(v.Targets, targetRow{Target: t, Value: val, Meets: v.Total.EnergyMJ > 0 && t.Meets(val)})

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/kori-project/kori"
 )
@@ -30,8 +32,72 @@ func (db *DB) AnalyticsCells(ctx context.Context, sel kori.AnalyticsSelect) ([]k
 	if len(sel.Levels) == 0 {
 		return nil, nil
 	}
+	q, args, err := analyticsQuery(sel)
+	if err != nil {
+		return nil, err
+	}
+	cells, err := db.analyticsCells(ctx, q, args)
+	if err != nil || sel.Dim != kori.DimTotal {
+		return cells, err
+	}
+	// The total dimension also counts receipts, from the receipt table
+	// (rollups have no receipts).
+	members, margs := analyticsFilter(sel.Levels)
+	receipts, err := db.analyticsCells(ctx, receiptCells(sel, members), append(receiptArgs(sel), margs...))
+	if err != nil {
+		return nil, err
+	}
+	n := map[int]int64{}
+	for _, c := range receipts {
+		n[c.Period] = c.Receipts
+	}
+	for i := range cells {
+		cells[i].Receipts = n[cells[i].Period]
+	}
+	return cells, nil
+}
+
+// AnalyticsPlan is the database's plan of the select's main query, for
+// operators (kori analytics --explain) and for the test that the
+// aggregation runs on Citus's shards.
+func (db *DB) AnalyticsPlan(ctx context.Context, sel kori.AnalyticsSelect) (string, error) {
+	q, args, err := analyticsQuery(sel)
+	if err != nil {
+		return "", err
+	}
+	explain := `EXPLAIN `
+	if db.d.name() == "sqlite" {
+		explain = `EXPLAIN QUERY PLAN `
+	}
+	rows, err := db.read.QueryContext(ctx, db.q(explain+q), args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", err
+		}
+		fmt.Fprintln(&out, vals[len(vals)-1])
+	}
+	return out.String(), rows.Err()
+}
+
+// analyticsQuery is the query of the select's cells: rollups for the total
+// and group dimensions, receipt totals for store and city.
+func analyticsQuery(sel kori.AnalyticsSelect) (string, []any, error) {
 	if sel.From > sel.To || sel.From < 100001 || sel.To > 999912 {
-		return nil, kori.Errorf(kori.EINVALID, "analytics months %d–%d out of range", sel.From, sel.To)
+		return "", nil, kori.Errorf(kori.EINVALID, "analytics months %d–%d out of range", sel.From, sel.To)
 	}
 	members, margs := analyticsFilter(sel.Levels)
 	switch sel.Dim {
@@ -47,37 +113,18 @@ func (db *DB) AnalyticsCells(ctx context.Context, sel kori.AnalyticsSelect) ([]k
 		if sel.ByKey && sel.Dim == kori.DimGroup {
 			key = `r.group_code`
 		}
-		q := `SELECT ` + period + `, ` + key + `, COUNT(DISTINCT r.member_id), 0, ` + figureSums + `
+		return `SELECT ` + period + `, ` + key + `, COUNT(DISTINCT r.member_id), 0, ` + figureSums + `
 			FROM month_rollups r JOIN members m ON m.member_id = r.member_id
 			WHERE r.year BETWEEN ? AND ? AND r.year * 100 + r.month BETWEEN ? AND ? AND ` + members + `
-			GROUP BY 1, 2 ORDER BY 1, 2`
-		args := append([]any{sel.From / 100, sel.To / 100, sel.From, sel.To}, margs...)
-		cells, err := db.analyticsCells(ctx, q, args)
-		if err != nil || sel.Dim == kori.DimGroup {
-			return cells, err
-		}
-		// The total dimension also counts receipts, from the receipt table
-		// (rollups have no receipts).
-		receipts, err := db.analyticsCells(ctx, db.receiptCells(sel, members), append(receiptArgs(sel), margs...))
-		if err != nil {
-			return nil, err
-		}
-		n := map[int]int64{}
-		for _, c := range receipts {
-			n[c.Period] = c.Receipts
-		}
-		for i := range cells {
-			cells[i].Receipts = n[cells[i].Period]
-		}
-		return cells, nil
+			GROUP BY 1, 2 ORDER BY 1, 2`, append([]any{sel.From / 100, sel.To / 100, sel.From, sel.To}, margs...), nil
 	case kori.DimStore, kori.DimCity:
-		return db.analyticsCells(ctx, db.receiptCells(sel, members), append(receiptArgs(sel), margs...))
+		return receiptCells(sel, members), append(receiptArgs(sel), margs...), nil
 	}
-	return nil, kori.Errorf(kori.EINVALID, "unknown analytics dimension %q", sel.Dim)
+	return "", nil, kori.Errorf(kori.EINVALID, "unknown analytics dimension %q", sel.Dim)
 }
 
 // receiptCells is the query of receipt totals by period and store or city.
-func (db *DB) receiptCells(sel kori.AnalyticsSelect, members string) string {
+func receiptCells(sel kori.AnalyticsSelect, members string) string {
 	period := `0`
 	if sel.ByPeriod {
 		period = `r.year`

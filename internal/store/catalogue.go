@@ -204,5 +204,9 @@ func (db *DB) Catalogue(ctx context.Context) (*kori.Catalogue, error) {
 			c.InStore[p.InStore] = p
 		}
 	}
-	return c, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	c.Schemes, err = db.schemes(ctx)
+	return c, err
 }

@@ -14,9 +14,12 @@ import (
 // The small shared tables are reference tables, copied to every node.
 var (
 	citusColocated = []string{"members", "cards", "consents", "sessions", "access_log", "outbox", "dsr_requests", "offers",
-		"receipts", "receipt_lines", "receipt_groups", "month_rollups"}
+		"receipts", "receipt_lines", "receipt_groups", "month_rollups", "member_benefits"}
 	citusReference = []string{"stores", "product_groups", "products", "campaigns", "api_keys", "meta", "id_sequences",
-		"deletions", "audit_log"}
+		"deletions", "audit_log", "benefit_schemes"}
+	// citusByKey are distributed by their own key, not co-located with
+	// members: the paid benefits, which outlive the membership.
+	citusByKey = map[string]string{"benefit_payouts": "payout_ref"}
 )
 
 // CitusTable is what Distribute did with one table.
@@ -71,6 +74,11 @@ func (db *DB) Distribute(ctx context.Context) ([]CitusTable, error) {
 	}
 	if err := do("member_keys", "distributed by lookup", `SELECT create_distributed_table('member_keys', 'lookup')`); err != nil {
 		return out, err
+	}
+	for t, col := range citusByKey {
+		if err := do(t, "distributed by "+col, `SELECT create_distributed_table($1, $2)`, t, col); err != nil {
+			return out, err
+		}
 	}
 	return out, nil
 }

@@ -23,7 +23,9 @@ var derivedTables = []string{"offers"}
 // memberTables hold everything else about a member; the members row last.
 // Data subject requests are not among them: their records stay, completed,
 // as evidence that each was answered (see closeRequests).
-var memberTables = []string{"sessions", "access_log", "outbox", "consents", "member_keys", "cards", "members"}
+// The link of each paid benefit to the member goes with the membership; the
+// accounting record (benefit_payouts) stays, without any identifier.
+var memberTables = []string{"sessions", "access_log", "outbox", "consents", "member_keys", "cards", "member_benefits", "members"}
 
 // ChangeChoice records one of the member's choices and applies it at once,
 // in one transaction: the consent record, the member row, and, when the

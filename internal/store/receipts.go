@@ -103,7 +103,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		const perStmt = 200
 		for start := 0; start < len(todo); start += perStmt {
 			chunk := todo[start:min(start+perStmt, len(todo))]
-			args := make([]any, 0, len(chunk)*12)
+			args := make([]any, 0, len(chunk)*13)
 			for _, p := range chunk {
 				r := &rs[p.i]
 				byID[p.id] = p.i
@@ -112,10 +112,10 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 					kind = kori.KindSale
 				}
 				args = append(args, r.MemberID, p.id, r.Year, r.Key.Store, r.Key.Till, r.Key.Number,
-					r.Key.BusinessDay, r.PurchasedAt.Unix(), int64(r.Total), string(r.Grain), string(kind), r.Original)
+					r.Key.BusinessDay, r.PurchasedAt.Unix(), int64(r.Total), string(r.Grain), string(kind), r.Original, int64(r.Eligible))
 			}
-			q := `INSERT INTO receipts (member_id, receipt_id, year, store_id, till, receipt_no, business_day, purchased_at, total_cents, grain, kind, original) VALUES ` +
-				strings.TrimSuffix(strings.Repeat("("+placeholders(12)+"), ", len(chunk)), ", ") +
+			q := `INSERT INTO receipts (member_id, receipt_id, year, store_id, till, receipt_no, business_day, purchased_at, total_cents, grain, kind, original, eligible_cents) VALUES ` +
+				strings.TrimSuffix(strings.Repeat("("+placeholders(13)+"), ", len(chunk)), ", ") +
 				` ON CONFLICT DO NOTHING RETURNING receipt_id`
 			rows, err := tx.QueryContext(ctx, db.q(q), args...)
 			if err != nil {
@@ -181,6 +181,11 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		}
 		up := db.newBulkInsert(tx, "month_rollups", append([]string{"member_id", "year", "month", "group_code"}, kori.FigureColumns...), rollupConflict).withBulkLoad(conn)
 		defer up.close()
+		// In key order, so that concurrent batches that add to the same
+		// rollup rows lock them in the same order and cannot deadlock.
+		slices.SortFunc(order, func(a, b rollupKey) int {
+			return cmp.Or(cmp.Compare(a.member, b.member), cmp.Compare(a.year, b.year), cmp.Compare(a.month, b.month), strings.Compare(a.group, b.group))
+		})
 		for _, k := range order {
 			if err := up.add(ctx, append([]any{int64(k.member), k.year, k.month, k.group}, rollups[k].Values()...)...); err != nil {
 				return err
