@@ -131,7 +131,7 @@ type PaidBenefit struct {
 	Purchases Money  `json:"purchases_cents"`
 	RateBP    int64  `json:"rate_bp"`
 	Amount    Money  `json:"amount_cents"`
-	MemberID  MemberID
+	MemberID  MemberID `json:"-"`
 }
 
 // BenefitKeepYears is how long after its year a paid benefit is kept.

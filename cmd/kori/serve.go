@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/analytics"
+	"github.com/kori-project/kori/internal/benefits"
 	"github.com/kori-project/kori/internal/demo"
 	"github.com/kori-project/kori/internal/ingest"
 	"github.com/kori-project/kori/internal/metrics"
@@ -145,6 +147,24 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		if err == nil {
 			m.Offers(sum.Members, sum.Offers)
 			log.Info("weekly offers", "members", sum.Members, "offers", sum.Offers)
+		}
+		return err
+	}, func(ctx context.Context, now time.Time, first bool) error {
+		// Last month's loyalty benefits on the first night of a month (and
+		// at start, which pays only those not paid yet).
+		local := now.In(e.cfg.zone)
+		if !first && local.Day() != 1 {
+			return nil
+		}
+		prev := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, e.cfg.zone).AddDate(0, -1, 0)
+		month := prev.Year()*100 + int(prev.Month())
+		cat, err := db.Catalogue(ctx)
+		if err != nil || cat.SchemeFor(month) == nil {
+			return err // no scheme: nothing to pay
+		}
+		sum, err := benefits.Run(ctx, db, month, now, e.cfg.zone, nil)
+		if err == nil {
+			log.Info("monthly benefits", "month", kori.MonthLabel(month), "members", sum.Earned, "recorded", sum.Paid, "sum_cents", int64(sum.Sum))
 		}
 		return err
 	})

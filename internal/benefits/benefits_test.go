@@ -11,6 +11,7 @@ import (
 	"github.com/kori-project/kori/internal/benefits"
 	"github.com/kori-project/kori/internal/ingest"
 	"github.com/kori-project/kori/internal/pgtest"
+	"github.com/kori-project/kori/internal/report"
 	"github.com/kori-project/kori/internal/store"
 	"github.com/kori-project/kori/internal/storetest"
 )
@@ -137,6 +138,11 @@ func TestBenefitsByHand(t *testing.T) {
 		}
 		if _, ok := paid[s.ids[kori.LevelNone]]; ok || len(paid) != 3 || sum.Paid != 3 || sum.Sum != 588+5013+153 {
 			t.Errorf("paid %+v, summary %+v; want three benefits and none for level none", paid, sum)
+		}
+		rep, err := report.Build(ctx, s.db, 2026, helsinki, s.clock.t)
+		must(t, err)
+		if rep.Benefits.Paid != 3 || rep.Benefits.Amount != sum.Sum {
+			t.Errorf("transparency report: %+v, want 3 benefits of %s", rep.Benefits, sum.Sum)
 		}
 		again, err := benefits.Run(ctx, s.db, 202611, s.clock.t, helsinki, nil)
 		must(t, err)

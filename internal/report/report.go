@@ -20,6 +20,7 @@ type Store interface {
 	Deletions(ctx context.Context, since time.Time) ([]kori.Deletion, error)
 	ReadsByPurpose(ctx context.Context, from, to time.Time) (map[kori.Purpose]int, error)
 	AuditEvents(ctx context.Context, kinds []string, from, to time.Time) ([]kori.AuditEvent, error)
+	BenefitsPaid(ctx context.Context, year int) (n int64, sum kori.Money, err error)
 }
 
 // Transparency is the yearly report. Counts of members are at the end of
@@ -46,7 +47,14 @@ type Transparency struct {
 	// as if never sent, and not a deletion by rule.
 	Voids     int            `json:"receipts_voided"`
 	Analytics AnalyticsStats `json:"analytics"`
+	Benefits  BenefitStats   `json:"benefits"`
 	Rules     Rules          `json:"rules"`
+}
+
+// BenefitStats counts the loyalty benefits paid for the months of the year.
+type BenefitStats struct {
+	Paid   int64      `json:"paid"`
+	Amount kori.Money `json:"amount_cents"`
 }
 
 // AnalyticsStats counts the chain's analytics queries of the year from the
@@ -84,12 +92,14 @@ type Rules struct {
 	NoticeMonths    int `json:"notice_months"`
 	DeadlineMonths  int `json:"request_deadline_months"`
 	LevelsAvailable int `json:"levels_available"`
+	// BenefitYears is how long after its year a paid benefit is kept.
+	BenefitYears int `json:"benefit_record_years"`
 }
 
 // CurrentRules returns the rules in force.
 func CurrentRules() Rules {
 	return Rules{RetentionYears: kori.RetentionYears, InactiveMonths: kori.InactiveMonths, NoticeMonths: kori.NoticeMonths,
-		DeadlineMonths: kori.RequestDeadline, LevelsAvailable: len(kori.Levels)}
+		DeadlineMonths: kori.RequestDeadline, LevelsAvailable: len(kori.Levels), BenefitYears: kori.BenefitKeepYears}
 }
 
 // Build makes the report of year in the chain's zone as of now.
@@ -142,6 +152,9 @@ func Build(ctx context.Context, s Store, year int, zone *time.Location, now time
 		r.Deleted[d.Reason] = c
 	}
 	if r.Reads, err = s.ReadsByPurpose(ctx, from, to); err != nil {
+		return nil, err
+	}
+	if r.Benefits.Paid, r.Benefits.Amount, err = s.BenefitsPaid(ctx, year); err != nil {
 		return nil, err
 	}
 	events, err := s.AuditEvents(ctx, []string{"dsr_created", "dsr_completed", "offers_run", "void", kori.AuditAnalyticsQuery}, from, to)

@@ -248,7 +248,7 @@ func TestLocalesComplete(t *testing.T) {
 		"grain.": {"product", "group", "total"}, "notice.": {"group", "total", "none"},
 		"origin.": {"fi_raw", "fi_made", "foreign", "unknown"}, "group.": {"unknown", "not_itemised"},
 		"nav.": {"overview", "receipts", "receipt", "spending", "domestic", "carbon", "nutrition", "data", "login", "error",
-			"access", "confirm", "goodbye", "key_login", "analyst", "admin_requests", "offers", "transparency", "privacy", "processing"},
+			"access", "confirm", "goodbye", "key_login", "analyst", "benefits", "admin_requests", "offers", "transparency", "privacy", "processing"},
 		"analyst.dim.":   {"total", "group", "store", "city"},
 		"peers.what.":    {"finnish_share", "co2e_per_euro", "spending", "nutri_ab_share"},
 		"nutrition.":     {"protein", "fat", "saturated_fat", "carbohydrate", "fibre", "salt", "fvb"},
@@ -263,7 +263,7 @@ func TestLocalesComplete(t *testing.T) {
 		"category.":           {"product", "group", "total", "none"},
 		"consent.":            {"objects", "allows"},
 		"consent.retention.":  {"on", "off"},
-		"processing.measure.": {"level", "secrets", "gate", "erasure", "audit", "backups", "analytics"},
+		"processing.measure.": {"level", "secrets", "gate", "erasure", "audit", "backups", "analytics", "benefits"},
 	}
 	for p := range prefixes {
 		if _, ok := values[p]; !ok {

@@ -499,6 +499,16 @@ func (s *Server) writeExport(w http.ResponseWriter, r *http.Request, m *kori.Mem
 	if err := writeJSONFile("access_log.json", access); err != nil {
 		return err
 	}
+	paid, err := s.Store.BenefitsOf(r.Context(), m.ID)
+	if err != nil {
+		return err
+	}
+	if paid == nil {
+		paid = []kori.PaidBenefit{}
+	}
+	if err := writeJSONFile("benefits.json", paid); err != nil {
+		return err
+	}
 	if err := writeCSV("receipts.csv", []string{"receipt_id", "purchased_at", "store_id", "store", "till", "receipt_number", "total_eur", "detail_kept"},
 		func(cw *csv.Writer) error {
 			for _, x := range receipts {
@@ -574,6 +584,8 @@ consents.json      Every change of your choices, oldest first: what changed
                    Each has a consent receipt at /api/v1/me/consents/SEQ.
 access_log.json    Every read of your data by anyone other than you: when,
                    who, for which purpose and what.
+benefits.json      Your loyalty benefits paid: month (yyyymm), purchase sum,
+                   rate (basis points: 100 = 1 %), amount and payout reference.
 receipts.csv       One row per receipt: id, time, store, till, receipt number,
                    total, and the detail kept (product, group or total, by
                    your level when it was stored).
@@ -601,6 +613,7 @@ Kori: kaikki sinusta tallennettu
 Tämä arkisto sisältää kaikki tiedot, jotka Korissa on sinusta. Tiedostot on
 kuvattu yllä englanniksi: member.json (jäsenyys ja valinnat), consents.json
 (valintojen historia), access_log.json (kuka on lukenut tietojasi ja miksi),
+benefits.json (maksetut kanta-asiakasedut),
 receipts.csv (kuitit), lines.csv (tuoterivit), group_sums.csv
 (tuoteryhmäsummat) ja monthly_summaries.csv (analyysien kuukausisummat).
 `

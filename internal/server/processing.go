@@ -59,8 +59,9 @@ func (s *Server) processing(r *http.Request) (processingView, error) {
 			"hash-chained audit log of consent changes, deletions, exports and admin actions (kori audit verify)",
 			"backups restored only with every later deletion re-applied",
 			"analytics only as sums over members who allow it, at their level's grain; no figure from fewer than k (10) members, with complementary suppression; optional differential privacy with a budget per key; every query in the audit log",
+			"paid benefits kept as accounting records (month, purchase sum, rate, amount, payout reference) for 6 years after their year; after erasure without any member identifier",
 		},
-		MeasureIDs: []string{"level", "secrets", "gate", "erasure", "audit", "backups", "analytics"}}
+		MeasureIDs: []string{"level", "secrets", "gate", "erasure", "audit", "backups", "analytics", "benefits"}}
 	for _, p := range []kori.Purpose{kori.PurposeMemberService, kori.PurposeLoyaltyBenefit, kori.PurposePersonalisation, kori.PurposeAnalytics, kori.PurposeLegalObligation} {
 		v.Purposes = append(v.Purposes, processingPurpose{Purpose: p, Basis: legalBasis[p], Objectable: p.Objectable()})
 	}

@@ -42,7 +42,7 @@ type page struct {
 }
 
 // navigation lists the pages in the menu, in order.
-var navigation = []string{"overview", "receipts", "spending", "domestic", "carbon", "nutrition", "offers", "data"}
+var navigation = []string{"overview", "receipts", "spending", "domestic", "carbon", "nutrition", "benefits", "offers", "data"}
 
 // objection is one objectable purpose and whether the member objects.
 type objection struct {
@@ -109,6 +109,7 @@ func loadWeb() (*web, error) {
 			"levels":  func() []kori.Level { return kori.Levels },
 			"deref":   func(t *time.Time) time.Time { return *t },
 			"float":   func(n int) float64 { return float64(n) },
+			"bp":      func(bp int64) float64 { return float64(bp) / 100 }, // basis points as a percentage
 			"float64": func(n int64) float64 { return float64(n) },
 			"join":    func(ss []string) string { return strings.Join(ss, ", ") },
 			"objections": func(personalisation, analytics bool) []objection {
@@ -214,6 +215,8 @@ func (s *Server) memberPages() []page {
 			summary: "Carbon footprint by year, month and group, and the top products (?year=)", example: carbonView{}},
 		{name: "nutrition", path: "/me/nutrition", api: "/api/v1/me/nutrition", rollups: true, stores: true, build: s.nutrition, charts: nutritionCharts, params: []string{"year"},
 			summary: "Energy shares, nutrient densities against the recommendations, and the Nutri-Score distribution (?year=)", example: nutritionView{}},
+		{name: "benefits", path: "/me/benefits", api: "/api/v1/me/benefits", build: s.myBenefits,
+			summary: "Loyalty benefits: this month so far against the scheme's tiers, and the months paid", example: benefitsView{}},
 		{name: "offers", path: "/me/offers", api: "/api/v1/me/offers", build: s.myOffers,
 			summary: "The member's personalised offers, each with its reason", example: offersView{}},
 		{name: "data", path: "/me/data", api: "/api/v1/me/data", build: s.myData,
