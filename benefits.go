@@ -126,11 +126,11 @@ func Eligible(r *Receipt, s *BenefitScheme, cat *Catalogue) Money {
 // MemberID is the member's while they are a member, and 0 after the
 // membership is erased.
 type PaidBenefit struct {
-	PayoutRef string `json:"payout_ref"`
-	Month     int    `json:"month"` // yyyymm
-	Purchases Money  `json:"purchases_cents"`
-	RateBP    int64  `json:"rate_bp"`
-	Amount    Money  `json:"amount_cents"`
+	PayoutRef string   `json:"payout_ref"`
+	Month     int      `json:"month"` // yyyymm
+	Purchases Money    `json:"purchases_cents"`
+	RateBP    int64    `json:"rate_bp"`
+	Amount    Money    `json:"amount_cents"`
 	MemberID  MemberID `json:"-"`
 }
 
