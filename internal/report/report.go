@@ -21,6 +21,8 @@ type Store interface {
 	ReadsByPurpose(ctx context.Context, from, to time.Time) (map[kori.Purpose]int, error)
 	AuditEvents(ctx context.Context, kinds []string, from, to time.Time) ([]kori.AuditEvent, error)
 	BenefitsPaid(ctx context.Context, year int) (n int64, sum kori.Money, err error)
+	HouseholdCounts(ctx context.Context) (households, sharing int64, err error)
+	HouseholdViews(ctx context.Context, from, to time.Time) (int64, error)
 }
 
 // Transparency is the yearly report. Counts of members are at the end of
@@ -45,10 +47,21 @@ type Transparency struct {
 	Offers   int                  `json:"offers_made"`
 	// Voids counts receipts a till cancelled after sending them: removed
 	// as if never sent, and not a deletion by rule.
-	Voids     int            `json:"receipts_voided"`
-	Analytics AnalyticsStats `json:"analytics"`
-	Benefits  BenefitStats   `json:"benefits"`
-	Rules     Rules          `json:"rules"`
+	Voids      int            `json:"receipts_voided"`
+	Analytics  AnalyticsStats `json:"analytics"`
+	Benefits   BenefitStats   `json:"benefits"`
+	Households HouseholdStats `json:"households"`
+	Rules      Rules          `json:"rules"`
+}
+
+// HouseholdStats counts the households of two or more adults and the
+// members who share with theirs (now, or at the end of a past year as
+// counted then: these are current counts), and the views of members'
+// purchases by their household in the year.
+type HouseholdStats struct {
+	Households int64 `json:"households"`
+	Sharing    int64 `json:"sharing_members"`
+	Views      int64 `json:"views"`
 }
 
 // BenefitStats counts the loyalty benefits paid for the months of the year.
@@ -155,6 +168,12 @@ func Build(ctx context.Context, s Store, year int, zone *time.Location, now time
 		return nil, err
 	}
 	if r.Benefits.Paid, r.Benefits.Amount, err = s.BenefitsPaid(ctx, year); err != nil {
+		return nil, err
+	}
+	if r.Households.Households, r.Households.Sharing, err = s.HouseholdCounts(ctx); err != nil {
+		return nil, err
+	}
+	if r.Households.Views, err = s.HouseholdViews(ctx, from, to); err != nil {
 		return nil, err
 	}
 	events, err := s.AuditEvents(ctx, []string{"dsr_created", "dsr_completed", "offers_run", "void", kori.AuditAnalyticsQuery}, from, to)

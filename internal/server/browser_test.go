@@ -137,7 +137,7 @@ func TestBrowser(t *testing.T) {
 			pages := []browserPage{
 				{"overview", "/me", 4}, {"receipts", "/me/receipts", 0}, {"search", "/me/receipts?q=maito", 0},
 				{"spending", "/me/spending", 4}, {"domestic", "/me/domestic", 3}, {"carbon", "/me/carbon", 4},
-				{"nutrition", "/me/nutrition", 3}, {"data", "/me/data", 0}, {"access", "/me/access", 0}, {"offers", "/me/offers", 0}, {"benefits", "/me/benefits", 0},
+				{"nutrition", "/me/nutrition", 3}, {"data", "/me/data", 0}, {"access", "/me/access", 0}, {"offers", "/me/offers", 0}, {"benefits", "/me/benefits", 0}, {"household", "/me/household", 0},
 				{"transparency", fmt.Sprintf("/transparency/%d", now.Year()), 3}, {"privacy", "/privacy", 0}, {"notfound", "/me/nowhere", 0},
 			}
 			if level != kori.LevelNone {

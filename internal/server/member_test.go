@@ -192,10 +192,10 @@ func (c *client) json(path string, v any) {
 // memberRoutes are every member page and API route, with {id} for a receipt.
 var memberRoutes = []string{
 	"/me", "/me/receipts", "/me/receipts/{id}", "/me/spending", "/me/domestic", "/me/carbon", "/me/nutrition", "/me/data",
-	"/me/access", "/me/consents/{seq}", "/me/offers", "/me/benefits",
+	"/me/access", "/me/consents/{seq}", "/me/offers", "/me/benefits", "/me/household",
 	"/api/v1/me", "/api/v1/me/overview", "/api/v1/me/receipts", "/api/v1/me/receipts/{id}", "/api/v1/me/spending",
 	"/api/v1/me/domestic", "/api/v1/me/carbon", "/api/v1/me/nutrition", "/api/v1/me/data", "/api/v1/me/access",
-	"/api/v1/me/consents", "/api/v1/me/consents/{seq}", "/api/v1/me/offers", "/api/v1/me/benefits",
+	"/api/v1/me/consents", "/api/v1/me/consents/{seq}", "/api/v1/me/offers", "/api/v1/me/benefits", "/api/v1/me/household",
 }
 
 // routePath fills a member route's parameters: a receipt id, and the

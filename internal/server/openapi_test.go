@@ -119,7 +119,7 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 			served = append(served, "GET "+r)
 		}
 	}
-	served = append(served, "POST /api/v1/login", "POST /api/v1/logout", "POST /api/v1/me/choices", "POST /api/v1/me/erase", "POST /api/v1/me/password",
+	served = append(served, "POST /api/v1/me/household", "POST /api/v1/login", "POST /api/v1/logout", "POST /api/v1/me/choices", "POST /api/v1/me/erase", "POST /api/v1/me/password",
 		"POST /api/v1/me/export", "GET /api/v1/transparency/{year}", "POST /api/v1/receipts", "GET /api/v1/offers", "GET /api/v1/admin/requests",
 		"POST /api/v1/admin/requests", "POST /api/v1/admin/requests/{member}/{id}/complete", "GET /api/v1/admin/members/{member}/export",
 		"GET /api/v1/admin/processing", "POST /api/v1/registry/{kind}",
@@ -248,7 +248,7 @@ func TestLocalesComplete(t *testing.T) {
 		"grain.": {"product", "group", "total"}, "notice.": {"group", "total", "none"},
 		"origin.": {"fi_raw", "fi_made", "foreign", "unknown"}, "group.": {"unknown", "not_itemised"},
 		"nav.": {"overview", "receipts", "receipt", "spending", "domestic", "carbon", "nutrition", "data", "login", "error",
-			"access", "confirm", "goodbye", "key_login", "analyst", "benefits", "admin_requests", "offers", "transparency", "privacy", "processing"},
+			"access", "confirm", "goodbye", "key_login", "analyst", "benefits", "household", "admin_requests", "offers", "transparency", "privacy", "processing"},
 		"analyst.dim.":   {"total", "group", "store", "city"},
 		"peers.what.":    {"finnish_share", "co2e_per_euro", "spending", "nutri_ab_share"},
 		"nutrition.":     {"protein", "fat", "saturated_fat", "carbohydrate", "fibre", "salt", "fvb"},

@@ -76,6 +76,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 		member: true, request: eraseRequest{}, response: deletionView{}}, s.postAPIErase)
 	s.api(mux, apiRoute{pattern: "POST /api/v1/me/export", summary: "Everything stored about the member as a ZIP of JSON and CSV files with a README; recorded as an answered export request",
 		member: true, response: exportFile{}}, s.postExport)
+	s.api(mux, apiRoute{pattern: "POST /api/v1/me/household", summary: "Invite a member by e-mail, accept or decline an invitation, share or stop sharing, or leave the household",
+		member: true, request: householdAction{}, response: householdDoneView{}}, s.postAPIHousehold)
 	mux.Handle("GET /api/openapi.json", s.handle(s.getOpenAPI))
 
 	// Public pages: the transparency report and the privacy notice.
@@ -101,6 +103,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /me/password", s.requireMember(false, s.postPassword))
 	mux.Handle("GET /me/consents/{seq}", s.requireMember(false, s.getConsentReceipt))
 	mux.Handle("POST /me/export", s.requireMember(false, s.postExport))
+	mux.Handle("POST /me/household", s.requireMember(false, s.postHousehold))
 
 	// Anything else: a not-found page in the reader's language (JSON under /api/).
 	mux.Handle("/", s.handle(s.notFound(mux)))

@@ -81,6 +81,12 @@ type Store interface {
 	UpsertScheme(ctx context.Context, s kori.BenefitScheme) error
 	// Loyalty benefits.
 	benefits.Store
+	// Households.
+	HouseholdOf(ctx context.Context, id kori.MemberID) (*kori.Household, error)
+	InviteToHousehold(ctx context.Context, from kori.MemberID, email string) (bool, error)
+	AnswerInvite(ctx context.Context, id kori.MemberID, household int64, accept bool) error
+	SetSharing(ctx context.Context, id kori.MemberID, on bool) error
+	LeaveHousehold(ctx context.Context, id kori.MemberID) error
 	ImportMembers(ctx context.Context, ms []kori.Enrolment, channel string) ([]kori.MemberID, error)
 }
 

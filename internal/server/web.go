@@ -42,7 +42,7 @@ type page struct {
 }
 
 // navigation lists the pages in the menu, in order.
-var navigation = []string{"overview", "receipts", "spending", "domestic", "carbon", "nutrition", "benefits", "offers", "data"}
+var navigation = []string{"overview", "receipts", "spending", "domestic", "carbon", "nutrition", "household", "benefits", "offers", "data"}
 
 // objection is one objectable purpose and whether the member objects.
 type objection struct {
@@ -174,6 +174,9 @@ func (s *Server) htmlPage(p page) handlerFunc {
 				flash = "data." + f
 			}
 		}
+		if done := r.URL.Query().Get("done"); householdDone[done] {
+			flash = done
+		}
 		switch r.URL.Query().Get("password") {
 		case "changed", "bad":
 			flash = "password." + r.URL.Query().Get("password")
@@ -215,6 +218,8 @@ func (s *Server) memberPages() []page {
 			summary: "Carbon footprint by year, month and group, and the top products (?year=)", example: carbonView{}},
 		{name: "nutrition", path: "/me/nutrition", api: "/api/v1/me/nutrition", rollups: true, stores: true, build: s.nutrition, charts: nutritionCharts, params: []string{"year"},
 			summary: "Energy shares, nutrient densities against the recommendations, and the Nutri-Score distribution (?year=)", example: nutritionView{}},
+		{name: "household", path: "/me/household", api: "/api/v1/me/household", build: s.household, charts: householdCharts, params: []string{"year", "who", "done"},
+			summary: "The household: its adults, who shares, and the combined purchases of those who share (?year=, ?who= for one of them); each view is in the sharer's access log", example: householdView{}},
 		{name: "benefits", path: "/me/benefits", api: "/api/v1/me/benefits", build: s.myBenefits,
 			summary: "Loyalty benefits: this month so far against the scheme's tiers, and the months paid", example: benefitsView{}},
 		{name: "offers", path: "/me/offers", api: "/api/v1/me/offers", build: s.myOffers,

@@ -25,7 +25,8 @@ var derivedTables = []string{"offers"}
 // as evidence that each was answered (see closeRequests).
 // The link of each paid benefit to the member goes with the membership; the
 // accounting record (benefit_payouts) stays, without any identifier.
-var memberTables = []string{"sessions", "access_log", "outbox", "consents", "member_keys", "cards", "member_benefits", "members"}
+var memberTables = []string{"sessions", "access_log", "outbox", "consents", "member_keys", "cards", "member_benefits",
+	"household_members", "household_invites", "members"}
 
 // ChangeChoice records one of the member's choices and applies it at once,
 // in one transaction: the consent record, the member row, and, when the
@@ -247,6 +248,12 @@ func (db *DB) EraseMember(ctx context.Context, id kori.MemberID, scope string, r
 		}
 		if err := db.deleteMemberRows(ctx, tx, id, tables, del.Rows); err != nil {
 			return err
+		}
+		if scope == "member" {
+			// Invitations the member sent to others go with them.
+			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM household_invites WHERE from_member = ?`), id); err != nil {
+				return err
+			}
 		}
 		if err := db.recordDeletion(ctx, tx, del); err != nil {
 			return err
