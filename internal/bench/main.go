@@ -33,7 +33,7 @@ func main() {
 	sample := flag.Int("sample", 40, "members whose pages are timed")
 	repeat := flag.Int("repeat", 10, "requests of each page per sampled member")
 	pagesDir := flag.String("pages-dir", "", "keep the member-page database in this directory and reuse it when it is there (default: a temporary one)")
-	only := flag.String("only", "", `run one part: "ingest", "pages", "privacy", "offers", "postgres", "http", "tills" or "analytics" (its section of -out is replaced); default all`)
+	only := flag.String("only", "", `run one part: "ingest", "pages", "privacy", "offers", "postgres", "http", "tills", "analytics" or "benefits" (its section of -out is replaced); default all`)
 	flag.IntVar(&httpSeconds, "http-seconds", 10, "seconds of HTTP load at each concurrency")
 	flag.IntVar(&analyticsMembers, "analytics-members", 3100, "demo members in the PostgreSQL and Citus analytics databases (3,100 give about 26 M lines)")
 	flag.Parse()
@@ -156,6 +156,18 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 		writeAnalytics(&s, reps)
 		sections["analytics"] = s.String()
 	}
+	if only == "" || only == "benefits" {
+		if pagesDir == "" {
+			return fmt.Errorf("the benefits benchmark runs on the member-page database: give -pages-dir or run all parts")
+		}
+		rep, err := benefitsRun(ctx, bin, pagesDir)
+		if err != nil {
+			return err
+		}
+		var s strings.Builder
+		rep.write(&s)
+		sections["benefits"] = s.String()
+	}
 	if only == "" || only == "tills" {
 		rep, err := tillsBench(ctx, bin, tmp, small)
 		if err != nil {
@@ -189,6 +201,7 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 	b.WriteString(sections["offers"])
 	b.WriteString(sections["http"])
 	b.WriteString(sections["analytics"])
+	b.WriteString(sections["benefits"])
 	b.WriteString(sections["tills"])
 	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
 		return err
@@ -202,7 +215,7 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 func splitSections(doc string) map[string]string {
 	heads := map[string]string{"ingest": "\n## Bulk ingest, SQLite", "pages": "\n## Member pages and API, SQLite", "privacy": "\n## Retention and erasure",
 		"offers": "\n## Offers, SQLite", "postgres": "\n## Member pages and API, PostgreSQL", "http": "\n## Member API over HTTP",
-		"tills": "\n## Real till receipts", "analytics": "\n## Analytics for the chain"}
+		"tills": "\n## Real till receipts", "analytics": "\n## Analytics for the chain", "benefits": "\n## Loyalty benefits"}
 	starts := map[string]int{}
 	for k, h := range heads {
 		if i := strings.Index(doc, h); i >= 0 {
