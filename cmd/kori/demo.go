@@ -9,6 +9,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/benefits"
 	"github.com/kori-project/kori/internal/demo"
 	"github.com/kori-project/kori/internal/ingest"
 	"github.com/kori-project/kori/internal/offers"
@@ -62,6 +63,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }))
 	}
 	start := time.Now()
+	// The example benefit scheme, in force over the whole demo.
+	if err := db.UpsertScheme(ctx, demoScheme); err != nil {
+		return err
+	}
 	svc := ingest.NewService(db, e.cfg.zone, clock)
 	sum, ms, err := demo.Generate(ctx, db, svc, demo.Options{Members: *members, Seed: *seed, Until: clock.Now(), Zone: e.cfg.zone},
 		func(done, total int, s ingest.Summary) {
@@ -94,7 +99,54 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "demo: %d campaigns, %d offers for %d members\n", os.Campaigns, os.Offers, os.WithOffers)
+	if err := demoBenefitsAndHousehold(ctx, e, db, clock.Now(), ids); err != nil {
+		return err
+	}
 	return printDemoLogins(ctx, e, db, "http://"+browseAddr(envOr(e, "KORI_ADDR", defaultAddr)))
+}
+
+// demoScheme is the example scheme of examples/scheme.json.
+var demoScheme = kori.BenefitScheme{ValidFrom: 201501, Tiers: []kori.BenefitTier{{FromCents: 10000, RateBP: 100}, {FromCents: 60000, RateBP: 300}, {FromCents: 100000, RateBP: 500}}}
+
+// demoBenefitsAndHousehold pays the last twelve whole months' benefits and
+// makes the first two members a household that both share with, so that
+// the benefits and household pages have something to show.
+func demoBenefitsAndHousehold(ctx context.Context, e *env, db *store.DB, now time.Time, ids []kori.MemberID) error {
+	local := now.In(e.cfg.zone)
+	paid, sum := 0, kori.Money(0)
+	for i := 12; i >= 1; i-- {
+		m := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, e.cfg.zone).AddDate(0, -i, 0)
+		s, err := benefits.Run(ctx, db, m.Year()*100+int(m.Month()), now, e.cfg.zone, nil)
+		if err != nil {
+			return err
+		}
+		paid, sum = paid+s.Paid, sum+s.Sum
+	}
+	fmt.Fprintf(e.stdout, "demo: %d monthly benefits paid for the last 12 months, %s € in all\n", paid, sum)
+	if len(ids) < 2 {
+		return nil
+	}
+	second, err := db.Member(ctx, ids[1])
+	if err != nil {
+		return err
+	}
+	if _, err := db.InviteToHousehold(ctx, ids[0], second.Email); err != nil {
+		return err
+	}
+	h, err := db.HouseholdOf(ctx, ids[1])
+	if err != nil || len(h.Invites) == 0 {
+		return err
+	}
+	if err := db.AnswerInvite(ctx, ids[1], h.Invites[0].HouseholdID, true); err != nil {
+		return err
+	}
+	for _, id := range ids[:2] {
+		if err := db.SetSharing(ctx, id, true); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stdout, "demo: members 1 and 2 are a household and share their purchases\n")
+	return nil
 }
 
 // printDemoLogins tells how to log in as a demo member of each level, at
