@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kori-project/kori"
+	"github.com/kori-project/kori/internal/benefits"
 	"github.com/kori-project/kori/internal/demo"
 	"github.com/kori-project/kori/internal/storetest"
 )
@@ -129,6 +130,29 @@ func TestBrowser(t *testing.T) {
 	chromium := findChromium(t)
 	axe := axeSource(t)
 	f := newFixture(t, storetest.OpenSQLite)
+	// A scheme with a month paid, and the product and group members a
+	// household that both share with, so that those pages show data.
+	ctx := context.Background()
+	if err := f.db.UpsertScheme(ctx, kori.BenefitScheme{ValidFrom: 201501, Tiers: []kori.BenefitTier{{FromCents: 10000, RateBP: 100}, {FromCents: 60000, RateBP: 300}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := benefits.Run(ctx, f.db, 202610, now, helsinki, nil); err != nil {
+		t.Fatal(err)
+	}
+	a, b := f.members[kori.LevelProduct], f.members[kori.LevelGroup]
+	if _, err := f.db.InviteToHousehold(ctx, a.ID, b.Email); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := f.db.HouseholdOf(ctx, b.ID); err != nil || len(h.Invites) != 1 {
+		t.Fatalf("invitation: %+v %v", h, err)
+	} else if err := f.db.AnswerInvite(ctx, b.ID, h.Invites[0].HouseholdID, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []kori.MemberID{a.ID, b.ID} {
+		if err := f.db.SetSharing(ctx, id, true); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ts := httptest.NewServer(f.h)
 	defer ts.Close()
 	for _, level := range kori.Levels {
@@ -137,7 +161,7 @@ func TestBrowser(t *testing.T) {
 			pages := []browserPage{
 				{"overview", "/me", 4}, {"receipts", "/me/receipts", 0}, {"search", "/me/receipts?q=maito", 0},
 				{"spending", "/me/spending", 4}, {"domestic", "/me/domestic", 3}, {"carbon", "/me/carbon", 4},
-				{"nutrition", "/me/nutrition", 3}, {"data", "/me/data", 0}, {"access", "/me/access", 0}, {"offers", "/me/offers", 0}, {"benefits", "/me/benefits", 0}, {"household", "/me/household", 0},
+				{"nutrition", "/me/nutrition", 3}, {"data", "/me/data", 0}, {"access", "/me/access", 0}, {"offers", "/me/offers", 0}, {"benefits", "/me/benefits", 0}, {"household", "/me/household", 1},
 				{"transparency", fmt.Sprintf("/transparency/%d", now.Year()), 3}, {"privacy", "/privacy", 0}, {"notfound", "/me/nowhere", 0},
 			}
 			if level != kori.LevelNone {
