@@ -31,6 +31,10 @@ type AnalyticsSelect struct {
 	Levels   []Level
 	ByPeriod bool
 	ByKey    bool
+	// CountsOnly asks for the distinct members of each cell alone, without
+	// the figures: for the margins of a table, whose figures are the sums
+	// of its cells.
+	CountsOnly bool
 }
 
 // AnalyticsCell is one cell of the sums: Period is yyyymm (by month), yyyy

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/analysis"
+	"golang.org/x/sync/errgroup"
 )
 
 // DefaultK is the smallest number of distinct members a shown figure may be
@@ -212,19 +213,41 @@ func (e *Engine) Ask(ctx context.Context, q Query, who Analyst) (*Answer, error)
 func (e *Engine) figures(ctx context.Context, q Query, a *Answer) error {
 	a.Method = "Sums over the members who allow analytics, at the grain their level allows; a figure from fewer than k members is suppressed, and so is any figure that would let one be recovered from the totals shown with it."
 	base := q.selectOf()
-	get := func(byPeriod, byKey bool) ([]kori.AnalyticsCell, error) {
-		sel := base
-		sel.ByPeriod, sel.ByKey = byPeriod, byKey
-		return e.Store.AnalyticsCells(ctx, sel)
+	// The cells and the three margins at once: each is a scan of the
+	// months asked, and a database with several cores (or shards) runs them
+	// side by side.
+	var cells, grand, byPeriod, byKey []kori.AnalyticsCell
+	g, gctx := errgroup.WithContext(ctx)
+	for _, q := range []struct {
+		out             *[]kori.AnalyticsCell
+		byPeriod, byKey bool
+	}{{&cells, true, true}, {&grand, false, false}, {&byPeriod, true, false}, {&byKey, false, true}} {
+		g.Go(func() error {
+			sel := base
+			sel.ByPeriod, sel.ByKey = q.byPeriod, q.byKey
+			// The margins' figures are the sums of their cells; only their
+			// distinct members need the database.
+			sel.CountsOnly = !q.byPeriod || !q.byKey
+			var err error
+			*q.out, err = e.Store.AnalyticsCells(gctx, sel)
+			return err
+		})
 	}
-	cells, err := get(true, true)
-	if err != nil {
+	if err := g.Wait(); err != nil {
 		return err
 	}
-	grand, err := get(false, false)
-	if err != nil {
-		return err
+	// sumInto fills margins' figures and receipts from the cells they total.
+	sumInto := func(margins []kori.AnalyticsCell, match func(m, c kori.AnalyticsCell) bool) {
+		for i := range margins {
+			for _, c := range cells {
+				if match(margins[i], c) {
+					margins[i].Figures.Add(c.Figures)
+					margins[i].Receipts += c.Receipts
+				}
+			}
+		}
 	}
+	sumInto(grand, func(m, c kori.AnalyticsCell) bool { return true })
 	periods, keys := map[int]bool{}, map[string]bool{}
 	for _, c := range cells {
 		periods[c.Period], keys[c.Key] = true, true
@@ -234,14 +257,11 @@ func (e *Engine) figures(ctx context.Context, q Query, a *Answer) error {
 	// grand total is the only margin (it is that one line's total); with one
 	// cell, none.
 	wide, long := len(keys) > 1, len(periods) > 1
-	var byPeriod, byKey []kori.AnalyticsCell
 	if wide && long {
-		if byPeriod, err = get(true, false); err != nil {
-			return err
-		}
-		if byKey, err = get(false, true); err != nil {
-			return err
-		}
+		sumInto(byPeriod, func(m, c kori.AnalyticsCell) bool { return m.Period == c.Period })
+		sumInto(byKey, func(m, c kori.AnalyticsCell) bool { return m.Key == c.Key })
+	} else {
+		byPeriod, byKey = nil, nil
 	}
 	if len(grand) == 1 {
 		a.members = grand[0].Members

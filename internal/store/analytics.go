@@ -113,7 +113,18 @@ func analyticsQuery(sel kori.AnalyticsSelect) (string, []any, error) {
 		if sel.ByKey && sel.Dim == kori.DimGroup {
 			key = `r.group_code`
 		}
-		return `SELECT ` + period + `, ` + key + `, COUNT(DISTINCT r.member_id), 0, ` + figureSums + `
+		// A member has one rollup row a month and group, so in cells by
+		// month and group each row is a distinct member: no DISTINCT (a
+		// sort of every row).
+		count := `COUNT(DISTINCT r.member_id)`
+		if sel.ByPeriod && sel.ByMonth && sel.ByKey && sel.Dim == kori.DimGroup {
+			count = `COUNT(*)`
+		}
+		sums := figureSums
+		if sel.CountsOnly {
+			sums = zeroFigures
+		}
+		return `SELECT ` + period + `, ` + key + `, ` + count + `, 0, ` + sums + `
 			FROM month_rollups r JOIN members m ON m.member_id = r.member_id
 			WHERE r.year BETWEEN ? AND ? AND r.year * 100 + r.month BETWEEN ? AND ? AND ` + members + `
 			GROUP BY 1, 2 ORDER BY 1, 2`, append([]any{sel.From / 100, sel.To / 100, sel.From, sel.To}, margs...), nil
@@ -122,6 +133,9 @@ func analyticsQuery(sel kori.AnalyticsSelect) (string, []any, error) {
 	}
 	return "", nil, kori.Errorf(kori.EINVALID, "unknown analytics dimension %q", sel.Dim)
 }
+
+// zeroFigures stands for the figure columns where only counts are asked.
+var zeroFigures = strings.TrimSuffix(strings.Repeat("0, ", len(kori.FigureColumns)), ", ")
 
 // receiptCells is the query of receipt totals by period and store or city.
 func receiptCells(sel kori.AnalyticsSelect, members string) string {
@@ -146,8 +160,11 @@ func receiptCells(sel kori.AnalyticsSelect, members string) string {
 	for range kori.FigureColumns[2:] {
 		zeros += ", 0"
 	}
-	return `SELECT ` + period + `, ` + key + `, COUNT(DISTINCT r.member_id),
-		CAST(SUM(CASE WHEN r.kind = 'sale' THEN 1 ELSE 0 END) AS BIGINT), 0, CAST(SUM(r.total_cents) AS BIGINT)` + zeros + `
+	money := `CAST(SUM(CASE WHEN r.kind = 'sale' THEN 1 ELSE 0 END) AS BIGINT), 0, CAST(SUM(r.total_cents) AS BIGINT)`
+	if sel.CountsOnly {
+		money = `0, 0, 0`
+	}
+	return `SELECT ` + period + `, ` + key + `, COUNT(DISTINCT r.member_id), ` + money + zeros + `
 		FROM receipts r JOIN members m ON m.member_id = r.member_id` + join + `
 		WHERE r.year BETWEEN ? AND ? AND r.business_day BETWEEN ? AND ? AND ` + members + `
 		GROUP BY 1, 2 ORDER BY 1, 2`
