@@ -61,7 +61,7 @@ var screens = []struct {
 	name          string
 	width, height int64
 	mobile        bool
-}{{"phone", 390, 844, true}, {"desktop", 1280, 900, false}}
+}{{"phone", 360, 780, true}, {"desktop", 1280, 900, false}}
 
 // pageCheck runs in the page and reports what a reader would notice: a
 // document wider than the screen, text rendered under 11 CSS px (SVG text
@@ -118,7 +118,7 @@ type browserPage struct {
 
 // TestBrowser drives headless Chromium through the whole UI as a member of
 // each level: it logs in, opens every page in Finnish and in English, on a
-// phone (390 px) and a desktop (1280 px), and fails if a page is wider than
+// phone (360 px) and a desktop (1280 px), and fails if a page is wider than
 // the screen, renders text under 11 px, has a serious accessibility
 // violation (axe-core), shows an untranslated message id, or answers with a
 // server error. It saves a screenshot of every page (go test -artifacts keeps
