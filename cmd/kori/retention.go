@@ -15,8 +15,9 @@ func runRetention(ctx context.Context, e *env, args []string) error {
 		fmt.Sprintf("Applies the rules that act on their own: purchases of year Y are deleted on 1 January of Y+%d\n"+
 			"(chain time zone) unless the member chose extended retention, and members whose cards have not been\n"+
 			"used for %d months are deleted with all their data, after a notice %d month before. `kori serve`\n"+
-			"runs this every night; --dry-run shows exactly what would be deleted and deletes nothing.",
-			kori.RetentionYears, kori.InactiveMonths, kori.NoticeMonths))
+			"runs this every night; --dry-run shows exactly what would be deleted and deletes nothing. Paid loyalty\n"+
+			"benefits (accounting records) are deleted %d years after their year.",
+			kori.RetentionYears, kori.InactiveMonths, kori.NoticeMonths, kori.BenefitKeepYears))
 	e.flags(fs)
 	asOf := fs.String("as-of", "", "apply the rules as on this date (YYYY-MM-DD or RFC 3339; default now)")
 	dryRun := fs.Bool("dry-run", false, "report what would be deleted, delete nothing")
@@ -59,6 +60,7 @@ func runRetention(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "inactivity: member %d: %s\n", d.MemberID, rowCounts(d.Rows))
 		}
 	}
+	fmt.Fprintf(e.stdout, "benefits: %s %d paid benefits kept their %d years after their year\n", verb, r.BenefitsExpired, kori.BenefitKeepYears)
 	return nil
 }
 
