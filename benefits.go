@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Loyalty benefits (rule 9): a bonus on the month's purchases that grows
@@ -139,3 +141,23 @@ const BenefitKeepYears = 6
 
 // MonthLabel writes yyyymm as yyyy-mm.
 func MonthLabel(m int) string { return fmt.Sprintf("%04d-%02d", m/100, m%100) }
+
+// ParseMonth reads a month given as yyyy-mm (a flag, a query parameter, a
+// file's field) as yyyymm; the error names the field.
+func ParseMonth(field, s string) (int, error) {
+	y, m, ok := strings.Cut(s, "-")
+	year, err1 := strconv.Atoi(y)
+	month, err2 := strconv.Atoi(m)
+	if !ok || len(y) != 4 || len(m) != 2 || err1 != nil || err2 != nil || month < 1 || month > 12 || year < 1000 {
+		return 0, Errorf(EINVALID, "%s must be a month as yyyy-mm (e.g. 2025-01), not %q", field, s)
+	}
+	return year*100 + month, nil
+}
+
+// PreviousMonth is the month (yyyymm) before the one t is in, in zone: the
+// last whole month.
+func PreviousMonth(t time.Time, zone *time.Location) int {
+	l := t.In(zone)
+	p := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, zone).AddDate(0, -1, 0)
+	return p.Year()*100 + int(p.Month())
+}

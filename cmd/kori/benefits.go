@@ -42,12 +42,11 @@ func runBenefits(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	now := clock.Now().In(e.cfg.zone)
-	month := 0
-	if *monthFlag == "" {
-		prev := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, e.cfg.zone).AddDate(0, -1, 0)
-		month = prev.Year()*100 + int(prev.Month())
-	} else if month, err = benefits.ParseMonth(*monthFlag); err != nil {
-		return err
+	month := kori.PreviousMonth(now, e.cfg.zone)
+	if *monthFlag != "" {
+		if month, err = kori.ParseMonth("--month", *monthFlag); err != nil {
+			return err
+		}
 	}
 	db, err := e.open(ctx)
 	if err != nil {

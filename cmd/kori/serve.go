@@ -152,12 +152,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}, func(ctx context.Context, now time.Time, first bool) error {
 		// Last month's loyalty benefits on the first night of a month (and
 		// at start, which pays only those not paid yet).
-		local := now.In(e.cfg.zone)
-		if !first && local.Day() != 1 {
+		if !first && now.In(e.cfg.zone).Day() != 1 {
 			return nil
 		}
-		prev := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, e.cfg.zone).AddDate(0, -1, 0)
-		month := prev.Year()*100 + int(prev.Month())
+		month := kori.PreviousMonth(now, e.cfg.zone)
 		cat, err := db.Catalogue(ctx)
 		if err != nil || cat.SchemeFor(month) == nil {
 			return err // no scheme: nothing to pay

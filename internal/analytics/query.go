@@ -72,19 +72,17 @@ func (q *Query) normalise(now time.Time, zone *time.Location) error {
 	default:
 		return kori.Errorf(kori.EINVALID, "unknown analytics query %q: ask for figures, distribution or members", q.Kind)
 	}
-	local := now.In(zone)
-	last := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, zone).AddDate(0, -1, 0)
 	if q.To == "" {
-		q.To = last.Format("2006-01")
+		q.To = kori.MonthLabel(kori.PreviousMonth(now, zone))
 	}
-	to, err := parseMonth("to", q.To)
+	to, err := kori.ParseMonth("to", q.To)
 	if err != nil {
 		return err
 	}
 	if q.From == "" {
 		q.From = time.Date(to/100, time.Month(to%100), 1, 0, 0, 0, 0, zone).AddDate(0, -11, 0).Format("2006-01")
 	}
-	from, err := parseMonth("from", q.From)
+	from, err := kori.ParseMonth("from", q.From)
 	if err != nil {
 		return err
 	}
@@ -125,21 +123,10 @@ func (q *Query) normalise(now time.Time, zone *time.Location) error {
 	return kori.Errorf(kori.EINVALID, "dim must be one of %s, not %q", strings.Join(names, ", "), q.Dim)
 }
 
-// parseMonth reads yyyy-mm as yyyymm.
-func parseMonth(field, s string) (int, error) {
-	y, m, ok := strings.Cut(s, "-")
-	year, err1 := strconv.Atoi(y)
-	month, err2 := strconv.Atoi(m)
-	if !ok || len(y) != 4 || len(m) != 2 || err1 != nil || err2 != nil || month < 1 || month > 12 || year < 1000 {
-		return 0, kori.Errorf(kori.EINVALID, "%s must be a month as yyyy-mm (e.g. 2025-01), not %q", field, s)
-	}
-	return year*100 + month, nil
-}
-
 // selectOf is the store's select for the query's months and dimension.
 func (q Query) selectOf() kori.AnalyticsSelect {
-	from, _ := parseMonth("from", q.From)
-	to, _ := parseMonth("to", q.To)
+	from, _ := kori.ParseMonth("from", q.From)
+	to, _ := kori.ParseMonth("to", q.To)
 	sel := kori.AnalyticsSelect{From: from, To: to, ByMonth: q.By == "month", Dim: q.Dim}
 	// Rule 8: group figures only from product and group level; totals from
 	// every level but none.
@@ -162,7 +149,7 @@ func periodLabel(p int) string {
 	case p == 0:
 		return ""
 	case p > 9999:
-		return fmt.Sprintf("%04d-%02d", p/100, p%100)
+		return kori.MonthLabel(p)
 	}
 	return strconv.Itoa(p)
 }

@@ -7,7 +7,6 @@ package benefits
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/kori-project/kori"
@@ -36,15 +35,6 @@ type Summary struct {
 func monthOf(t time.Time, zone *time.Location) int {
 	l := t.In(zone)
 	return l.Year()*100 + int(l.Month())
-}
-
-// ParseMonth reads yyyy-mm.
-func ParseMonth(s string) (int, error) {
-	t, err := time.Parse("2006-01", s)
-	if err != nil {
-		return 0, kori.Errorf(kori.EINVALID, "month must be yyyy-mm (e.g. 2026-11), not %q", s)
-	}
-	return t.Year()*100 + int(t.Month()), nil
 }
 
 // Run computes and freezes every member's benefit of a month that is over
@@ -140,6 +130,3 @@ func For(ctx context.Context, s Store, m *kori.Member, now time.Time, zone *time
 	}
 	return v, nil
 }
-
-// Percent writes basis points as a percentage.
-func Percent(bp int64) string { return fmt.Sprintf("%g %%", float64(bp)/100) }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"math"
-	"time"
 
 	"github.com/kori-project/kori"
 )
@@ -31,11 +30,11 @@ func ReadScheme(r io.Reader) (kori.BenefitScheme, error) {
 	if err := dec.Decode(&f); err != nil {
 		return kori.BenefitScheme{}, kori.Errorf(kori.EINVALID, "scheme: %v (expected {\"valid_from\": \"2026-01\", \"counts\": \"all\", \"tiers\": [{\"from_eur\": 100, \"rate_pct\": 1}]})", err)
 	}
-	t, err := time.Parse("2006-01", f.ValidFrom)
+	from, err := kori.ParseMonth("valid_from", f.ValidFrom)
 	if err != nil {
-		return kori.BenefitScheme{}, kori.Errorf(kori.EINVALID, "valid_from must be a month as yyyy-mm, not %q", f.ValidFrom)
+		return kori.BenefitScheme{}, err
 	}
-	s := kori.BenefitScheme{ValidFrom: t.Year()*100 + int(t.Month()), Stores: f.Stores}
+	s := kori.BenefitScheme{ValidFrom: from, Stores: f.Stores}
 	switch f.Counts {
 	case "all", "":
 	case "food":
