@@ -14,6 +14,9 @@ const (
 	EventChoice    PrivacyEventKind = "choice"
 	EventErasure   PrivacyEventKind = "erasure"
 	EventRetention PrivacyEventKind = "retention"
+	// EventRevokeGrant ends an app's access: a restored backup must not
+	// let the app back in.
+	EventRevokeGrant PrivacyEventKind = "revoke_grant"
 )
 
 // PrivacyEvent is one entry of the privacy journal: what changed, for whom
@@ -29,6 +32,7 @@ type PrivacyEvent struct {
 	Scope      string           `json:"scope,omitempty"`  // erasure: purchases or member
 	Reason     DeletionReason   `json:"reason,omitempty"` // erasure
 	OldestKept int              `json:"oldest_kept,omitempty"`
+	Grant      string           `json:"grant,omitempty"` // revoke_grant: the grant's id
 	Actor      Actor            `json:"actor"`
 }
 

@@ -88,6 +88,8 @@ type memberKey struct{}
 type session struct {
 	member    *kori.Member
 	tokenHash string
+	// app is the grant of an app's request, nil for the member's own.
+	app *kori.AppGrant
 }
 
 func memberOf(ctx context.Context) *session {
@@ -107,6 +109,9 @@ func (s *Server) authenticate(r *http.Request) (*session, error) {
 		token = c.Value
 	}
 	id, hash, ok := parseSession(token)
+	if !ok && bearer {
+		return s.authenticateApp(r.Context(), token)
+	}
 	if !ok {
 		return nil, kori.Errorf(kori.EUNAUTHORIZED, "the session token is malformed; log in again")
 	}
@@ -123,11 +128,30 @@ func (s *Server) authenticate(r *http.Request) (*session, error) {
 	return &session{member: m, tokenHash: hash}, nil
 }
 
+// authenticateApp finds the member and grant behind an app's access token.
+func (s *Server) authenticateApp(ctx context.Context, token string) (*session, error) {
+	g, err := s.oauth.Verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Store.Member(ctx, g.Member)
+	if err != nil {
+		if kori.ErrorCode(err) == kori.ENOTFOUND {
+			return nil, kori.Errorf(kori.EUNAUTHORIZED, "the member's grant has ended")
+		}
+		return nil, err
+	}
+	return &session{member: m, app: g}, nil
+}
+
 // requireMember lets only logged-in members through: a browser is sent to
 // the login page (and back afterwards), an API client gets 401.
 func (s *Server) requireMember(api bool, next handlerFunc) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		sess, err := s.authenticate(r)
+		if err == nil && sess.app != nil && !api {
+			err = kori.Errorf(kori.EUNAUTHORIZED, "an app's token opens the member API only")
+		}
 		if err != nil {
 			if !api && kori.ErrorCode(err) == kori.EUNAUTHORIZED {
 				http.Redirect(w, r, "/login?next="+safeNext(r.URL.RequestURI()), http.StatusSeeOther)

@@ -224,6 +224,12 @@ func (l *Locale) Consent(kind, from, to string) string {
 	case kori.ConsentRetention:
 		return l.T("consent.retention." + to)
 	}
+	if strings.HasPrefix(kind, "app:") {
+		if to == "revoked" {
+			return l.T("consent.app_revoked", "Grant", from)
+		}
+		return l.T("consent.app_granted", "Grant", to)
+	}
 	return kind + ": " + to
 }
 

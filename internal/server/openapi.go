@@ -40,6 +40,10 @@ func (s *Server) openAPI() map[string]any {
 		if rt.member {
 			op["security"] = []any{map[string]any{"session": []any{}}}
 			responses["401"] = errorResp("No valid session: log in again")
+			if rt.app != "" {
+				op["security"] = []any{map[string]any{"session": []any{}}, map[string]any{"app": []any{string(rt.app)}}}
+				responses["403"] = errorResp("An app whose grant lacks the " + string(rt.app) + " scope")
+			}
 		}
 		if rt.scope != "" {
 			op["security"] = []any{map[string]any{"apiKey": []any{}}}
@@ -51,7 +55,7 @@ func (s *Server) openAPI() map[string]any {
 		for _, seg := range strings.Split(path, "/") {
 			if strings.HasPrefix(seg, "{") {
 				name, typ := strings.Trim(seg, "{}"), "integer"
-				if name == "kind" {
+				if name == "kind" || name == "grant" {
 					typ = "string"
 				}
 				params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": typ}})
@@ -90,8 +94,26 @@ func (s *Server) openAPI() map[string]any {
 		"paths": paths,
 		"components": map[string]any{"securitySchemes": map[string]any{
 			"session": map[string]any{"type": "http", "scheme": "bearer", "description": "a member session token from POST /api/v1/login"},
-			"apiKey":  map[string]any{"type": "http", "scheme": "bearer", "description": "a Kori API key (kori apikey create NAME SCOPES)"}}},
+			"apiKey":  map[string]any{"type": "http", "scheme": "bearer", "description": "a Kori API key (kori apikey create NAME SCOPES)"},
+			"app": map[string]any{"type": "oauth2", "description": "an app the member authorised (rule 11): register it with kori app register, " +
+				"then the authorization code flow with PKCE (S256); metadata at /.well-known/oauth-authorization-server. Access tokens last ten minutes; " +
+				"ask for offline_access to get a refresh token, which rotates on every use. Every read goes to the member's access log, " +
+				"and the member's level and objections bound what each scope returns.",
+				"flows": map[string]any{"authorizationCode": map[string]any{"authorizationUrl": "/oauth/authorize", "tokenUrl": "/oauth/token",
+					"refreshUrl": "/oauth/token", "scopes": appScopeDocs}}}}},
 	}
+}
+
+// appScopeDocs says what each app scope opens, for the OpenAPI document.
+var appScopeDocs = map[string]any{
+	"receipts":       "GET /api/v1/me/receipts and /api/v1/me/receipts/{id}: receipts with lines, group sums or totals as the member's level keeps them",
+	"spending":       "GET /api/v1/me/spending",
+	"domestic":       "GET /api/v1/me/domestic",
+	"carbon":         "GET /api/v1/me/carbon",
+	"nutrition":      "GET /api/v1/me/nutrition",
+	"offers":         "GET /api/v1/me/offers (none if the member objects to personalisation)",
+	"export":         "POST /api/v1/me/export: everything stored about the member",
+	"offline_access": "a refresh token, for grants of 90 days or until revoked",
 }
 
 // queryParams names the optional query parameters of the member routes.

@@ -123,7 +123,8 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 		"POST /api/v1/me/export", "GET /api/v1/transparency/{year}", "POST /api/v1/receipts", "GET /api/v1/offers", "GET /api/v1/admin/requests",
 		"POST /api/v1/admin/requests", "POST /api/v1/admin/requests/{member}/{id}/complete", "GET /api/v1/admin/members/{member}/export",
 		"GET /api/v1/admin/processing", "POST /api/v1/registry/{kind}",
-		"GET /api/v1/analytics/figures", "GET /api/v1/analytics/distribution", "GET /api/v1/analytics/members")
+		"GET /api/v1/analytics/figures", "GET /api/v1/analytics/distribution", "GET /api/v1/analytics/members",
+		"POST /api/v1/me/apps/{grant}/revoke", "POST /api/v1/admin/apps", "GET /api/v1/admin/apps")
 	// Every route in routes.go under /api/v1/ must be in the document too.
 	src, err := os.ReadFile("routes.go")
 	if err != nil {
@@ -169,7 +170,7 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 		case "/api/v1/offers":
 			url += fmt.Sprintf("?member=%d", m.ID)
 			c.bearer = offersKey
-		case "/api/v1/admin/requests", "/api/v1/admin/processing":
+		case "/api/v1/admin/requests", "/api/v1/admin/processing", "/api/v1/admin/apps":
 			c.bearer = adminKey
 		case "/api/v1/analytics/figures", "/api/v1/analytics/distribution", "/api/v1/analytics/members":
 			c.bearer = analyticsKey
@@ -248,7 +249,9 @@ func TestLocalesComplete(t *testing.T) {
 		"grain.": {"product", "group", "total"}, "notice.": {"group", "total", "none"},
 		"origin.": {"fi_raw", "fi_made", "foreign", "unknown"}, "group.": {"unknown", "not_itemised"},
 		"nav.": {"overview", "receipts", "receipt", "spending", "domestic", "carbon", "nutrition", "data", "login", "error",
-			"access", "confirm", "goodbye", "key_login", "analyst", "benefits", "household", "admin_requests", "offers", "transparency", "privacy", "processing"},
+			"access", "confirm", "goodbye", "key_login", "analyst", "benefits", "household", "admin_requests", "offers", "transparency", "privacy", "processing", "consent"},
+		"app.scope.":     {"receipts", "spending", "domestic", "carbon", "nutrition", "offers", "export"},
+		"app.duration.":  {"once", "90d", "until_revoked"},
 		"analyst.dim.":   {"total", "group", "store", "city"},
 		"peers.what.":    {"finnish_share", "co2e_per_euro", "spending", "nutri_ab_share"},
 		"nutrition.":     {"protein", "fat", "saturated_fat", "carbohydrate", "fibre", "salt", "fvb"},

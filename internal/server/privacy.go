@@ -629,6 +629,9 @@ type accessRow struct {
 	Actor   string    `json:"actor"`
 	Purpose string    `json:"purpose"`
 	What    string    `json:"what"`
+	// App is the app's name when an app the member authorised read (What
+	// is then the scope).
+	App string `json:"app,omitempty"`
 }
 
 func (s *Server) accessLog(r *http.Request, d *memberData) (any, error) {
@@ -638,7 +641,11 @@ func (s *Server) accessLog(r *http.Request, d *memberData) (any, error) {
 	}
 	v := accessView{Entries: []accessRow{}}
 	for _, a := range log {
-		v.Entries = append(v.Entries, accessRow{At: a.At.In(s.Zone), Actor: a.Actor, Purpose: string(a.Purpose), What: a.What})
+		app, _ := strings.CutPrefix(a.Actor, "app:")
+		if app == a.Actor {
+			app = ""
+		}
+		v.Entries = append(v.Entries, accessRow{At: a.At.In(s.Zone), Actor: a.Actor, Purpose: string(a.Purpose), What: a.What, App: app})
 	}
 	return v, nil
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/analytics"
 	"github.com/kori-project/kori/internal/ingest"
+	"github.com/kori-project/kori/internal/oauth"
 	"github.com/kori-project/kori/internal/report"
 )
 
@@ -75,10 +76,23 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.api(mux, apiRoute{pattern: "POST /api/v1/me/erase", summary: "Erase the member's purchase data, or the whole membership; needs confirm",
 		member: true, request: eraseRequest{}, response: deletionView{}}, s.postAPIErase)
 	s.api(mux, apiRoute{pattern: "POST /api/v1/me/export", summary: "Everything stored about the member as a ZIP of JSON and CSV files with a README; recorded as an answered export request",
-		member: true, response: exportFile{}}, s.postExport)
+		member: true, app: kori.AppExport, response: exportFile{}}, s.postExport)
 	s.api(mux, apiRoute{pattern: "POST /api/v1/me/household", summary: "Invite a member by e-mail, accept or decline an invitation, share or stop sharing, or leave the household",
 		member: true, request: householdAction{}, response: householdDoneView{}}, s.postAPIHousehold)
+	s.api(mux, apiRoute{pattern: "POST /api/v1/me/apps/{grant}/revoke", summary: "Revoke an app's grant: the app's next request fails with 401",
+		member: true}, s.postAPIRevoke)
 	mux.Handle("GET /api/openapi.json", s.handle(s.getOpenAPI))
+
+	// Apps the member authorises: OAuth 2.0 authorization code with PKCE.
+	mux.Handle("GET /.well-known/oauth-authorization-server", s.oauth.Metadata())
+	mux.Handle("/oauth/", s.oauth.Handler())
+	mux.Handle("GET "+oauth.ConsentPath, s.requireMember(false, s.getConsent))
+	mux.Handle("POST "+oauth.ConsentPath, s.requireMember(false, s.postConsent))
+	mux.Handle("POST /me/apps/{grant}/revoke", s.requireMember(false, s.postRevoke))
+	s.system(mux, apiRoute{pattern: "POST /api/v1/admin/apps", scope: kori.ScopeAdmin, request: appRequest{}, response: appView{},
+		summary: "Register an app members may authorise: its client id, and a secret shown once for a confidential app"}, s.requireAdmin(true, s.postAPIApp))
+	s.system(mux, apiRoute{pattern: "GET /api/v1/admin/apps", scope: kori.ScopeAdmin, response: []appView{},
+		summary: "The registered apps"}, s.requireAdmin(true, s.getAPIApps))
 
 	// Public pages: the transparency report and the privacy notice.
 	mux.Handle("GET /transparency", s.handle(s.getLatestTransparency))
@@ -91,12 +105,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /{$}", s.handle(s.getRoot))
 	mux.Handle("GET /login", s.handle(s.getLogin))
 	mux.Handle("POST /login", s.handle(s.postLogin))
+	mux.Handle("GET /login/oidc", s.handle(s.getOIDCLogin))
+	mux.Handle("GET /login/oidc/callback", s.handle(s.getOIDCCallback))
 	mux.Handle("POST /logout", s.requireMember(false, s.postLogout))
 	mux.Handle("GET /lang/{lang}", s.handle(s.getLang))
 	mux.Handle("GET /static/", s.web.static)
 	for _, p := range s.memberPages() {
 		mux.Handle("GET "+p.path, s.requireMember(false, s.htmlPage(p)))
-		s.api(mux, apiRoute{pattern: "GET " + p.api, summary: p.summary, member: true, response: p.example}, s.jsonPage(p))
+		s.api(mux, apiRoute{pattern: "GET " + p.api, summary: p.summary, member: true, app: p.app, response: p.example}, s.jsonPage(p))
 	}
 	mux.Handle("POST /me/choices", s.requireMember(false, s.postChoice))
 	mux.Handle("POST /me/erase", s.requireMember(false, s.postErase))
@@ -113,10 +129,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 type apiRoute struct {
 	pattern  string // "GET /api/v1/me/carbon"
 	summary  string
-	member   bool   // needs a member session
-	scope    string // the API key scope a system needs; "" for member and public routes
-	request  any    // zero value of the JSON body; nil for none
-	response any    // zero value of the JSON answer (exportFile{} for the ZIP); nil for 204
+	member   bool          // needs a member session
+	scope    string        // the API key scope a system needs; "" for member and public routes
+	app      kori.AppScope // the scope that opens a member route to apps; "" for none
+	request  any           // zero value of the JSON body; nil for none
+	response any           // zero value of the JSON answer (exportFile{} for the ZIP); nil for 204
 }
 
 // system registers a route of the chain's systems (API keys with a scope)
@@ -131,7 +148,7 @@ func (s *Server) system(mux *http.ServeMux, rt apiRoute, h http.Handler) {
 func (s *Server) api(mux *http.ServeMux, rt apiRoute, h handlerFunc) {
 	s.apiRoutes = append(s.apiRoutes, rt)
 	if rt.member {
-		mux.Handle(rt.pattern, s.requireMember(true, h))
+		mux.Handle(rt.pattern, s.requireMember(true, s.appScope(rt.app, h)))
 		return
 	}
 	mux.Handle(rt.pattern, s.handle(h))

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -21,6 +22,7 @@ import (
 	"github.com/kori-project/kori/internal/benefits"
 	"github.com/kori-project/kori/internal/ingest"
 	"github.com/kori-project/kori/internal/metrics"
+	"github.com/kori-project/kori/internal/oauth"
 	"github.com/kori-project/kori/internal/privacy"
 	"github.com/kori-project/kori/internal/report"
 	"github.com/kori-project/kori/internal/server/analyst"
@@ -88,6 +90,9 @@ type Store interface {
 	SetSharing(ctx context.Context, id kori.MemberID, on bool) error
 	LeaveHousehold(ctx context.Context, id kori.MemberID) error
 	ImportMembers(ctx context.Context, ms []kori.Enrolment, channel string) ([]kori.MemberID, error)
+	// Apps the member authorises, and logging in with the chain's identity.
+	AppStore
+	MemberByKey(ctx context.Context, kind, lookup string) (kori.MemberID, error)
 }
 
 // Server serves Kori over HTTP.
@@ -118,6 +123,13 @@ type Server struct {
 	// AnalyticsK is the least number of members an analytics figure may be
 	// drawn from; below analytics.DefaultK it is the default.
 	AnalyticsK int64
+	// PublicURL is the base address members and apps reach Kori at
+	// (https://kori.example): the OAuth issuer. Empty takes it from each
+	// request's host.
+	PublicURL string
+	// Identity, when set, logs members in with the chain's OpenID Connect
+	// provider beside passwords.
+	Identity *Identity
 
 	locales   locales
 	web       *web
@@ -128,6 +140,7 @@ type Server struct {
 	sums      *sumsCache
 	analyst   *analyst.API
 	peerCache peerCache
+	oauth     *oauth.Server
 }
 
 // DemoLogin is the login a demo database's login page offers.
@@ -160,6 +173,12 @@ func (s *Server) Handler() http.Handler {
 	s.gate = privacy.Gate{Log: s.Store}
 	s.analyst = &analyst.API{Engine: &analytics.Engine{Store: s.Store, Clock: s.Clock, Zone: s.Zone, K: s.AnalyticsK}}
 	s.sums = newSumsCache(s.Limits.orDefaults().SumsCache)
+	if s.oauth, err = oauth.New(context.Background(), oauth.Config{Store: s.Store, Clock: s.Clock, Issuer: s.PublicURL, Log: s.Log,
+		Secure: func(r *http.Request) bool {
+			return r.TLS != nil || s.BehindTLSProxy && r.Header.Get("X-Forwarded-Proto") == "https"
+		}}); err != nil {
+		panic(fmt.Errorf("the authorization server's key cannot be read: %w", err))
+	}
 	if s.Controller.Authority == "" {
 		s.Controller.Authority = DefaultAuthority
 	}
@@ -167,7 +186,13 @@ func (s *Server) Handler() http.Handler {
 	s.routes(mux)
 	// Browsers' cross-site posts are refused by their Fetch metadata before
 	// any handler runs; forms also carry a CSRF token.
-	return s.logRequests(s.paced(s.securityHeaders(http.NewCrossOriginProtection().Handler(mux))))
+	cop := http.NewCrossOriginProtection()
+	// An app's calls to the token endpoints carry a code, a verifier or a
+	// token, never a cookie: a browser app on another origin may make them.
+	for _, p := range []string{"POST /oauth/token", "POST /oauth/revoke", "POST /oauth/introspect"} {
+		cop.AddInsecureBypassPattern(p)
+	}
+	return s.logRequests(s.paced(s.securityHeaders(cop.Handler(mux))))
 }
 
 // handlerFunc is a handler that returns its error to the renderer.

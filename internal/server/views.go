@@ -989,6 +989,8 @@ type dataView struct {
 	Retention    retention  `json:"retention"`
 	// Consents are the changes of the member's choices, newest first.
 	Consents []consentView `json:"consents"`
+	// Apps are the member's grants to apps, newest first, ended ones too.
+	Apps []grantView `json:"apps"`
 }
 
 // retention states the rule the data page explains.
@@ -1015,6 +1017,9 @@ func (s *Server) myData(r *http.Request, d *memberData) (any, error) {
 		c := toConsentView(cs[i])
 		c.At = c.At.In(s.Zone)
 		v.Consents = append(v.Consents, c)
+	}
+	if v.Apps, err = s.grantViews(r.Context(), m.ID); err != nil {
+		return nil, err
 	}
 	if !h.First.IsZero() {
 		first, last := h.First.In(s.Zone), h.Last.In(s.Zone)

@@ -39,6 +39,8 @@ type page struct {
 	// params are the query parameters the page takes besides lang and the
 	// flash notices; any other is refused with 400.
 	params []string
+	// app is the scope that opens the page's API twin to apps; "" for none.
+	app kori.AppScope
 }
 
 // navigation lists the pages in the menu, in order.
@@ -69,6 +71,8 @@ type pageData struct {
 	Demo  *DemoLogin
 	// Flash is the message id of a note after a redirect ("data.saved").
 	Flash string
+	// SSO is the chain's identity provider the login page offers, if any.
+	SSO *Identity
 }
 
 // web holds the parsed templates and the stylesheet's content-hashed URL.
@@ -134,7 +138,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if d.L == nil {
 		d.L = s.locales.pick(r)
 	}
-	d.Page, d.CSS, d.Here = name, s.web.cssURL, r.URL.RequestURI()
+	d.Page, d.CSS, d.Here, d.SSO = name, s.web.cssURL, r.URL.RequestURI(), s.Identity
 	d.CSRF = csrfToken(w, r)
 	if sess := memberOf(r.Context()); sess != nil {
 		d.Member = sess.member
@@ -206,23 +210,23 @@ func (s *Server) memberPages() []page {
 	return []page{
 		{name: "overview", path: "/me", api: "/api/v1/me/overview", rollups: true, stores: true, build: s.overview, charts: overviewCharts, params: []string{"year"},
 			summary: "This year so far against the same dates of last year (the periods in compared), and each analysis by year", example: overviewView{}},
-		{name: "receipts", path: "/me/receipts", api: "/api/v1/me/receipts", stores: true, build: s.receipts, params: []string{"month", "q", "year", "page"},
+		{name: "receipts", app: kori.AppReceipts, path: "/me/receipts", api: "/api/v1/me/receipts", stores: true, build: s.receipts, params: []string{"month", "q", "year", "page"},
 			summary: "Receipts of a month (?month=YYYY-MM), or found by product, group or store name (?q=)", example: receiptsView{}},
-		{name: "receipt", path: "/me/receipts/{id}", api: "/api/v1/me/receipts/{id}", build: s.receipt,
+		{name: "receipt", app: kori.AppReceipts, path: "/me/receipts/{id}", api: "/api/v1/me/receipts/{id}", build: s.receipt,
 			summary: "One receipt with its lines (product level) or group sums (group level)", example: receiptView{}},
-		{name: "spending", path: "/me/spending", api: "/api/v1/me/spending", rollups: true, stores: true, build: s.spending, charts: spendingCharts, params: []string{"year"},
+		{name: "spending", app: kori.AppSpending, path: "/me/spending", api: "/api/v1/me/spending", rollups: true, stores: true, build: s.spending, charts: spendingCharts, params: []string{"year"},
 			summary: "Spending by year, month, product group and store (?year=)", example: spendingView{}},
-		{name: "domestic", path: "/me/domestic", api: "/api/v1/me/domestic", rollups: true, stores: true, products: true, build: s.domestic, charts: domesticCharts, params: []string{"year"},
+		{name: "domestic", app: kori.AppDomestic, path: "/me/domestic", api: "/api/v1/me/domestic", rollups: true, stores: true, products: true, build: s.domestic, charts: domesticCharts, params: []string{"year"},
 			summary: "Domestic share of food in two tiers, by year, month and group, and the foreign products (?year=)", example: domesticView{}},
-		{name: "carbon", path: "/me/carbon", api: "/api/v1/me/carbon", rollups: true, stores: true, products: true, build: s.carbon, charts: carbonCharts, params: []string{"year"},
+		{name: "carbon", app: kori.AppCarbon, path: "/me/carbon", api: "/api/v1/me/carbon", rollups: true, stores: true, products: true, build: s.carbon, charts: carbonCharts, params: []string{"year"},
 			summary: "Carbon footprint by year, month and group, and the top products (?year=)", example: carbonView{}},
-		{name: "nutrition", path: "/me/nutrition", api: "/api/v1/me/nutrition", rollups: true, stores: true, build: s.nutrition, charts: nutritionCharts, params: []string{"year"},
+		{name: "nutrition", app: kori.AppNutrition, path: "/me/nutrition", api: "/api/v1/me/nutrition", rollups: true, stores: true, build: s.nutrition, charts: nutritionCharts, params: []string{"year"},
 			summary: "Energy shares, nutrient densities against the recommendations, and the Nutri-Score distribution (?year=)", example: nutritionView{}},
 		{name: "household", path: "/me/household", api: "/api/v1/me/household", build: s.household, charts: householdCharts, params: []string{"year", "who", "done"},
 			summary: "The household: its adults, who shares, and the combined purchases of those who share (?year=, ?who= for one of them); each view is in the sharer's access log", example: householdView{}},
 		{name: "benefits", path: "/me/benefits", api: "/api/v1/me/benefits", build: s.myBenefits,
 			summary: "Loyalty benefits: this month so far against the scheme's tiers, and the months paid", example: benefitsView{}},
-		{name: "offers", path: "/me/offers", api: "/api/v1/me/offers", build: s.myOffers,
+		{name: "offers", app: kori.AppOffers, path: "/me/offers", api: "/api/v1/me/offers", build: s.myOffers,
 			summary: "The member's personalised offers, each with its reason", example: offersView{}},
 		{name: "data", path: "/me/data", api: "/api/v1/me/data", build: s.myData,
 			summary: "The member's level, choices, retention and the span of data held", example: dataView{}},

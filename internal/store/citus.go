@@ -14,12 +14,14 @@ import (
 // The small shared tables are reference tables, copied to every node.
 var (
 	citusColocated = []string{"members", "cards", "consents", "sessions", "access_log", "outbox", "dsr_requests", "offers",
-		"receipts", "receipt_lines", "receipt_groups", "month_rollups", "member_benefits", "household_members", "household_invites"}
+		"receipts", "receipt_lines", "receipt_groups", "month_rollups", "member_benefits", "household_members", "household_invites",
+		"app_grants", "app_tokens"}
 	citusReference = []string{"stores", "product_groups", "products", "campaigns", "api_keys", "meta", "id_sequences",
-		"deletions", "audit_log", "benefit_schemes"}
+		"deletions", "audit_log", "benefit_schemes", "apps"}
 	// citusByKey are distributed by their own key, not co-located with
-	// members: the paid benefits, which outlive the membership.
-	citusByKey = map[string]string{"benefit_payouts": "payout_ref"}
+	// members: the paid benefits, which outlive the membership, and the
+	// authorizations in flight, whose member is not yet known.
+	citusByKey = map[string]string{"benefit_payouts": "payout_ref", "oauth_requests": "request_id"}
 )
 
 // CitusTable is what Distribute did with one table.

@@ -28,6 +28,10 @@ var derivedTables = []string{"offers"}
 var memberTables = []string{"sessions", "access_log", "outbox", "consents", "member_keys", "cards", "member_benefits",
 	"household_members", "household_invites", "members"}
 
+// grantTables are the member's app grants and their tokens: erasure of
+// either scope revokes every grant, so they go in both.
+var grantTables = []string{"app_tokens", "app_grants"}
+
 // ChangeChoice records one of the member's choices and applies it at once,
 // in one transaction: the consent record, the member row, and, when the
 // level is lowered, the stored history rewritten to the new grain (product →
@@ -73,11 +77,7 @@ func (db *DB) ChangeChoice(ctx context.Context, id kori.MemberID, c kori.Choice,
 		if rec.From == rec.To {
 			return kori.Errorf(kori.ECONFLICT, "%s is already %s", c.Kind, c.To)
 		}
-		if err := tx.QueryRowContext(ctx, db.q(`SELECT COALESCE(MAX(seq), 0) + 1 FROM consents WHERE member_id = ?`), id).Scan(&rec.Seq); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO consents (member_id, seq, at, kind, from_value, to_value, channel, actor)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), id, rec.Seq, at.Unix(), string(rec.Kind), rec.From, rec.To, rec.Channel, rec.Actor); err != nil {
+		if err := db.insertConsent(ctx, tx, &rec); err != nil {
 			return err
 		}
 		update := `UPDATE members SET ` + column + ` = ?, data_version = data_version + 1 WHERE member_id = ?`
@@ -224,7 +224,7 @@ func (db *DB) collapseLines(ctx context.Context, tx *sql.Tx, id kori.MemberID, c
 // evidence. SQLite runs with secure_delete, so the bytes do not stay in free
 // pages of the file.
 func (db *DB) EraseMember(ctx context.Context, id kori.MemberID, scope string, reason kori.DeletionReason, who kori.Actor) (*kori.Deletion, error) {
-	tables := append(append([]string{}, derivedTables...), purchaseTables...)
+	tables := append(append(append([]string{}, grantTables...), derivedTables...), purchaseTables...)
 	switch scope {
 	case "purchases":
 	case "member":
@@ -264,6 +264,17 @@ func (db *DB) EraseMember(ctx context.Context, id kori.MemberID, scope string, r
 		return nil, err
 	}
 	return del, db.d.purge(ctx, db.write)
+}
+
+// insertConsent records a consent change as the member's next one, setting
+// its Seq.
+func (db *DB) insertConsent(ctx context.Context, tx *sql.Tx, rec *kori.Consent) error {
+	if err := tx.QueryRowContext(ctx, db.q(`SELECT COALESCE(MAX(seq), 0) + 1 FROM consents WHERE member_id = ?`), rec.MemberID).Scan(&rec.Seq); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, db.q(`INSERT INTO consents (member_id, seq, at, kind, from_value, to_value, channel, actor)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), rec.MemberID, rec.Seq, rec.At.Unix(), string(rec.Kind), rec.From, rec.To, rec.Channel, rec.Actor)
+	return err
 }
 
 func (db *DB) deleteMemberRows(ctx context.Context, tx *sql.Tx, id kori.MemberID, tables []string, counts map[string]int64) error {
@@ -590,6 +601,8 @@ func (db *DB) Replay(ctx context.Context, events []kori.PrivacyEvent, cat *kori.
 			_, err = db.EraseMember(ctx, ev.Member, ev.Scope, ev.Reason, ev.Actor)
 		case kori.EventRetention:
 			_, err = db.Retention(ctx, ev.OldestKept, false, ev.Actor)
+		case kori.EventRevokeGrant:
+			err = db.RevokeGrant(ctx, ev.Member, ev.Grant, ev.Actor)
 		default:
 			err = fmt.Errorf("unknown kind %q", ev.Kind)
 		}

@@ -53,6 +53,20 @@ func (db *DB) Credentials(ctx context.Context, email string) (kori.MemberID, str
 	return id, hash, nil
 }
 
+// MemberByKey finds a member by one of their keys: kind "email" (compared
+// without regard to case), "ref" (the chain's member reference) or "card".
+func (db *DB) MemberByKey(ctx context.Context, kind, lookup string) (kori.MemberID, error) {
+	if kind == "email" {
+		lookup = strings.ToLower(strings.TrimSpace(lookup))
+	}
+	var id kori.MemberID
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT member_id FROM member_keys WHERE kind = ? AND lookup = ?`), kind, lookup).Scan(&id)
+	if err != nil {
+		return 0, notFound(err, "no member with that %s", kind)
+	}
+	return id, nil
+}
+
 // CreateSession records a session of the member opened at now, identified by
 // the hash of its secret, valid until expires. The member's sessions expired
 // by now are swept at the same time.
