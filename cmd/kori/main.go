@@ -72,6 +72,7 @@ var commands = map[string]command{
 	"import":    {"import groups, stores, catalogue, members, campaigns or receipts from files", runImport},
 	"demo":      {"generate a deterministic demo data set", runDemo},
 	"apikey":    {"create, list or revoke API keys for the chain's systems", runAPIKey},
+	"app":       {"register or list the apps members may authorise to read their data", runApp},
 	"retention": {"apply retention and inactivity deletion now (serve does it nightly)", runRetention},
 	"audit":     {"verify the hash chain of the audit log", runAudit},
 	"offers":    {"compute personalised offers now (serve does it weekly)", runOffers},

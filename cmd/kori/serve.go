@@ -42,9 +42,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&ctl.DPOEmail, "dpo-email", envOr(e, "KORI_DPO_EMAIL", ""), "the data protection officer's e-mail (env KORI_DPO_EMAIL)")
 	fs.StringVar(&ctl.Authority, "authority", envOr(e, "KORI_SUPERVISORY_AUTHORITY", server.DefaultAuthority),
 		"where members may complain (env KORI_SUPERVISORY_AUTHORITY)")
+	publicURL := fs.String("public-url", envOr(e, "KORI_PUBLIC_URL", ""), "the address members and apps reach Kori at, e.g. https://kori.example: the OAuth issuer for apps and the return address of the chain's login; default: each request's host (env KORI_PUBLIC_URL)")
+	var id server.Identity
+	fs.StringVar(&id.Issuer, "oidc-issuer", envOr(e, "KORI_OIDC_ISSUER", ""), "log members in with the chain's OpenID Connect provider at this issuer URL, beside passwords (env KORI_OIDC_ISSUER)")
+	fs.StringVar(&id.ClientID, "oidc-client-id", envOr(e, "KORI_OIDC_CLIENT_ID", ""), "Kori's client id at the provider (env KORI_OIDC_CLIENT_ID); the secret comes from env KORI_OIDC_CLIENT_SECRET only, never a flag")
+	fs.StringVar(&id.Claim, "oidc-claim", envOr(e, "KORI_OIDC_CLAIM", "email"), "the ID token claim that finds the member: email (must be verified) or a claim holding the member reference, e.g. customer_number (env KORI_OIDC_CLAIM)")
+	fs.StringVar(&id.Name, "oidc-name", envOr(e, "KORI_OIDC_NAME", ""), "what the login button calls the chain's account, e.g. S-tili (env KORI_OIDC_NAME)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	id.ClientSecret = e.getenv("KORI_OIDC_CLIENT_SECRET")
 	if fs.NArg() > 0 {
 		return usageError(fmt.Sprintf("serve takes no arguments, got %q", fs.Args()))
 	}
@@ -88,6 +95,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		BehindTLSProxy: *behindTLS,
 		Limits:         server.Limits{ConnsPerAddress: *connsPerAddr, SumsCache: cacheBytes(*cacheMB)},
 		AnalyticsK:     *analyticsK,
+		PublicURL:      *publicURL,
+	}
+	if id.Issuer != "" {
+		if id.ClientID == "" {
+			return usageError("--oidc-issuer needs --oidc-client-id (and KORI_OIDC_CLIENT_SECRET in the environment)")
+		}
+		if err := id.Connect(ctx); err != nil {
+			return err
+		}
+		srv.Identity = &id
 	}
 	if *demoHint {
 		srv.Demo = &server.DemoLogin{Email: "member1@demo.kori.invalid", Password: demo.Password}

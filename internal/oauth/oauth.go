@@ -289,6 +289,22 @@ func NewClientSecret() (secret, secretHash string) {
 // NewClientID makes an app's client id.
 func NewClientID() string { return "app_" + randomSecret()[:22] }
 
+// NewApp makes an app from what an admin gives, with a fresh client id
+// and, for a confidential app, a secret returned once.
+func NewApp(name, owner, policy string, redirects []string, scopes string, confidential bool) (kori.App, string, error) {
+	sc, err := kori.ParseAppScopes("scopes", scopes)
+	if err != nil {
+		return kori.App{}, "", err
+	}
+	a := kori.App{ClientID: NewClientID(), Name: strings.TrimSpace(name), Owner: strings.TrimSpace(owner), PolicyURL: policy,
+		RedirectURIs: redirects, Scopes: sc}
+	var secret string
+	if confidential {
+		secret, a.SecretHash = NewClientSecret()
+	}
+	return a, secret, a.Validate()
+}
+
 // --- The provider's storage ----------------------------------------------------
 
 // storage gives the provider Kori's store and rules.

@@ -228,28 +228,12 @@ func toAppView(a kori.App) appView {
 		Scopes: kori.JoinScopes(a.Scopes), Confidential: a.Confidential()}
 }
 
-// NewApp makes an app from what an admin gives, with a fresh client id
-// and, for a confidential app, a secret returned once.
-func NewApp(name, owner, policy string, redirects []string, scopes string, confidential bool) (kori.App, string, error) {
-	sc, err := kori.ParseAppScopes("scopes", scopes)
-	if err != nil {
-		return kori.App{}, "", err
-	}
-	a := kori.App{ClientID: oauth.NewClientID(), Name: strings.TrimSpace(name), Owner: strings.TrimSpace(owner), PolicyURL: policy,
-		RedirectURIs: redirects, Scopes: sc}
-	var secret string
-	if confidential {
-		secret, a.SecretHash = oauth.NewClientSecret()
-	}
-	return a, secret, a.Validate()
-}
-
 func (s *Server) postAPIApp(w http.ResponseWriter, r *http.Request, key *kori.APIKey) error {
 	var in appRequest
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	a, secret, err := NewApp(in.Name, in.Owner, in.PolicyURL, in.RedirectURIs, strings.Join(in.Scopes, " "), in.Confidential)
+	a, secret, err := oauth.NewApp(in.Name, in.Owner, in.PolicyURL, in.RedirectURIs, strings.Join(in.Scopes, " "), in.Confidential)
 	if err != nil {
 		return err
 	}

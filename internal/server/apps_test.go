@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/kori-project/kori"
-	"github.com/kori-project/kori/internal/server"
+	"github.com/kori-project/kori/internal/oauth"
 	"github.com/kori-project/kori/internal/storetest"
 )
 
@@ -22,7 +22,7 @@ const appRedirect = "https://coach.example/callback"
 // secret.
 func registerApp(t *testing.T, f *fixture, scopes string, confidential bool) (kori.App, string) {
 	t.Helper()
-	a, secret, err := server.NewApp("Ruokavalmentaja", "Valmentaja Oy", "https://coach.example/privacy", []string{appRedirect, "http://127.0.0.1/callback"}, scopes, confidential)
+	a, secret, err := oauth.NewApp("Ruokavalmentaja", "Valmentaja Oy", "https://coach.example/privacy", []string{appRedirect, "http://127.0.0.1/callback"}, scopes, confidential)
 	if err != nil {
 		t.Fatal(err)
 	}

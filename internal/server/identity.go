@@ -111,6 +111,20 @@ func (s *Server) getOIDCCallback(w http.ResponseWriter, r *http.Request) error {
 	if err := idt.Claims(&claims); err != nil {
 		return fail("login.oidc_failed")
 	}
+	if _, ok := claims[s.Identity.Claim]; !ok {
+		// Many providers put only the subject in the ID token: the rest
+		// is at the userinfo endpoint, for the same subject.
+		info, err := s.Identity.provider.UserInfo(r.Context(), oauth2.StaticTokenSource(tok))
+		var more map[string]any
+		if err != nil || info.Subject != idt.Subject || info.Claims(&more) != nil {
+			return fail("login.oidc_failed")
+		}
+		for k, v := range more {
+			if _, ok := claims[k]; !ok {
+				claims[k] = v
+			}
+		}
+	}
 	kind, lookup := "ref", ""
 	if s.Identity.Claim == "email" {
 		kind = "email"
