@@ -375,8 +375,12 @@ func (st *storage) newAccessToken(ctx context.Context, req op.TokenRequest) (str
 		return "", time.Time{}, err
 	}
 	id := randomSecret()
-	exp, err := st.s.store.AddAppToken(ctx, member, grant, hash(id), kindAccess, st.s.clock.Now().Add(kori.AppAccessTokenTTL))
-	return id, exp, err
+	now := st.s.clock.Now()
+	exp, err := st.s.store.AddAppToken(ctx, member, grant, hash(id), kindAccess, now.Add(kori.AppAccessTokenTTL))
+	// The provider computes expires_in against the wall clock: hand it the
+	// token's remaining life on that clock, so that a server run --as-of
+	// another day still tells apps the truth.
+	return id, time.Now().Add(exp.Sub(now)), err
 }
 
 func (st *storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -116,6 +117,11 @@ func (s *Server) getConsent(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		v.Scopes = append(v.Scopes, consentScope{Scope: kori.AppScope(sc), Reveals: reveals(m, kori.AppScope(sc))})
+	}
+	// The answer redirects to the app: the page's form-action must allow
+	// its redirect URI's origin, or the browser stops the redirect.
+	if u, err := url.Parse(req.RedirectURI); err == nil && u.Scheme != "" && u.Host != "" {
+		w.Header().Set("Content-Security-Policy", strings.Replace(contentSecurityPolicy, "form-action 'self'", "form-action 'self' "+u.Scheme+"://"+u.Host, 1))
 	}
 	return s.render(w, r, http.StatusOK, "consent", pageData{V: v})
 }

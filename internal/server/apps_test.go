@@ -81,6 +81,8 @@ type tokenAnswer struct {
 	RefreshToken string `json:"refresh_token"`
 	Error        string `json:"error"`
 	Scope        string `json:"scope"`
+	ExpiresIn    int    `json:"expires_in"`
+	IDToken      string `json:"id_token"`
 	status       int
 }
 
@@ -124,7 +126,8 @@ func TestAppGrantFlow(t *testing.T) {
 		c.login(m.Email)
 
 		tok := exchange(t, f, app, consent(t, c, app, "carbon offline_access", "until_revoked"), verifier)
-		if tok.status != http.StatusOK || tok.AccessToken == "" || tok.RefreshToken == "" {
+		if tok.status != http.StatusOK || tok.AccessToken == "" || tok.RefreshToken == "" || tok.IDToken != "" ||
+			tok.ExpiresIn < 590 || tok.ExpiresIn > 600 {
 			t.Fatalf("exchange: %+v", tok)
 		}
 		if code := appGet(t, f, tok.AccessToken, "/api/v1/me/carbon"); code != http.StatusOK {

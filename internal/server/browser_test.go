@@ -189,12 +189,7 @@ func TestBrowserAnalyst(t *testing.T) {
 	}
 	ts := httptest.NewServer(f.h)
 	defer ts.Close()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
+	ctx := newBrowser(t, chromium)
 	dir := t.ArtifactDir()
 	if err := chromedp.Do(ctx, viewport(screens[0].width, screens[0].height, screens[0].mobile),
 		chromedp.Navigate(ts.URL+"/analytics"), chromedp.WaitVisible(chromedp.CSS("#key"))); err != nil {
@@ -225,15 +220,21 @@ func TestBrowserAnalyst(t *testing.T) {
 	}
 }
 
-// browse logs in as m in a browser of its own and checks every page in both
-// languages on both screens.
-func browse(t *testing.T, chromium, axe, base string, m *kori.Member, pages []browserPage) {
+// newBrowser starts a headless Chromium of the test's own, closed when the
+// test ends.
+func newBrowser(t *testing.T, chromium string) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	return ctx
+}
+
+// browse logs in as m in a browser of its own and checks every page in both
+// languages on both screens.
+func browse(t *testing.T, chromium, axe, base string, m *kori.Member, pages []browserPage) {
+	ctx := newBrowser(t, chromium)
 
 	var mu sync.Mutex
 	var failures []string
