@@ -79,6 +79,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(tw, "receipts voided by tills\t%d\n", r.Voids)
 	fmt.Fprintf(tw, "households\t%d of two or more adults, %d members sharing, %d views of shared purchases\n", r.Households.Households, r.Households.Sharing, r.Households.Views)
 	fmt.Fprintf(tw, "benefits paid\t%d, %s in all\n", r.Benefits.Paid, r.Benefits.Amount)
+	fmt.Fprintf(tw, "apps\t%d registered, %d grants given, %d revoked; reads by scope %v\n", r.Apps.Apps, r.Apps.Grants, r.Apps.Revocations, r.Apps.ReadsByScope)
 	fmt.Fprintf(tw, "analytics queries\t%d by %d keys, %d figures suppressed, ε %.1f spent\n", r.Analytics.Queries, r.Analytics.Keys, r.Analytics.Suppressed, r.Analytics.Epsilon)
 	fmt.Fprintf(tw, "rules\tpurchases kept %d years; memberships unused for %d months end (notice %d month before); requests answered within %d month\n",
 		r.Rules.RetentionYears, r.Rules.InactiveMonths, r.Rules.NoticeMonths, r.Rules.DeadlineMonths)

@@ -23,6 +23,8 @@ type Store interface {
 	BenefitsPaid(ctx context.Context, year int) (n int64, sum kori.Money, err error)
 	HouseholdCounts(ctx context.Context) (households, sharing int64, err error)
 	HouseholdViews(ctx context.Context, from, to time.Time) (int64, error)
+	AppCounts(ctx context.Context, from, to time.Time) (apps, grants, revocations int64, err error)
+	AppReadsByScope(ctx context.Context, from, to time.Time) (map[string]int64, error)
 }
 
 // Transparency is the yearly report. Counts of members are at the end of
@@ -51,7 +53,19 @@ type Transparency struct {
 	Analytics  AnalyticsStats `json:"analytics"`
 	Benefits   BenefitStats   `json:"benefits"`
 	Households HouseholdStats `json:"households"`
+	Apps       AppStats       `json:"apps"`
 	Rules      Rules          `json:"rules"`
+}
+
+// AppStats accounts for the apps members authorise: the apps registered
+// by the end of the year, the grants members made and revoked in it (a
+// revocation by erasure counts as the erasure), and the apps' reads by
+// scope.
+type AppStats struct {
+	Apps         int64            `json:"apps"`
+	Grants       int64            `json:"grants"`
+	Revocations  int64            `json:"revocations"`
+	ReadsByScope map[string]int64 `json:"reads_by_scope"`
 }
 
 // HouseholdStats counts the households of two or more adults and the
@@ -174,6 +188,12 @@ func Build(ctx context.Context, s Store, year int, zone *time.Location, now time
 		return nil, err
 	}
 	if r.Households.Views, err = s.HouseholdViews(ctx, from, to); err != nil {
+		return nil, err
+	}
+	if r.Apps.Apps, r.Apps.Grants, r.Apps.Revocations, err = s.AppCounts(ctx, from, to); err != nil {
+		return nil, err
+	}
+	if r.Apps.ReadsByScope, err = s.AppReadsByScope(ctx, from, to); err != nil {
 		return nil, err
 	}
 	events, err := s.AuditEvents(ctx, []string{"dsr_created", "dsr_completed", "offers_run", "void", kori.AuditAnalyticsQuery}, from, to)

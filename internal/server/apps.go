@@ -252,14 +252,21 @@ func (s *Server) postAPIApp(w http.ResponseWriter, r *http.Request, key *kori.AP
 	return nil
 }
 
-func (s *Server) getAPIApps(w http.ResponseWriter, r *http.Request, _ *kori.APIKey) error {
+// appViews lists the register, for the admins, the record of processing
+// and the privacy notice.
+func (s *Server) appViews(r *http.Request) ([]appView, error) {
 	apps, err := s.Store.Apps(r.Context())
-	if err != nil {
-		return err
-	}
 	out := []appView{}
 	for _, a := range apps {
 		out = append(out, toAppView(a))
+	}
+	return out, err
+}
+
+func (s *Server) getAPIApps(w http.ResponseWriter, r *http.Request, _ *kori.APIKey) error {
+	out, err := s.appViews(r)
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/oauth"
+	"github.com/kori-project/kori/internal/report"
 	"github.com/kori-project/kori/internal/storetest"
 )
 
@@ -204,6 +205,20 @@ func TestAppGrantFlow(t *testing.T) {
 		}
 		if !granted || !revoked {
 			t.Fatalf("consent records: %+v", consents)
+		}
+		// The transparency report accounts for it: one app, one grant, one
+		// revocation, two reads of carbon.
+		rep, err := report.Build(context.Background(), f.db, now.Year(), helsinki, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := rep.Apps; a.Apps != 1 || a.Grants != 1 || a.Revocations != 1 || len(a.ReadsByScope) != 1 || a.ReadsByScope["carbon"] != 2 {
+			t.Fatalf("transparency report: %+v", a)
+		}
+		for k := range rep.ConsentChanges {
+			if strings.HasPrefix(k, "app:") {
+				t.Errorf("the report's consent changes name an app: %q", k)
+			}
 		}
 	})
 }

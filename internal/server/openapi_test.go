@@ -266,7 +266,7 @@ func TestLocalesComplete(t *testing.T) {
 		"category.":           {"product", "group", "total", "none"},
 		"consent.":            {"objects", "allows"},
 		"consent.retention.":  {"on", "off"},
-		"processing.measure.": {"level", "secrets", "gate", "erasure", "audit", "backups", "analytics", "benefits"},
+		"processing.measure.": {"level", "secrets", "gate", "erasure", "audit", "backups", "analytics", "benefits", "apps"},
 	}
 	for p := range prefixes {
 		if _, ok := values[p]; !ok {

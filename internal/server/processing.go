@@ -18,9 +18,12 @@ type processingView struct {
 	Subjects   string                  `json:"data_subjects"`
 	Categories map[kori.Level][]string `json:"data_categories_by_level"`
 	Recipients []processingRecipient   `json:"recipients"`
-	Transfers  string                  `json:"transfers_outside_eea"`
-	Rules      report.Rules            `json:"retention"`
-	Measures   []string                `json:"security_measures"`
+	// Apps are the third-party apps members may authorise, each reading
+	// only the scopes a member grants it.
+	Apps      []appView    `json:"apps_members_may_authorise"`
+	Transfers string       `json:"transfers_outside_eea"`
+	Rules     report.Rules `json:"retention"`
+	Measures  []string     `json:"security_measures"`
 	// MeasureIDs name the measures' messages, for the page in the reader's
 	// language (the JSON keeps English).
 	MeasureIDs []string `json:"-"`
@@ -60,8 +63,9 @@ func (s *Server) processing(r *http.Request) (processingView, error) {
 			"backups restored only with every later deletion re-applied",
 			"analytics only as sums over members who allow it, at their level's grain; no figure from fewer than k (10) members, with complementary suppression; optional differential privacy with a budget per key; every query in the audit log",
 			"paid benefits kept as accounting records (month, purchase sum, rate, amount, payout reference) for 6 years after their year; after erasure without any member identifier",
+			"apps read only the scopes a member granted, at the member's level, for the duration chosen; OAuth 2.0 code flow with PKCE only, 10-minute access tokens, rotating refresh tokens stored as hashes; every read in the member's access log; revocation and erasure end access at the next request",
 		},
-		MeasureIDs: []string{"level", "secrets", "gate", "erasure", "audit", "backups", "analytics", "benefits"}}
+		MeasureIDs: []string{"level", "secrets", "gate", "erasure", "audit", "backups", "analytics", "benefits", "apps"}}
 	for _, p := range []kori.Purpose{kori.PurposeMemberService, kori.PurposeLoyaltyBenefit, kori.PurposePersonalisation, kori.PurposeAnalytics, kori.PurposeLegalObligation} {
 		v.Purposes = append(v.Purposes, processingPurpose{Purpose: p, Basis: legalBasis[p], Objectable: p.Objectable()})
 	}
@@ -72,7 +76,8 @@ func (s *Server) processing(r *http.Request) (processingView, error) {
 	for _, k := range keys {
 		v.Recipients = append(v.Recipients, processingRecipient{System: k.Name, Scopes: k.Scopes, Active: k.RevokedAt.IsZero()})
 	}
-	return v, nil
+	v.Apps, err = s.appViews(r)
+	return v, err
 }
 
 func (s *Server) getAdminProcessing(w http.ResponseWriter, r *http.Request, k *kori.APIKey) error {

@@ -77,6 +77,7 @@ type noticeView struct {
 	Levels     []kori.Level
 	Purposes   []noticePurpose
 	Categories map[kori.Level][]string
+	Apps       []appView
 }
 
 type noticePurpose struct {
@@ -89,6 +90,10 @@ func (s *Server) getPrivacyNotice(w http.ResponseWriter, r *http.Request) error 
 	v := noticeView{Controller: s.Controller, Rules: report.CurrentRules(), Levels: kori.Levels, Categories: dataCategories}
 	for _, p := range []kori.Purpose{kori.PurposeMemberService, kori.PurposeLoyaltyBenefit, kori.PurposePersonalisation, kori.PurposeAnalytics, kori.PurposeLegalObligation} {
 		v.Purposes = append(v.Purposes, noticePurpose{Purpose: p, Objectable: p.Objectable(), Basis: string(p)})
+	}
+	var err error
+	if v.Apps, err = s.appViews(r); err != nil {
+		return err
 	}
 	return s.render(w, r, http.StatusOK, "privacy", pageData{V: v})
 }

@@ -417,3 +417,36 @@ func (db *DB) OAuthKey(ctx context.Context) ([32]byte, error) {
 	copy(key[:], b)
 	return key, nil
 }
+
+// AppCounts counts the apps registered before to, and the grants made and
+// revoked in [from, to), from the members' consent records.
+func (db *DB) AppCounts(ctx context.Context, from, to time.Time) (apps, grants, revocations int64, err error) {
+	if err = db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM apps WHERE created_at < ?`), to.Unix()).Scan(&apps); err != nil {
+		return
+	}
+	err = db.read.QueryRowContext(ctx, db.q(`SELECT COALESCE(SUM(CASE WHEN from_value = '' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN to_value = 'revoked' THEN 1 ELSE 0 END), 0)
+		FROM consents WHERE kind LIKE 'app:%' AND at >= ? AND at < ?`), from.Unix(), to.Unix()).Scan(&grants, &revocations)
+	return
+}
+
+// AppReadsByScope counts the apps' reads of members' data in [from, to)
+// by scope, from the access log.
+func (db *DB) AppReadsByScope(ctx context.Context, from, to time.Time) (map[string]int64, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT what, COUNT(*) FROM access_log WHERE actor LIKE 'app:%' AND at >= ? AND at < ? GROUP BY what`),
+		from.Unix(), to.Unix())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var scope string
+		var n int64
+		if err := rows.Scan(&scope, &n); err != nil {
+			return nil, err
+		}
+		out[scope] = n
+	}
+	return out, rows.Err()
+}

@@ -73,7 +73,7 @@ func (db *DB) ObjectionsAt(ctx context.Context, t time.Time) (map[kori.Purpose]i
 // "kind=new value"; the records made at enrolment are not changes.
 func (db *DB) ConsentChanges(ctx context.Context, from, to time.Time) (map[string]int, error) {
 	return countKindValues(db.read.QueryContext(ctx, db.q(`SELECT kind, to_value, COUNT(*) FROM consents
-		WHERE at >= ? AND at < ? AND from_value <> '' GROUP BY kind, to_value`), from.Unix(), to.Unix()))
+		WHERE at >= ? AND at < ? AND from_value <> '' AND kind NOT LIKE 'app:%' GROUP BY kind, to_value`), from.Unix(), to.Unix()))
 }
 
 // PurchasesOfYear counts the receipts and product lines stored now with
