@@ -102,8 +102,17 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := demoBenefitsAndHousehold(ctx, e, db, clock.Now(), ids); err != nil {
 		return err
 	}
-	return printDemoLogins(ctx, e, db, "http://"+browseAddr(envOr(e, "KORI_ADDR", defaultAddr)))
+	base := "http://" + browseAddr(envOr(e, "KORI_ADDR", defaultAddr))
+	if err := db.RegisterApp(ctx, demoApp, kori.Actor{Channel: "cli", Name: "demo"}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "demo: the example app is registered; try it with `go run ./examples/app -kori %s -client-id %s`\n", base, demoApp.ClientID)
+	return printDemoLogins(ctx, e, db, base)
 }
+
+// demoApp is examples/app, registered as a public app for the carbon scope.
+var demoApp = kori.App{ClientID: "demo-carbon-app", Name: "Hiilivahti (example app)", Owner: "Kori project", PolicyURL: "https://github.com/kori-project/kori/tree/main/examples/app",
+	RedirectURIs: []string{"http://127.0.0.1/callback"}, Scopes: []kori.AppScope{kori.AppCarbon}}
 
 // demoScheme is the example scheme of examples/scheme.json.
 var demoScheme = kori.BenefitScheme{ValidFrom: 201501, Tiers: []kori.BenefitTier{{FromCents: 10000, RateBP: 100}, {FromCents: 60000, RateBP: 300}, {FromCents: 100000, RateBP: 500}}}

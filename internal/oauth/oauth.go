@@ -58,6 +58,9 @@ const (
 	kindRefresh = "refresh"
 )
 
+// MaxBody bounds the body of a request to the protocol endpoints.
+const MaxBody = 16 << 10
+
 // ConsentPath is where the provider sends the member's browser to decide.
 const ConsentPath = "/oauth/consent"
 
@@ -136,6 +139,9 @@ func New(ctx context.Context, c Config) (*Server, error) {
 // invalid_scope at once (the provider alone would drop the scope quietly).
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A token, revocation or introspection request is a few hundred
+		// bytes: nothing a client sends is read beyond MaxBody.
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 		if r.URL.Path == "/oauth/authorize" && s.refuseScopes(w, r) {
 			return
 		}

@@ -311,6 +311,12 @@ func TestAppSecurity(t *testing.T) {
 			t.Fatalf("after erasure: %d, want 401", code)
 		}
 	})
+	t.Run("oversized token request", func(t *testing.T) {
+		big := url.Values{"grant_type": {"authorization_code"}, "code": {strings.Repeat("x", 1<<20)}, "client_id": {app.ClientID}}
+		if tok := token(t, f, big); tok.status < 400 || tok.status >= 500 {
+			t.Fatalf("a 1 MiB token request: %+v", tok)
+		}
+	})
 	t.Run("forged token", func(t *testing.T) {
 		if code := appGet(t, f, "bm90LWEtdG9rZW4", "/api/v1/me/carbon"); code != http.StatusUnauthorized {
 			t.Fatalf("forged token: %d", code)

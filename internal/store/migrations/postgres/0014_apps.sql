@@ -30,6 +30,7 @@ CREATE TABLE oauth_requests (
     code_hash     TEXT NOT NULL DEFAULT '',
     created_at    BIGINT NOT NULL
 );
+CREATE INDEX oauth_requests_created ON oauth_requests (created_at);
 
 CREATE TABLE app_grants (
     member_id    BIGINT NOT NULL,
