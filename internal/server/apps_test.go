@@ -206,6 +206,18 @@ func TestAppGrantFlow(t *testing.T) {
 		if !granted || !revoked {
 			t.Fatalf("consent records: %+v", consents)
 		}
+		var receipt struct {
+			Services []struct {
+				Purposes []struct {
+					Purpose              string
+					ThirdPartyDisclosure bool
+				}
+			}
+		}
+		owner.json(fmt.Sprintf("/api/v1/me/consents/%d", len(consents)), &receipt)
+		if ps := receipt.Services[0].Purposes; !ps[len(ps)-1].ThirdPartyDisclosure || !strings.Contains(ps[len(ps)-1].Purpose, "carbon") {
+			t.Fatalf("the revocation's consent receipt: %+v", ps)
+		}
 		// The transparency report accounts for it: one app, one grant, one
 		// revocation, two reads of carbon.
 		rep, err := report.Build(context.Background(), f.db, now.Year(), helsinki, now)

@@ -271,6 +271,17 @@ func (s *Server) consentReceipt(r *http.Request, seq int) (ConsentReceipt, error
 			purposes = append(purposes, receiptPurpose{Purpose: "The chain's aggregate analytics", PurposeCategory: []string{string(kori.PurposeAnalytics)},
 				ConsentType: "OPT-OUT", PIICategory: dataCategories[level], Termination: "until the member objects"})
 		}
+		if app, ok := strings.CutPrefix(string(c.Kind), "app:"); ok {
+			// A grant to an app: a disclosure to a third party, at the
+			// member's direction, until it is revoked or ends.
+			grant := c.To
+			if c.To == "revoked" {
+				grant = c.From
+			}
+			purposes = append(purposes, receiptPurpose{Purpose: "Disclosure to the app " + app + " the member authorised: " + grant,
+				PurposeCategory: []string{"app:" + app}, ConsentType: "EXPLICIT", PIICategory: dataCategories[level], ThirdPartyDisclosure: true,
+				Termination: "when the member revokes it on My data, at the end of the duration chosen, or at erasure"})
+		}
 		return ConsentReceipt{
 			Version: "KI-CR-v1.1.0", Jurisdiction: "FI", ConsentTimestamp: c.At.Unix(), CollectionMethod: c.Channel + " (" + c.Actor + ")",
 			ConsentReceiptID: fmt.Sprintf("kori-%d-%d", m.ID, c.Seq), Language: s.locales.pick(r).Lang, PIIPrincipalID: strconv.FormatInt(int64(m.ID), 10),
@@ -509,6 +520,13 @@ func (s *Server) writeExport(w http.ResponseWriter, r *http.Request, m *kori.Mem
 	if err := writeJSONFile("benefits.json", paid); err != nil {
 		return err
 	}
+	grants, err := s.grantViews(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	if err := writeJSONFile("apps.json", grants); err != nil {
+		return err
+	}
 	if err := writeCSV("receipts.csv", []string{"receipt_id", "purchased_at", "store_id", "store", "till", "receipt_number", "total_eur", "detail_kept"},
 		func(cw *csv.Writer) error {
 			for _, x := range receipts {
@@ -586,6 +604,9 @@ access_log.json    Every read of your data by anyone other than you: when,
                    who, for which purpose and what.
 benefits.json      Your loyalty benefits paid: month (yyyymm), purchase sum,
                    rate (basis points: 100 = 1 %), amount and payout reference.
+apps.json          The apps you have allowed to read your data: the app, the
+                   scopes, the duration, when you allowed it, when it last
+                   read, and whether you revoked it.
 receipts.csv       One row per receipt: id, time, store, till, receipt number,
                    total, and the detail kept (product, group or total, by
                    your level when it was stored).
@@ -613,7 +634,8 @@ Kori: kaikki sinusta tallennettu
 Tämä arkisto sisältää kaikki tiedot, jotka Korissa on sinusta. Tiedostot on
 kuvattu yllä englanniksi: member.json (jäsenyys ja valinnat), consents.json
 (valintojen historia), access_log.json (kuka on lukenut tietojasi ja miksi),
-benefits.json (maksetut kanta-asiakasedut),
+benefits.json (maksetut kanta-asiakasedut), apps.json (sovellukset, joille
+olet antanut luvan lukea tietojasi),
 receipts.csv (kuitit), lines.csv (tuoterivit), group_sums.csv
 (tuoteryhmäsummat) ja monthly_summaries.csv (analyysien kuukausisummat).
 `

@@ -118,7 +118,7 @@ func TestExportAndErasure(t *testing.T) {
 		files[zf.Name], _ = io.ReadAll(r)
 		r.Close()
 	}
-	for _, name := range []string{"README.txt", "member.json", "consents.json", "access_log.json", "benefits.json", "receipts.csv", "lines.csv", "group_sums.csv", "monthly_summaries.csv"} {
+	for _, name := range []string{"README.txt", "member.json", "consents.json", "access_log.json", "benefits.json", "apps.json", "receipts.csv", "lines.csv", "group_sums.csv", "monthly_summaries.csv"} {
 		if _, ok := files[name]; !ok {
 			t.Errorf("export lacks %s", name)
 		}
