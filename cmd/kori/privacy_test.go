@@ -46,9 +46,18 @@ func TestRetentionCommand(t *testing.T) {
 	before := openDB(t, dir)
 	c1, _ := before.Counts(context.Background())
 	before.Close()
-	real := korirun(t, "retention", "run", "--data", dir, "--as-of", "2026-01-01")
+	var out, progress bytes.Buffer
+	if err := run(context.Background(), []string{"retention", "run", "--data", dir, "--as-of", "2026-01-01"}, func(string) string { return "" },
+		strings.NewReader(""), &out, &progress); err != nil {
+		t.Fatal(err)
+	}
+	real := out.String()
 	if !strings.Contains(real, "deleted year:2015") {
 		t.Errorf("real run output:\n%s", real)
+	}
+	// The long steps show their progress on stderr.
+	if !strings.Contains(progress.String(), "retention 2015") || !strings.Contains(progress.String(), "5/5") {
+		t.Errorf("progress:\n%q", progress.String())
 	}
 	// The dry run named exactly the rows the real run deleted.
 	dryRows := dry[strings.Index(dry, "year:2015: ")+len("year:2015: "):]

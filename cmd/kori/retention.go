@@ -21,6 +21,7 @@ func runRetention(ctx context.Context, e *env, args []string) error {
 	e.flags(fs)
 	asOf := fs.String("as-of", "", "apply the rules as on this date (YYYY-MM-DD or RFC 3339; default now)")
 	dryRun := fs.Bool("dry-run", false, "report what would be deleted, delete nothing")
+	quiet := fs.Bool("quiet", false, "no progress bars")
 	if err := e.parseAction(fs, args, "run"); err != nil {
 		return err
 	}
@@ -34,6 +35,13 @@ func runRetention(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	db.Clock = clock
+	bars := map[string]func(done, total int){}
+	ctx = kori.WithProgress(ctx, func(what string, done, total int) {
+		if bars[what] == nil {
+			bars[what] = e.progress(what, *quiet)
+		}
+		bars[what](done, total)
+	})
 	r, err := privacy.Daily(ctx, db, clock.Now(), e.cfg.zone, *dryRun)
 	if err != nil {
 		return err

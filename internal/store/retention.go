@@ -50,7 +50,10 @@ func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who ko
 	var out []kori.Deletion
 	for _, y := range years {
 		d := kori.Deletion{At: now, Reason: kori.ReasonRetention, Scope: fmt.Sprintf("year:%d", y), Rows: map[string]int64{}}
-		for _, t := range purchaseTables {
+		step := fmt.Sprintf("retention %d", y)
+		steps := len(purchaseTables) + 1
+		for i, t := range purchaseTables {
+			kori.ReportProgress(ctx, step, i, steps)
 			n, err := db.countYear(ctx, t, y, keep)
 			if err != nil {
 				return nil, err
@@ -62,6 +65,7 @@ func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who ko
 		if len(d.Rows) == 0 {
 			continue // only extended-retention members' rows are left
 		}
+		kori.ReportProgress(ctx, step, steps-1, steps)
 		if !dryRun {
 			if err := db.deleteYear(ctx, y, keep); err != nil {
 				return nil, fmt.Errorf("retention of %d: %w", y, err)
@@ -79,6 +83,7 @@ func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who ko
 				return nil, err
 			}
 		}
+		kori.ReportProgress(ctx, step, steps, steps)
 		out = append(out, d)
 	}
 	if len(out) > 0 && !dryRun {
@@ -243,7 +248,8 @@ func (db *DB) Inactivity(ctx context.Context, now time.Time, zone *time.Location
 	if err != nil {
 		return out, err
 	}
-	for _, m := range gone {
+	for i, m := range gone {
+		kori.ReportProgress(ctx, "inactivity", i, len(gone))
 		if dryRun {
 			out.Erased = append(out.Erased, kori.Deletion{Reason: kori.ReasonInactivity, MemberID: m.id, Scope: "member"})
 			continue
@@ -254,6 +260,7 @@ func (db *DB) Inactivity(ctx context.Context, now time.Time, zone *time.Location
 		}
 		out.Erased = append(out.Erased, *d)
 	}
+	kori.ReportProgress(ctx, "inactivity", len(gone), len(gone))
 	for _, m := range soon {
 		out.Notified = append(out.Notified, m.id)
 	}
