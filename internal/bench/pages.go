@@ -37,7 +37,9 @@ type pagesReport struct {
 	receipts, lines  int64
 	dbBytes          int64
 	demoTime         time.Duration
-	timings          []pageTiming
+	// target is the p99 the report measures against; zero for 20 ms.
+	target  time.Duration
+	timings []pageTiming
 }
 
 // memberPages measures every member page and API call, in process, against a
@@ -206,7 +208,11 @@ func (r *pagesReport) write(b *strings.Builder) {
 		fmt.Fprintf(b, "| `%s` | %d | %.2f | %.2f | %.2f |\n", t.route, t.n, ms(t.p50), ms(t.p99), ms(t.max_))
 		worst = max(worst, t.p99)
 	}
-	fmt.Fprintf(b, "\nWorst p99: **%.2f ms** (target < 20 ms).\n", ms(worst))
+	target := r.target
+	if target == 0 {
+		target = 20 * time.Millisecond
+	}
+	fmt.Fprintf(b, "\nWorst p99: **%.2f ms** (target < %.0f ms).\n", ms(worst), ms(target))
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
