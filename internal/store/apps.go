@@ -201,7 +201,7 @@ func (db *DB) Grant(ctx context.Context, member kori.MemberID, requestID string,
 			return kori.Errorf(kori.ECONFLICT, "this authorization request has been answered already")
 		}
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO app_grants (member_id, grant_id, client_id, scopes, duration, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`), member, g.ID, g.ClientID, kori.JoinScopes(g.Scopes), string(d), now.Unix(), unixOrZero(g.Expires)); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?)`), member, g.ID, g.ClientID, kori.JoinScopes(g.Scopes), string(d), now.Unix(), unix(g.Expires)); err != nil {
 			return err
 		}
 		rec := kori.Consent{MemberID: member, At: now, Kind: kori.ConsentKind("app:" + app.ClientID), From: "",
@@ -212,20 +212,6 @@ func (db *DB) Grant(ctx context.Context, member kori.MemberID, requestID string,
 		return nil, err
 	}
 	return g, nil
-}
-
-func unixOrZero(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.Unix()
-}
-
-func fromUnixOrZero(u int64) time.Time {
-	if u == 0 {
-		return time.Time{}
-	}
-	return fromUnix(u)
 }
 
 func randomID() string {
@@ -246,7 +232,7 @@ func scanGrant(sc interface{ Scan(...any) error }) (kori.AppGrant, error) {
 		return g, err
 	}
 	g.Scopes, g.Duration = splitScopes(scopes), kori.GrantDuration(d)
-	g.Created, g.Expires, g.Revoked, g.LastUsed = fromUnix(created), fromUnixOrZero(expires), fromUnixOrZero(revoked), fromUnixOrZero(used)
+	g.Created, g.Expires, g.Revoked, g.LastUsed = fromUnix(created), fromUnix(expires), fromUnix(revoked), fromUnix(used)
 	return g, nil
 }
 
