@@ -161,11 +161,14 @@ type AppGrant struct {
 	Expires  time.Time // zero: until revoked
 	Revoked  time.Time // zero: not revoked
 	LastUsed time.Time // zero: never
+	// AppRemoved says the chain has taken the app off its register: every
+	// grant to it has ended.
+	AppRemoved bool
 }
 
 // Active tells whether the grant lets the app read at now.
 func (g AppGrant) Active(now time.Time) bool {
-	return g.Revoked.IsZero() && (g.Expires.IsZero() || now.Before(g.Expires))
+	return !g.AppRemoved && g.Revoked.IsZero() && (g.Expires.IsZero() || now.Before(g.Expires))
 }
 
 // Has tells whether the grant covers the scope.

@@ -28,6 +28,11 @@ func TestAppCommand(t *testing.T) {
 	if !strings.Contains(list, "Hiilivahti") || !strings.Contains(list, "public") || !strings.Contains(list, "spending receipts") || strings.Contains(list, "kori_app_") {
 		t.Fatalf("list:\n%s", list)
 	}
+	id := strings.TrimPrefix(strings.SplitN(out, "\n", 2)[0], "client_id=")
+	korirun(t, "app", "--db", db, "remove", id)
+	if list := korirun(t, "app", "--db", db, "list"); strings.Contains(list, "Budjetti") {
+		t.Fatalf("the removed app is listed:\n%s", list)
+	}
 	for field, args := range map[string][]string{
 		"redirect": {"--redirect", "http://evil.example/cb", "--scopes", "carbon"},
 		"scopes":   {"--redirect", "https://x.example/cb", "--scopes", "carbon passwords"},

@@ -329,6 +329,19 @@ func TestAppSecurity(t *testing.T) {
 			t.Fatalf("a 1 MiB token request: %+v", tok)
 		}
 	})
+	t.Run("app removed from the register", func(t *testing.T) {
+		other, _ := registerApp(t, f, "carbon", false)
+		tok := exchange(t, f, other, consent(t, c, other, "carbon", "until_revoked"), verifier)
+		if code := appGet(t, f, tok.AccessToken, "/api/v1/me/carbon"); code != http.StatusOK {
+			t.Fatalf("before removal: %d", code)
+		}
+		if err := f.db.RemoveApp(context.Background(), other.ClientID, kori.Actor{Channel: "cli", Name: "admin"}); err != nil {
+			t.Fatal(err)
+		}
+		if code := appGet(t, f, tok.AccessToken, "/api/v1/me/carbon"); code != http.StatusUnauthorized {
+			t.Fatalf("after removal: %d, want 401", code)
+		}
+	})
 	t.Run("forged token", func(t *testing.T) {
 		if code := appGet(t, f, "bm90LWEtdG9rZW4", "/api/v1/me/carbon"); code != http.StatusUnauthorized {
 			t.Fatalf("forged token: %d", code)

@@ -64,6 +64,21 @@ func splitScopes(s string) []kori.AppScope {
 	return out
 }
 
+// RemoveApp takes an app off the register: every member's grant to it
+// ends at the app's next request (its grants stay listed, as ended).
+func (db *DB) RemoveApp(ctx context.Context, clientID string, who kori.Actor) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM apps WHERE client_id = ?`), clientID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return kori.Errorf(kori.ENOTFOUND, "no app with client id %q", clientID)
+		}
+		return db.audit(ctx, tx, db.Clock.Now(), "app_removed", who, 0, map[string]any{"client_id": clientID})
+	})
+}
+
 // App returns a registered app by its client id.
 func (db *DB) App(ctx context.Context, clientID string) (*kori.App, error) {
 	a, err := scanApp(db.read.QueryRowContext(ctx, db.q(`SELECT `+appColumns+` FROM apps WHERE client_id = ?`), clientID))
@@ -222,15 +237,17 @@ func randomID() string {
 	return hex.EncodeToString(b)
 }
 
-const grantColumns = `g.grant_id, g.member_id, g.client_id, COALESCE(a.name, g.client_id), g.scopes, g.duration, g.created_at, g.expires_at, g.revoked_at, g.last_used_at`
+const grantColumns = `g.grant_id, g.member_id, g.client_id, COALESCE(a.name, g.client_id), g.scopes, g.duration, g.created_at, g.expires_at,
+	g.revoked_at, g.last_used_at, CASE WHEN a.client_id IS NULL THEN 1 ELSE 0 END`
 
 func scanGrant(sc interface{ Scan(...any) error }) (kori.AppGrant, error) {
 	var g kori.AppGrant
 	var scopes, d string
-	var created, expires, revoked, used int64
-	if err := sc.Scan(&g.ID, &g.Member, &g.ClientID, &g.AppName, &scopes, &d, &created, &expires, &revoked, &used); err != nil {
+	var created, expires, revoked, used, removed int64
+	if err := sc.Scan(&g.ID, &g.Member, &g.ClientID, &g.AppName, &scopes, &d, &created, &expires, &revoked, &used, &removed); err != nil {
 		return g, err
 	}
+	g.AppRemoved = removed == 1
 	g.Scopes, g.Duration = splitScopes(scopes), kori.GrantDuration(d)
 	g.Created, g.Expires, g.Revoked, g.LastUsed = fromUnix(created), fromUnix(expires), fromUnix(revoked), fromUnix(used)
 	return g, nil
