@@ -136,8 +136,9 @@ func TestBrowserApp(t *testing.T) {
 		}
 	}
 	// The member revokes; the app's next run fails with 401.
+	// After the redirect back, the grant has no Revoke button any more.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form[action^="/me/apps/"] button`)),
-		chromedp.WaitReady(chromedp.CSS("section#apps"))); err != nil {
+		chromedp.WaitNotPresent(chromedp.CSS(`form[action^="/me/apps/"]`))); err != nil {
 		t.Fatal(err)
 	}
 	again := exec.Command(bin, "-kori", base, "-client-id", app.ClientID, "-token-file", tokenFile, "-wait", "5s")
