@@ -797,6 +797,15 @@ func TestReceiptSearchPagesThroughAll(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("the pages showed %d receipts of %d", len(got), len(want))
 	}
+	// A page past the last shows the last.
+	var past struct {
+		Page, Pages int
+		Receipts    []struct{ ID int64 }
+	}
+	c.json("/api/v1/me/receipts?q=maito&page=9999", &past)
+	if past.Page != past.Pages || len(past.Receipts) == 0 {
+		t.Errorf("page 9999: page %d of %d with %d receipts, want the last page", past.Page, past.Pages, len(past.Receipts))
+	}
 	if body := c.get("/me/receipts?q=maito&page=2").Body.String(); !strings.Contains(body, `rel="prev"`) {
 		t.Error("page 2 has no link back")
 	}

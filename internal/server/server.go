@@ -47,7 +47,7 @@ type Store interface {
 	StoreMonthsByMember(ctx context.Context, id kori.MemberID) ([]kori.StoreMonth, error)
 	ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, error)
 	CountReceipts(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) (int, error)
-	MatchedLines(ctx context.Context, member kori.MemberID, ids []int64, gtins, groups []string) ([]kori.LineMatch, error)
+	MatchedLines(ctx context.Context, member kori.MemberID, receipts []kori.ReceiptSummary, gtins, groups []string) ([]kori.LineMatch, error)
 	ReceiptByID(ctx context.Context, member kori.MemberID, id int64) (*kori.ReceiptDetail, error)
 	ProductsByMember(ctx context.Context, id kori.MemberID, year int) ([]kori.ProductSum, error)
 	HeldData(ctx context.Context, id kori.MemberID) (kori.DataHeld, error)

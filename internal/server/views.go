@@ -776,6 +776,7 @@ func (s *Server) receipts(r *http.Request, d *memberData) (any, error) {
 		return v.Months[j].Year < v.Months[i].Year || v.Months[j].Year == v.Months[i].Year && v.Months[j].Month < v.Months[i].Month
 	})
 	f := kori.ReceiptFilter{}
+	var rs []kori.ReceiptSummary
 	if v.Query != "" {
 		f.Search = true
 		f.Stores, f.GTINs, f.Groups = d.match(v.Query)
@@ -784,16 +785,27 @@ func (s *Server) receipts(r *http.Request, d *memberData) (any, error) {
 		if y, err := strconv.Atoi(r.URL.Query().Get("year")); err == nil {
 			f.Year = y
 		}
-		found, err := s.Store.CountReceipts(r.Context(), d.m.ID, f)
-		if err != nil {
-			return nil, err
-		}
-		v.Found, v.Pages = found, (found+receiptsLimit-1)/receiptsLimit
+		// The count and the page asked for are read at once; a page past
+		// the last (rare) is read again as the last.
 		v.Page = 1
 		if p, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && p > 1 {
-			v.Page = min(p, max(v.Pages, 1))
+			v.Page = p
 		}
 		f.Limit, f.Offset = receiptsLimit, (v.Page-1)*receiptsLimit
+		g, gctx := errgroup.WithContext(r.Context())
+		g.Go(func() (err error) { v.Found, err = s.Store.CountReceipts(gctx, d.m.ID, f); return err })
+		g.Go(func() (err error) { rs, err = s.Store.ReceiptsByMember(gctx, d.m.ID, f); return err })
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		v.Pages = (v.Found + receiptsLimit - 1) / receiptsLimit
+		if last := max(v.Pages, 1); v.Page > last {
+			v.Page, f.Offset = last, (last-1)*receiptsLimit
+			var err error
+			if rs, err = s.Store.ReceiptsByMember(r.Context(), d.m.ID, f); err != nil {
+				return nil, err
+			}
+		}
 	} else {
 		if t, err := time.Parse("2006-01", r.URL.Query().Get("month")); err == nil {
 			v.Year, v.Month = t.Year(), int(t.Month())
@@ -804,21 +816,15 @@ func (s *Server) receipts(r *http.Request, d *memberData) (any, error) {
 		if v.Year == 0 {
 			return v, nil
 		}
-	}
-	rs, err := s.Store.ReceiptsByMember(r.Context(), d.m.ID, f)
-	if err != nil {
-		return nil, err
-	}
-	if !f.Search {
+		var err error
+		if rs, err = s.Store.ReceiptsByMember(r.Context(), d.m.ID, f); err != nil {
+			return nil, err
+		}
 		v.Found, v.Page, v.Pages = len(rs), 1, 1
-	}
-	ids := make([]int64, len(rs))
-	for i, x := range rs {
-		ids[i] = x.ID
 	}
 	matched := map[int64][]string{}
 	if f.Search {
-		lines, err := s.Store.MatchedLines(r.Context(), d.m.ID, ids, f.GTINs, f.Groups)
+		lines, err := s.Store.MatchedLines(r.Context(), d.m.ID, rs, f.GTINs, f.Groups)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 
 	"github.com/kori-project/kori"
@@ -127,26 +128,39 @@ func (db *DB) CountReceipts(ctx context.Context, id kori.MemberID, f kori.Receip
 	return n, err
 }
 
-// MatchedLines returns the lines and group sums of the member's receipts ids
+// MatchedLines returns the lines and group sums of the member's receipts
 // whose product is one of gtins or whose group is one of groups: why a search
-// found each receipt. Lists are bounded like a search's.
-func (db *DB) MatchedLines(ctx context.Context, member kori.MemberID, ids []int64, gtins, groups []string) ([]kori.LineMatch, error) {
-	if len(ids) == 0 || len(gtins) == 0 && len(groups) == 0 {
+// found each receipt. Lists are bounded like a search's. The receipts' years
+// narrow the read to their partitions and to the primary key's prefix
+// (member, year, receipt), instead of every line the member has.
+func (db *DB) MatchedLines(ctx context.Context, member kori.MemberID, receipts []kori.ReceiptSummary, gtins, groups []string) ([]kori.LineMatch, error) {
+	if len(receipts) == 0 || len(gtins) == 0 && len(groups) == 0 {
 		return nil, nil
+	}
+	ids := make([]int64, len(receipts))
+	var years []int
+	for i, r := range receipts {
+		ids[i] = r.ID
+		if !slices.Contains(years, r.Year) {
+			years = append(years, r.Year)
+		}
 	}
 	gtins, groups = gtins[:min(len(gtins), maxInList)], groups[:min(len(groups), maxInList)]
 	var args []any
 	add := func(vs ...any) { args = append(args, vs...) }
 	idList := func() string {
+		for _, y := range years {
+			add(y)
+		}
 		for _, id := range ids {
 			add(id)
 		}
-		return placeholders(len(ids))
+		return placeholders(len(years)) + `) AND receipt_id IN (` + placeholders(len(ids))
 	}
 	var parts []string
 	var match []string
 	add(member)
-	lines := `SELECT receipt_id, line_no, gtin, group_code FROM receipt_lines WHERE member_id = ? AND receipt_id IN (` + idList() + `)`
+	lines := `SELECT receipt_id, line_no, gtin, group_code FROM receipt_lines WHERE member_id = ? AND year IN (` + idList() + `)`
 	if len(gtins) > 0 {
 		for _, g := range gtins {
 			add(g)
@@ -162,7 +176,7 @@ func (db *DB) MatchedLines(ctx context.Context, member kori.MemberID, ids []int6
 	parts = append(parts, lines+` AND (`+strings.Join(match, ` OR `)+`)`)
 	if len(groups) > 0 {
 		add(member)
-		sums := `SELECT receipt_id, 0, '', group_code FROM receipt_groups WHERE member_id = ? AND receipt_id IN (` + idList() + `)`
+		sums := `SELECT receipt_id, 0, '', group_code FROM receipt_groups WHERE member_id = ? AND year IN (` + idList() + `)`
 		for _, g := range groups {
 			add(g)
 		}

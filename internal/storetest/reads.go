@@ -116,12 +116,12 @@ func testMemberReads(t *testing.T, open Opener) {
 		t.Errorf("count of the search = %d (%v), want 2", n, err)
 	}
 	// Why each was found: the mince line, and (by group) the meat lines or sums.
-	lines, err := db.MatchedLines(ctx, a, []int64{withMince[0].ID, withMince[1].ID}, minceFilter.GTINs, nil)
+	lines, err := db.MatchedLines(ctx, a, withMince[:2], minceFilter.GTINs, nil)
 	must(t, err)
 	if len(lines) != 2 || lines[0].GTIN != "6400000000026" || lines[1].GTIN != "6400000000026" {
 		t.Errorf("matched lines = %+v, want the mince line of each receipt", lines)
 	}
-	if other, _ := db.MatchedLines(ctx, b, []int64{withMince[0].ID}, minceFilter.GTINs, []string{"meat"}); len(other) != 0 {
+	if other, _ := db.MatchedLines(ctx, b, withMince[:1], minceFilter.GTINs, []string{"meat"}); len(other) != 0 {
 		t.Errorf("member B sees member A's matched lines: %+v", other)
 	}
 	detail, err := db.ReceiptByID(ctx, a, march[1].ID)
