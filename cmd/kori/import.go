@@ -85,6 +85,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("import", "import [flags] KIND FILE", importAbout)
 	e.flags(fs)
 	batch := fs.Int("batch", ingest.DefaultBatch, "receipts per transaction")
+	committers := fs.Int("committers", 2, "on PostgreSQL and Citus, batches written at once (a void or return waits for the batches before it); SQLite writes one at a time")
 	format := fs.String("format", "", "csv, json, ndjson or xml (ARTS POSLog; default: from the file name)")
 	asOf := fs.String("as-of", "", "validate purchase times against this date instead of now (YYYY-MM-DD or RFC 3339)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
@@ -240,6 +241,11 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			return usageError(fmt.Sprintf("receipts: format %q is not csv, ndjson or xml (ARTS POSLog)", *format))
 		}
 		svc := ingest.NewService(db, e.cfg.zone, clock)
+		if db.Dialect() == "postgres" {
+			// A server database writes two batches at once: one core
+			// parses while the server uses the others.
+			svc.Committers = *committers
+		}
 		shown, unknown := 0, 0
 		reasons := map[string]int{}
 		sum, err := svc.Stream(ctx, reader, *batch, func(_ []ingest.Parsed, results []ingest.Result) {

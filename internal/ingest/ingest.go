@@ -84,6 +84,11 @@ type Service struct {
 	Store Store
 	Zone  *time.Location
 	Clock kori.Clock
+	// Committers is how many batches Stream writes at once (default 1).
+	// More help a server database (PostgreSQL, Citus) use its cores; a
+	// batch holding a void or a return waits for every earlier batch, so
+	// the sale it names is there first.
+	Committers int
 
 	mu  sync.Mutex
 	cat *kori.Catalogue
