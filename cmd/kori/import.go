@@ -85,7 +85,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("import", "import [flags] KIND FILE", importAbout)
 	e.flags(fs)
 	batch := fs.Int("batch", ingest.DefaultBatch, "receipts per transaction")
-	committers := fs.Int("committers", 2, "on PostgreSQL and Citus, batches written at once (a void or return waits for the batches before it); SQLite writes one at a time")
+	committers := fs.Int("committers", 4, "on PostgreSQL and Citus, batches written at once (a void or return waits for the batches before it); SQLite writes one at a time")
 	format := fs.String("format", "", "csv, json, ndjson or xml (ARTS POSLog; default: from the file name)")
 	asOf := fs.String("as-of", "", "validate purchase times against this date instead of now (YYYY-MM-DD or RFC 3339)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
