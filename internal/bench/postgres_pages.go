@@ -115,7 +115,10 @@ func postgresPages(ctx context.Context, bin string, engine pgEngine, members, sa
 	who := kori.Actor{Channel: "bench", Name: "bench"}
 	fmt.Fprintf(os.Stderr, "%s: retention of %d by partition…\n", engine.name, rep.year)
 	start := time.Now()
-	ds, err := db.Retention(ctx, rep.year+1, false, who)
+	steps := kori.WithProgress(ctx, func(what string, done, total int) {
+		fmt.Fprintf(os.Stderr, "%s: %s %d/%d at %.3f s\n", engine.name, what, done, total, time.Since(start).Seconds())
+	})
+	ds, err := db.Retention(steps, rep.year+1, false, who)
 	if err != nil {
 		return nil, err
 	}

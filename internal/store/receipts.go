@@ -331,8 +331,8 @@ func (db *DB) touch(ctx context.Context, tx *sql.Tx, id kori.MemberID) error {
 
 // touchAll changes every member's data version at once, after retention
 // deleted rows of many.
-func (db *DB) touchAll(ctx context.Context) error {
-	_, err := db.write.ExecContext(ctx, `UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_epoch'`)
+func (db *DB) touchAll(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_epoch'`)
 	return err
 }
 

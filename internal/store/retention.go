@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/kori-project/kori"
 )
 
@@ -51,29 +53,38 @@ func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who ko
 	for _, y := range years {
 		d := kori.Deletion{At: now, Reason: kori.ReasonRetention, Scope: fmt.Sprintf("year:%d", y), Rows: map[string]int64{}}
 		step := fmt.Sprintf("retention %d", y)
-		steps := len(purchaseTables) + 1
+		const steps = 3 // counted, deleted, recorded
+		kori.ReportProgress(ctx, step, 0, steps)
+		// The four tables are counted at once: on Citus each count visits
+		// every shard, and one after another they were half the run.
+		counts := make([]int64, len(purchaseTables))
+		g, gctx := errgroup.WithContext(ctx)
 		for i, t := range purchaseTables {
-			kori.ReportProgress(ctx, step, i, steps)
-			n, err := db.countYear(ctx, t, y, keep)
-			if err != nil {
-				return nil, err
-			}
-			if n > 0 {
-				d.Rows[t] = n
+			g.Go(func() (err error) { counts[i], err = db.countYear(gctx, t, y, keep); return err })
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		for i, t := range purchaseTables {
+			if counts[i] > 0 {
+				d.Rows[t] = counts[i]
 			}
 		}
 		if len(d.Rows) == 0 {
 			continue // only extended-retention members' rows are left
 		}
-		kori.ReportProgress(ctx, step, steps-1, steps)
+		kori.ReportProgress(ctx, step, 1, steps)
 		if !dryRun {
 			if err := db.deleteYear(ctx, y, keep); err != nil {
 				return nil, fmt.Errorf("retention of %d: %w", y, err)
 			}
-			if err := db.touchAll(ctx); err != nil {
-				return nil, err
-			}
+			kori.ReportProgress(ctx, step, 2, steps)
+			// One transaction (one two-phase commit on Citus) for the
+			// cache epoch, the evidence and the audit entry.
 			err := db.inTx(ctx, func(tx *sql.Tx) error {
+				if err := db.touchAll(ctx, tx); err != nil {
+					return err
+				}
 				if err := db.recordDeletion(ctx, tx, &d); err != nil {
 					return err
 				}
