@@ -84,10 +84,9 @@ func (k signingKey) ID() string                                  { return "unpub
 type Config struct {
 	Store Store
 	Clock kori.Clock
-	// Issuer is the public base URL (https://kori.example); empty takes it
-	// from each request's host, with https when Secure says so.
-	Issuer string
-	Secure func(r *http.Request) bool
+	// Issuer is the public base URL a request reached Kori at
+	// (https://kori.example), without a trailing slash.
+	Issuer func(r *http.Request) string
 	Log    *slog.Logger
 }
 
@@ -101,18 +100,7 @@ func New(ctx context.Context, c Config) (*Server, error) {
 	if s.idKey.key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
 		return nil, err
 	}
-	issuer := func(bool) (op.IssuerFromRequest, error) {
-		return func(r *http.Request) string {
-			if c.Issuer != "" {
-				return strings.TrimSuffix(c.Issuer, "/")
-			}
-			scheme := "http"
-			if c.Secure != nil && c.Secure(r) {
-				scheme = "https"
-			}
-			return scheme + "://" + r.Host
-		}, nil
-	}
+	issuer := func(bool) (op.IssuerFromRequest, error) { return c.Issuer, nil }
 	cfg := &op.Config{CryptoKey: key, CodeMethodS256: true, AuthMethodPost: true, GrantTypeRefreshToken: true}
 	log := c.Log
 	if log == nil {

@@ -49,16 +49,8 @@ func (id *Identity) Connect(ctx context.Context) error {
 const oidcCookie = "kori_oidc"
 
 func (s *Server) oidcConfig(r *http.Request) *oauth2.Config {
-	base := s.PublicURL
-	if base == "" {
-		scheme := "http"
-		if secureCookies(r) {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
-	}
 	return &oauth2.Config{ClientID: s.Identity.ClientID, ClientSecret: s.Identity.ClientSecret, Endpoint: s.Identity.provider.Endpoint(),
-		RedirectURL: strings.TrimSuffix(base, "/") + "/login/oidc/callback", Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}
+		RedirectURL: s.baseURL(r) + "/login/oidc/callback", Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}
 }
 
 // getOIDCLogin sends the browser to the provider.

@@ -173,10 +173,7 @@ func (s *Server) Handler() http.Handler {
 	s.gate = privacy.Gate{Log: s.Store}
 	s.analyst = &analyst.API{Engine: &analytics.Engine{Store: s.Store, Clock: s.Clock, Zone: s.Zone, K: s.AnalyticsK}}
 	s.sums = newSumsCache(s.Limits.orDefaults().SumsCache)
-	if s.oauth, err = oauth.New(context.Background(), oauth.Config{Store: s.Store, Clock: s.Clock, Issuer: s.PublicURL, Log: s.Log,
-		Secure: func(r *http.Request) bool {
-			return r.TLS != nil || s.BehindTLSProxy && r.Header.Get("X-Forwarded-Proto") == "https"
-		}}); err != nil {
+	if s.oauth, err = oauth.New(context.Background(), oauth.Config{Store: s.Store, Clock: s.Clock, Issuer: s.baseURL, Log: s.Log}); err != nil {
 		panic(fmt.Errorf("the authorization server's key cannot be read: %w", err))
 	}
 	if s.Controller.Authority == "" {
@@ -325,6 +322,21 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		s.Metrics.Request(r.Pattern, r.Method, rec.status, took)
 		s.Log.Info("http", "request_id", id, "method", r.Method, "route", r.Pattern, "status", rec.status, "ms", took.Milliseconds())
 	})
+}
+
+// baseURL is the address a request reached Kori at: PublicURL when set,
+// otherwise the request's host, over https when the request came over TLS
+// or through the trusted TLS proxy. It is the OAuth issuer and the base of
+// the chain login's return address.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.PublicURL != "" {
+		return strings.TrimSuffix(s.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil || s.BehindTLSProxy && r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }
 
 // contentSecurityPolicy is every page's: only Kori's own scripts, styles

@@ -240,11 +240,13 @@ func randomID() string {
 const grantColumns = `g.grant_id, g.member_id, g.client_id, COALESCE(a.name, g.client_id), g.scopes, g.duration, g.created_at, g.expires_at,
 	g.revoked_at, g.last_used_at, CASE WHEN a.client_id IS NULL THEN 1 ELSE 0 END`
 
-func scanGrant(sc interface{ Scan(...any) error }) (kori.AppGrant, error) {
+// scanGrant reads grantColumns, then any extra columns into extra.
+func scanGrant(sc interface{ Scan(...any) error }, extra ...any) (kori.AppGrant, error) {
 	var g kori.AppGrant
 	var scopes, d string
 	var created, expires, revoked, used, removed int64
-	if err := sc.Scan(&g.ID, &g.Member, &g.ClientID, &g.AppName, &scopes, &d, &created, &expires, &revoked, &used, &removed); err != nil {
+	dest := append([]any{&g.ID, &g.Member, &g.ClientID, &g.AppName, &scopes, &d, &created, &expires, &revoked, &used, &removed}, extra...)
+	if err := sc.Scan(dest...); err != nil {
 		return g, err
 	}
 	g.AppRemoved = removed == 1
@@ -339,10 +341,11 @@ func (db *DB) AddAppToken(ctx context.Context, member kori.MemberID, grantID, ha
 // A refresh token presented again after it was rotated is taken as stolen
 // (RFC 9700, section 4.14.2): the whole grant is revoked.
 func (db *DB) AppToken(ctx context.Context, member kori.MemberID, hash, kind string) (*kori.AppGrant, error) {
-	var grantID string
 	var expires, rotated int64
-	err := db.read.QueryRowContext(ctx, db.q(`SELECT grant_id, expires_at, rotated_at FROM app_tokens WHERE member_id = ? AND token_hash = ? AND kind = ?`),
-		member, hash, kind).Scan(&grantID, &expires, &rotated)
+	// One read: the token, its grant (co-located by member) and the app.
+	g, err := scanGrant(db.read.QueryRowContext(ctx, db.q(`SELECT `+grantColumns+`, t.expires_at, t.rotated_at FROM app_tokens t
+		JOIN app_grants g ON g.member_id = t.member_id AND g.grant_id = t.grant_id LEFT JOIN apps a ON a.client_id = g.client_id
+		WHERE t.member_id = ? AND t.token_hash = ? AND t.kind = ?`), member, hash, kind), &expires, &rotated)
 	if err == sql.ErrNoRows {
 		return nil, kori.Errorf(kori.EUNAUTHORIZED, "the token is unknown, expired or revoked; ask the member to authorise the app again")
 	}
@@ -351,7 +354,7 @@ func (db *DB) AppToken(ctx context.Context, member kori.MemberID, hash, kind str
 	}
 	now := db.Clock.Now()
 	if rotated != 0 {
-		if err := db.RevokeGrant(ctx, member, grantID, kori.Actor{Channel: "oauth", Name: "refresh token reused"}); err != nil && kori.ErrorCode(err) != kori.ECONFLICT {
+		if err := db.RevokeGrant(ctx, member, g.ID, kori.Actor{Channel: "oauth", Name: "refresh token reused"}); err != nil && kori.ErrorCode(err) != kori.ECONFLICT {
 			return nil, err
 		}
 		return nil, kori.Errorf(kori.EUNAUTHORIZED, "the refresh token was used before; the grant is revoked")
@@ -359,11 +362,10 @@ func (db *DB) AppToken(ctx context.Context, member kori.MemberID, hash, kind str
 	if expires <= now.Unix() {
 		return nil, kori.Errorf(kori.EUNAUTHORIZED, "the token has expired")
 	}
-	g, err := db.GrantOf(ctx, member, grantID)
-	if err != nil || !g.Active(now) {
+	if !g.Active(now) {
 		return nil, kori.Errorf(kori.EUNAUTHORIZED, "the member's grant has ended")
 	}
-	return g, nil
+	return &g, nil
 }
 
 // RotateRefreshToken marks a refresh token used, once: a second rotation
