@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -37,9 +38,22 @@ func main() {
 	flag.IntVar(&httpSeconds, "http-seconds", 10, "seconds of HTTP load at each concurrency")
 	flag.StringVar(&pgPagesURL, "pg-url", "", `with -only pgpages: a PostgreSQL database made once by kori demo (3,100 members give 26 M lines) whose member pages are timed; kept and reused between runs`)
 	flag.IntVar(&analyticsMembers, "analytics-members", 3100, "demo members in the PostgreSQL and Citus analytics databases (3,100 give about 26 M lines)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*out, *only, *pagesDir, *big, *small, *members, *pgMembers, *sample, *repeat); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

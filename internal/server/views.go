@@ -38,6 +38,7 @@ type memberData struct {
 	monthly  []kori.MonthRollup
 	grouped  []kori.MonthRollup
 	products map[int][]kori.ProductSum // by year
+	ytd      *yearToDate
 	page     pageInfo
 }
 
@@ -82,6 +83,17 @@ func (s *Server) loadMember(r *http.Request, p page) (*memberData, error) {
 	}
 	if p.products {
 		g.Go(func() (err error) { products, err = s.productsByMember(gctx, d.m, likely); return err })
+	}
+	if p.ytd {
+		g.Go(func() error {
+			cat, err := s.Ingest.Catalogue(gctx) // cached: the same as d.cat
+			if err != nil {
+				return err
+			}
+			ytd, err := s.readYearToDate(gctx, d.m, d.now, cat)
+			d.ytd = &ytd
+			return err
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
@@ -319,11 +331,19 @@ type yearToDate struct {
 	thisReceipts, lastReceipts int
 }
 
-// yearToDate reads the member's figures from 1 January to today and from 1
+// yearToDate returns the member's figures from 1 January to today and from 1
 // January to the same date last year (28 February when today is the 29th),
-// computed from the receipts of those days as the rollups are.
+// computed from the receipts of those days as the rollups are. Pages that
+// show it have them read with the rest of the member's data (page.ytd).
 func (s *Server) yearToDate(r *http.Request, d *memberData) (yearToDate, error) {
-	now := d.now
+	if d.ytd != nil {
+		return *d.ytd, nil
+	}
+	return s.readYearToDate(r.Context(), d.m, d.now, d.cat)
+}
+
+// readYearToDate reads the two periods of yearToDate at once.
+func (s *Server) readYearToDate(ctx context.Context, member *kori.Member, now time.Time, cat *kori.Catalogue) (yearToDate, error) {
 	y, m, day := now.Date()
 	sameDay := time.Date(y-1, m, day, 0, 0, 0, 0, now.Location())
 	if sameDay.Month() != m {
@@ -331,13 +351,16 @@ func (s *Server) yearToDate(r *http.Request, d *memberData) (yearToDate, error) 
 	}
 	v := yearToDate{comparison: comparison{From: dateOnly{time.Date(y, 1, 1, 0, 0, 0, 0, now.Location())}, To: dateOnly{now},
 		ComparedFrom: dateOnly{time.Date(y-1, 1, 1, 0, 0, 0, 0, now.Location())}, ComparedTo: dateOnly{sameDay}}}
-	ctx := r.Context()
-	var err error
-	if v.this, v.thisReceipts, err = s.figuresBetween(ctx, d.m, y*10000+101, kori.BusinessDay(now, now.Location()), d.cat); err != nil {
-		return v, err
-	}
-	v.last, v.lastReceipts, err = s.figuresBetween(ctx, d.m, (y-1)*10000+101, kori.BusinessDay(sameDay, now.Location()), d.cat)
-	return v, err
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		v.this, v.thisReceipts, err = s.figuresBetween(gctx, member, y*10000+101, kori.BusinessDay(now, now.Location()), cat)
+		return err
+	})
+	g.Go(func() (err error) {
+		v.last, v.lastReceipts, err = s.figuresBetween(gctx, member, (y-1)*10000+101, kori.BusinessDay(sameDay, now.Location()), cat)
+		return err
+	})
+	return v, g.Wait()
 }
 
 func sumFigures(gs []kori.GroupSum) kori.Figures {

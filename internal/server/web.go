@@ -26,10 +26,11 @@ var staticFiles embed.FS
 type page struct {
 	name      string // template and navigation key
 	path, api string
-	// rollups, stores and products say which of the member's aggregates the
-	// view reads.
-	rollups, stores, products bool
-	build                     func(*http.Request, *memberData) (any, error)
+	// rollups, stores, products and ytd say which of the member's
+	// aggregates the view reads (ytd: this year so far and the same dates
+	// of last year).
+	rollups, stores, products, ytd bool
+	build                          func(*http.Request, *memberData) (any, error)
 	// charts draws the page's charts from its view.
 	charts func(v any, l *Locale) map[string]template.HTML
 	// summary describes the API operation in the OpenAPI document.
@@ -208,17 +209,17 @@ func (s *Server) jsonPage(p page) handlerFunc {
 // memberPages lists the member pages in navigation order.
 func (s *Server) memberPages() []page {
 	return []page{
-		{name: "overview", path: "/me", api: "/api/v1/me/overview", rollups: true, stores: true, build: s.overview, charts: overviewCharts, params: []string{"year"},
+		{name: "overview", path: "/me", api: "/api/v1/me/overview", rollups: true, ytd: true, stores: true, build: s.overview, charts: overviewCharts, params: []string{"year"},
 			summary: "This year so far against the same dates of last year (the periods in compared), and each analysis by year", example: overviewView{}},
 		{name: "receipts", app: kori.AppReceipts, path: "/me/receipts", api: "/api/v1/me/receipts", stores: true, build: s.receipts, params: []string{"month", "q", "year", "page"},
 			summary: "Receipts of a month (?month=YYYY-MM), or found by product, group or store name (?q=)", example: receiptsView{}},
 		{name: "receipt", app: kori.AppReceipts, path: "/me/receipts/{id}", api: "/api/v1/me/receipts/{id}", build: s.receipt,
 			summary: "One receipt with its lines (product level) or group sums (group level)", example: receiptView{}},
-		{name: "spending", app: kori.AppSpending, path: "/me/spending", api: "/api/v1/me/spending", rollups: true, stores: true, build: s.spending, charts: spendingCharts, params: []string{"year"},
+		{name: "spending", app: kori.AppSpending, path: "/me/spending", api: "/api/v1/me/spending", rollups: true, ytd: true, stores: true, build: s.spending, charts: spendingCharts, params: []string{"year"},
 			summary: "Spending by year, month, product group and store (?year=)", example: spendingView{}},
 		{name: "domestic", app: kori.AppDomestic, path: "/me/domestic", api: "/api/v1/me/domestic", rollups: true, stores: true, products: true, build: s.domestic, charts: domesticCharts, params: []string{"year"},
 			summary: "Domestic share of food in two tiers, by year, month and group, and the foreign products (?year=)", example: domesticView{}},
-		{name: "carbon", app: kori.AppCarbon, path: "/me/carbon", api: "/api/v1/me/carbon", rollups: true, stores: true, products: true, build: s.carbon, charts: carbonCharts, params: []string{"year"},
+		{name: "carbon", app: kori.AppCarbon, path: "/me/carbon", api: "/api/v1/me/carbon", rollups: true, ytd: true, stores: true, products: true, build: s.carbon, charts: carbonCharts, params: []string{"year"},
 			summary: "Carbon footprint by year, month and group, and the top products (?year=)", example: carbonView{}},
 		{name: "nutrition", app: kori.AppNutrition, path: "/me/nutrition", api: "/api/v1/me/nutrition", rollups: true, stores: true, build: s.nutrition, charts: nutritionCharts, params: []string{"year"},
 			summary: "Energy shares, nutrient densities against the recommendations, and the Nutri-Score distribution (?year=)", example: nutritionView{}},

@@ -14,7 +14,7 @@ import (
 // The small shared tables are reference tables, copied to every node.
 var (
 	citusColocated = []string{"members", "cards", "consents", "sessions", "access_log", "outbox", "dsr_requests", "offers",
-		"receipts", "receipt_lines", "receipt_groups", "month_rollups", "member_benefits", "household_members", "household_invites",
+		"receipts", "receipt_lines", "receipt_groups", "month_rollups", "month_totals", "member_benefits", "household_members", "household_invites",
 		"app_grants", "app_tokens"}
 	citusReference = []string{"stores", "product_groups", "products", "campaigns", "api_keys", "meta", "id_sequences",
 		"deletions", "audit_log", "benefit_schemes", "apps"}

@@ -232,7 +232,7 @@ func (postgresDialect) open(ctx context.Context, url string) (*sql.DB, *sql.DB, 
 }
 
 // partitioned are the tables partitioned by purchase year.
-var partitioned = []string{"receipts", "receipt_lines", "receipt_groups", "month_rollups"}
+var partitioned = []string{"receipts", "receipt_lines", "receipt_groups", "month_rollups", "month_totals"}
 
 func (d postgresDialect) ensureYears(ctx context.Context, db *sql.DB, years []int) error {
 	d.mu.Lock()
@@ -300,7 +300,7 @@ func (d postgresDialect) dropYear(ctx context.Context, db *sql.DB, year int, kee
 		parts[i] = fmt.Sprintf("%s_y%d", t, year) // the year is a checked int
 	}
 	// The kept members' rows go aside first (only when there are any: most
-	// years keep no one), then one TRUNCATE empties all four partitions,
+	// years keep no one), then one TRUNCATE empties all five partitions,
 	// one round of tasks on Citus instead of four.
 	if len(keep) > 0 {
 		for i, part := range parts {

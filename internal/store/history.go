@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -264,16 +266,19 @@ func scanRollups(rows *sql.Rows, err error) ([]kori.MonthRollup, error) {
 // RollupTotals sums a member's monthly rollups in the database, so that a
 // page reads tens of rows instead of a row per month and group: by year
 // (Month 0, Group ""), by month (Group ""), or by year and group (Month 0).
-// years limits the rows to those years; none means every year.
+// years limits the rows to those years; none means every year. Totals by
+// month and year come from month_totals, which holds each month's groups
+// summed at write time: a member's eleven years are about 130 rows there.
 func (db *DB) RollupTotals(ctx context.Context, id kori.MemberID, by kori.RollupGrouping, years ...int) ([]kori.MonthRollup, error) {
 	var keys, groupBy string
+	table := "month_totals"
 	switch by {
 	case kori.TotalsByYear:
 		keys, groupBy = `year, 0, ''`, `year`
 	case kori.TotalsByMonth:
 		keys, groupBy = `year, month, ''`, `year, month`
 	case kori.TotalsByGroup:
-		keys, groupBy = `year, 0, group_code`, `year, group_code`
+		keys, groupBy, table = `year, 0, group_code`, `year, group_code`, "month_rollups"
 	default:
 		return nil, kori.Errorf(kori.EINVALID, "unknown rollup grouping %d", by)
 	}
@@ -284,7 +289,11 @@ func (db *DB) RollupTotals(ctx context.Context, id kori.MemberID, by kori.Rollup
 			args = append(args, y)
 		}
 	}
-	return scanRollups(db.read.QueryContext(ctx, db.q(`SELECT `+keys+`, `+figureSums+` FROM month_rollups WHERE `+where+`
+	if by == kori.TotalsByMonth {
+		return scanRollups(db.read.QueryContext(ctx, db.q(`SELECT `+keys+`, `+figureList+` FROM month_totals WHERE `+where+`
+			ORDER BY 1, 2`), args...))
+	}
+	return scanRollups(db.read.QueryContext(ctx, db.q(`SELECT `+keys+`, `+figureSums+` FROM `+table+` WHERE `+where+`
 		GROUP BY `+groupBy+` ORDER BY 1, 2, 3`), args...))
 }
 
@@ -451,4 +460,80 @@ func (db *DB) CardsOf(ctx context.Context, id kori.MemberID) ([]kori.Card, error
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// CheckTotals compares month_totals with month_rollups summed by month and
+// names the first months that differ. month_totals is written beside the
+// rollups on every path that changes them; the tests run this after each
+// store test, so that a path that forgets it fails there and not on a
+// member's page.
+func (db *DB) CheckTotals(ctx context.Context) error {
+	type key struct {
+		member      kori.MemberID
+		year, month int
+	}
+	read := func(query string) (map[key]kori.Figures, error) {
+		rows, err := db.read.QueryContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		out := map[key]kori.Figures{}
+		for rows.Next() {
+			var k key
+			var f kori.Figures
+			if err := rows.Scan(append([]any{&k.member, &k.year, &k.month}, f.Pointers()...)...); err != nil {
+				return nil, err
+			}
+			out[k] = f
+		}
+		return out, rows.Err()
+	}
+	want, err := read(`SELECT member_id, year, month, ` + figureSums + ` FROM month_rollups GROUP BY member_id, year, month`)
+	if err != nil {
+		return err
+	}
+	got, err := read(`SELECT member_id, year, month, ` + figureList + ` FROM month_totals`)
+	if err != nil {
+		return err
+	}
+	var bad []string
+	for k, w := range want {
+		if g, ok := got[k]; !ok {
+			bad = append(bad, fmt.Sprintf("member %d %d-%02d: no total", k.member, k.year, k.month))
+		} else if !sameFigures(g, w) {
+			bad = append(bad, fmt.Sprintf("member %d %d-%02d: total %+v, rollups sum to %+v", k.member, k.year, k.month, g, w))
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			bad = append(bad, fmt.Sprintf("member %d %d-%02d: a total without rollups", k.member, k.year, k.month))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	return fmt.Errorf("%d months of month_totals disagree with month_rollups: %s", len(bad), strings.Join(bad[:min(2, len(bad))], "; "))
+}
+
+// sameFigures compares figures exactly where they are integers and to a
+// billionth where they are sums of floating-point values, which differ in
+// their last bits when summed in another order.
+func sameFigures(a, b kori.Figures) bool {
+	av, bv := a.Values(), b.Values()
+	for i := range av {
+		x, isFloat := av[i].(float64)
+		if !isFloat {
+			if av[i] != bv[i] {
+				return false
+			}
+			continue
+		}
+		y := bv[i].(float64)
+		if math.Abs(x-y) > 1e-9*math.Max(1, math.Max(math.Abs(x), math.Abs(y))) {
+			return false
+		}
+	}
+	return true
 }

@@ -16,6 +16,11 @@ import (
 // purchaseTables hold a member's purchase data, derived tables first.
 var purchaseTables = []string{"receipt_lines", "receipt_groups", "month_rollups", "receipts"}
 
+// summaryTables are sums of month_rollups kept for fast reads: deleted
+// with them, not counted in a deletion's evidence (the rollups they sum
+// are).
+var summaryTables = []string{"month_totals"}
+
 // derivedTables hold what is computed from a member's purchases for
 // purposes they may object to: erased with the purchases.
 var derivedTables = []string{"offers"}
@@ -152,6 +157,9 @@ func (db *DB) rewriteHistory(ctx context.Context, tx *sql.Tx, id kori.MemberID, 
 				return nil, err
 			}
 		}
+		if err := db.deleteMemberRows(ctx, tx, id, summaryTables, map[string]int64{}); err != nil {
+			return nil, err
+		}
 		if err := exec("", `UPDATE receipts SET grain = 'total' WHERE member_id = ? AND grain <> 'total'`, id); err != nil {
 			return nil, err
 		}
@@ -161,11 +169,18 @@ func (db *DB) rewriteHistory(ctx context.Context, tx *sql.Tx, id kori.MemberID, 
 			GROUP BY member_id, year, (business_day / 100) % 100`, kori.NotItemised, id); err != nil {
 			return nil, err
 		}
+		if err := exec("", `INSERT INTO month_totals (member_id, year, month, amount_cents)
+			SELECT member_id, year, month, amount_cents FROM month_rollups WHERE member_id = ?`, id); err != nil {
+			return nil, err
+		}
 	case kori.LevelNone:
 		for _, t := range purchaseTables {
 			if err := exec(t, `DELETE FROM `+t+` WHERE member_id = ?`, id); err != nil {
 				return nil, err
 			}
+		}
+		if err := db.deleteMemberRows(ctx, tx, id, summaryTables, map[string]int64{}); err != nil {
+			return nil, err
 		}
 	}
 	return rows, nil
@@ -247,6 +262,9 @@ func (db *DB) EraseMember(ctx context.Context, id kori.MemberID, scope string, r
 			return err
 		}
 		if err := db.deleteMemberRows(ctx, tx, id, tables, del.Rows); err != nil {
+			return err
+		}
+		if err := db.deleteMemberRows(ctx, tx, id, summaryTables, map[string]int64{}); err != nil {
 			return err
 		}
 		if scope == "member" {

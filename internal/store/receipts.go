@@ -13,14 +13,27 @@ import (
 
 var figureList = strings.Join(kori.FigureColumns, ", ")
 
-// rollupConflict adds a batch's figures to the rollup rows that exist.
-var rollupConflict = func() string {
+// rollupConflict and totalsConflict add a batch's figures to the rollup
+// and total rows that exist.
+var (
+	rollupConflict = addingOnConflict("month_rollups", "member_id, year, month, group_code")
+	totalsConflict = addingOnConflict("month_totals", "member_id, year, month")
+)
+
+func addingOnConflict(table, key string) string {
 	sets := make([]string, len(kori.FigureColumns))
 	for i, c := range kori.FigureColumns {
-		sets[i] = c + " = month_rollups." + c + " + excluded." + c
+		sets[i] = c + " = " + table + "." + c + " + excluded." + c
 	}
-	return `ON CONFLICT (member_id, year, month, group_code) DO UPDATE SET ` + strings.Join(sets, ", ")
-}()
+	return `ON CONFLICT (` + key + `) DO UPDATE SET ` + strings.Join(sets, ", ")
+}
+
+// rollupColumns and totalsColumns are the columns of month_rollups and
+// month_totals in the order the writes give them.
+var (
+	rollupColumns = append([]string{"member_id", "year", "month", "group_code"}, kori.FigureColumns...)
+	totalsColumns = append([]string{"member_id", "year", "month"}, kori.FigureColumns...)
+)
 
 type rollupKey struct {
 	member      kori.MemberID
@@ -179,19 +192,34 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		if err := groups.flush(ctx); err != nil {
 			return err
 		}
-		up := db.newBulkInsert(tx, "month_rollups", append([]string{"member_id", "year", "month", "group_code"}, kori.FigureColumns...), rollupConflict).withBulkLoad(conn)
+		up := db.newBulkInsert(tx, "month_rollups", rollupColumns, rollupConflict).withBulkLoad(conn)
 		defer up.close()
+		totals := db.newBulkInsert(tx, "month_totals", totalsColumns, totalsConflict).withBulkLoad(conn)
+		defer totals.close()
 		// In key order, so that concurrent batches that add to the same
 		// rollup rows lock them in the same order and cannot deadlock.
 		slices.SortFunc(order, func(a, b rollupKey) int {
 			return cmp.Or(cmp.Compare(a.member, b.member), cmp.Compare(a.year, b.year), cmp.Compare(a.month, b.month), strings.Compare(a.group, b.group))
 		})
-		for _, k := range order {
+		// The month's total is the sum of its groups, which the order
+		// keeps together.
+		var month kori.Figures
+		for i, k := range order {
 			if err := up.add(ctx, append([]any{int64(k.member), k.year, k.month, k.group}, rollups[k].Values()...)...); err != nil {
 				return err
 			}
+			month.Add(*rollups[k])
+			if next := i + 1; next == len(order) || order[next].member != k.member || order[next].year != k.year || order[next].month != k.month {
+				if err := totals.add(ctx, append([]any{int64(k.member), k.year, k.month}, month.Values()...)...); err != nil {
+					return err
+				}
+				month = kori.Figures{}
+			}
 		}
 		if err := up.flush(ctx); err != nil {
+			return err
+		}
+		if err := totals.flush(ctx); err != nil {
 			return err
 		}
 		// In member and card order, so that concurrent batches lock the
@@ -341,21 +369,30 @@ func (db *DB) touchAll(ctx context.Context, tx *sql.Tx) error {
 // corrected catalogue corrects them), group sums as they were stored,
 // totals as they are. It returns the number of lines it read.
 func (db *DB) rebuildMonth(ctx context.Context, tx *sql.Tx, member kori.MemberID, year, month int, cat *kori.Catalogue) (int, error) {
-	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM month_rollups WHERE member_id = ? AND year = ? AND month = ?`), member, year, month); err != nil {
-		return 0, err
+	for _, t := range []string{"month_rollups", "month_totals"} {
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM `+t+` WHERE member_id = ? AND year = ? AND month = ?`), member, year, month); err != nil {
+			return 0, err
+		}
 	}
 	sums, n, err := db.figuresBetween(ctx, tx, member, year*10000+month*100+1, year*10000+month*100+31, cat, nil)
-	if err != nil {
+	if err != nil || len(sums) == 0 {
 		return n, err
 	}
-	ins := db.newBulkInsert(tx, "month_rollups", append([]string{"member_id", "year", "month", "group_code"}, kori.FigureColumns...), "")
+	ins := db.newBulkInsert(tx, "month_rollups", rollupColumns, "")
 	defer ins.close()
+	var total kori.Figures
 	for _, g := range sums {
 		if err := ins.add(ctx, append([]any{member, year, month, g.Group}, g.Figures.Values()...)...); err != nil {
 			return n, err
 		}
+		total.Add(g.Figures)
 	}
-	return n, ins.flush(ctx)
+	if err := ins.flush(ctx); err != nil {
+		return n, err
+	}
+	_, err = tx.ExecContext(ctx, db.q(`INSERT INTO month_totals (`+strings.Join(totalsColumns, ", ")+`) VALUES (`+placeholders(len(totalsColumns))+`)`),
+		append([]any{member, year, month}, total.Values()...)...)
+	return n, err
 }
 
 // querier is a transaction or a pool.

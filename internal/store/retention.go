@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -198,7 +199,7 @@ func (db *DB) deleteYear(ctx context.Context, year int, keep map[kori.MemberID]b
 	for from := 0; from < len(ids); from += retentionBatch {
 		batch := ids[from:min(from+retentionBatch, len(ids))]
 		err := db.inTx(ctx, func(tx *sql.Tx) error {
-			for _, t := range purchaseTables {
+			for _, t := range append(purchaseTables, summaryTables...) {
 				args := append([]any{year}, batch...)
 				if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM `+t+` WHERE year = ? AND member_id IN (`+placeholders(len(batch))+`)`), args...); err != nil {
 					return err
@@ -328,12 +329,14 @@ func (db *DB) Outbox(ctx context.Context) ([]OutboxMessage, error) {
 func (db *DB) DeleteYearPlain(ctx context.Context, year int) (map[string]int64, error) {
 	rows := map[string]int64{}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		for _, t := range purchaseTables {
+		for _, t := range append(purchaseTables, summaryTables...) {
 			res, err := tx.ExecContext(ctx, db.q(`DELETE FROM `+t+` WHERE year = ?`), year)
 			if err != nil {
 				return err
 			}
-			rows[t], _ = res.RowsAffected()
+			if !slices.Contains(summaryTables, t) {
+				rows[t], _ = res.RowsAffected()
+			}
 		}
 		return nil
 	})

@@ -6,6 +6,7 @@ package storetest
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -278,6 +279,13 @@ func openMigrated(t *testing.T, url string) *store.DB {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Runs before the close above: whatever the test wrote, the monthly
+	// totals must still be the sums of the rollups.
+	t.Cleanup(func() {
+		if err := db.CheckTotals(ctx); err != nil && !strings.Contains(err.Error(), "database is closed") {
+			t.Errorf("after the test: %v", err)
+		}
+	})
 	return db
 }
 
