@@ -334,12 +334,17 @@ func (c Chart) bars(s *svg, lay layout) {
 
 // Line draws each series as a line with a point per label: for long monthly
 // series where bars would be too thin to read. A NaN value breaks the line.
+// Several long series share one mark per label, a column whose title gives
+// every series' value there, instead of a point each: the drawing stays a
+// fraction of the size (a nutrition history of four series over eleven
+// years was 55 kB a drawing) and one hover reads all the lines.
 func Line(c Chart) template.HTML { return c.figure(c.line) }
 
 func (c Chart) line(s *svg, lay layout) {
 	y, _ := c.axes(s, lay)
 	step := lay.plotW() / float64(max(len(c.Labels)-1, 1))
 	x := func(i int) float64 { return float64(lay.left) + step*float64(i) }
+	columns := len(c.Series) > 1 && len(c.Labels) > densePoints
 	for j, se := range c.Series {
 		class, colour := se.look(j)
 		var run []string
@@ -358,6 +363,9 @@ func (c Chart) line(s *svg, lay layout) {
 			run = append(run, fmt.Sprintf("%.1f,%.1f", x(i), y(v)))
 		}
 		flush()
+		if columns {
+			continue
+		}
 		for i, label := range c.Labels {
 			v := at(se.Values, i)
 			if math.IsNaN(v) {
@@ -371,14 +379,34 @@ func (c Chart) line(s *svg, lay layout) {
 				x(i), y(v), radius(len(c.Labels)), class, colour, esc(name), esc(c.format(v)))
 		}
 	}
+	if columns {
+		top, base := float64(lay.top), float64(lay.height-lay.bottom)
+		for i, label := range c.Labels {
+			var values []string
+			for _, se := range c.Series {
+				if v := at(se.Values, i); !math.IsNaN(v) {
+					values = append(values, se.Name+": "+c.format(v))
+				}
+			}
+			if len(values) == 0 {
+				continue
+			}
+			s.f(`<rect class="column" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="transparent"><title>%s: %s</title></rect>`,
+				x(i)-step/2, top, step, base-top, esc(label), esc(strings.Join(values, "; ")))
+		}
+	}
 	c.xLabels(s, lay, x)
 	c.legend(s, lay)
 	s.f(`</svg>`)
 }
 
+// densePoints is where a series counts as long: its points are drawn
+// smaller, and several such series share a mark per label.
+const densePoints = 40
+
 // radius keeps the points of a long series from merging into a band.
 func radius(points int) string {
-	if points > 40 {
+	if points > densePoints {
 		return "1.5"
 	}
 	return "3"

@@ -169,3 +169,27 @@ func TestNarrowLabelsDoNotOverlap(t *testing.T) {
 		t.Errorf("value labels: wide should have them for 11 bars, narrow not")
 	}
 }
+
+// TestLongSeriesShareColumns: several long series get one mark per label
+// naming every series' value there, not a point each; a gap in one series
+// leaves it out of that label's title.
+func TestLongSeriesShareColumns(t *testing.T) {
+	var labels []string
+	protein, fat := []float64{}, []float64{}
+	for i := range densePoints + 10 {
+		labels = append(labels, fmt.Sprint("m", i))
+		protein, fat = append(protein, float64(10+i%5)), append(fat, float64(30+i%7))
+	}
+	fat[3] = math.NaN()
+	c := Chart{ID: "h", Labels: labels, Series: []Series{{Name: "Protein", Values: protein}, {Name: "Fat", Values: fat}}}
+	_, wideSVG, narrowSVG := drawings(t, string(Line(c)))
+	for name, d := range map[string]string{"wide": wideSVG, "narrow": narrowSVG} {
+		titles := wellFormed(t, d)
+		if len(titles) != len(labels) || titles[0] != "m0: Protein: 10; Fat: 30" || titles[3] != "m3: Protein: 13" {
+			t.Errorf("%s: %d titles, first %q, fourth %q; want one per label with every series", name, len(titles), titles[0], titles[3])
+		}
+		if strings.Contains(d, "<circle") || strings.Count(d, "<polyline") != 3 {
+			t.Errorf("%s: want the lines (fat broken by its gap) and no points", name)
+		}
+	}
+}

@@ -46,7 +46,7 @@ type Store interface {
 	FiguresBetween(ctx context.Context, id kori.MemberID, from, to int, cat *kori.Catalogue) ([]kori.GroupSum, int, error)
 	StoreMonthsByMember(ctx context.Context, id kori.MemberID) ([]kori.StoreMonth, error)
 	ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, error)
-	CountReceipts(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) (int, error)
+	SearchReceipts(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, int, error)
 	MatchedLines(ctx context.Context, member kori.MemberID, receipts []kori.ReceiptSummary, gtins, groups []string) ([]kori.LineMatch, error)
 	ReceiptByID(ctx context.Context, member kori.MemberID, id int64) (*kori.ReceiptDetail, error)
 	ProductsByMember(ctx context.Context, id kori.MemberID, year int) ([]kori.ProductSum, error)

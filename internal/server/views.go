@@ -808,17 +808,15 @@ func (s *Server) receipts(r *http.Request, d *memberData) (any, error) {
 		if y, err := strconv.Atoi(r.URL.Query().Get("year")); err == nil {
 			f.Year = y
 		}
-		// The count and the page asked for are read at once; a page past
-		// the last (rare) is read again as the last.
+		// The count comes with the page asked for; a page past the last
+		// (rare) is read again as the last.
 		v.Page = 1
 		if p, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && p > 1 {
 			v.Page = p
 		}
 		f.Limit, f.Offset = receiptsLimit, (v.Page-1)*receiptsLimit
-		g, gctx := errgroup.WithContext(r.Context())
-		g.Go(func() (err error) { v.Found, err = s.Store.CountReceipts(gctx, d.m.ID, f); return err })
-		g.Go(func() (err error) { rs, err = s.Store.ReceiptsByMember(gctx, d.m.ID, f); return err })
-		if err := g.Wait(); err != nil {
+		var err error
+		if rs, v.Found, err = s.Store.SearchReceipts(r.Context(), d.m.ID, f); err != nil {
 			return nil, err
 		}
 		v.Pages = (v.Found + receiptsLimit - 1) / receiptsLimit

@@ -17,7 +17,7 @@ import (
 
 const receiptColumns = `receipt_id, member_id, year, store_id, till, receipt_no, business_day, purchased_at, total_cents, grain, kind, original`
 
-func scanReceipt(rows interface{ Scan(...any) error }) (kori.ReceiptSummary, error) {
+func scanReceipt(rows scanner) (kori.ReceiptSummary, error) {
 	var r kori.ReceiptSummary
 	var grain, kind string
 	var at int64
@@ -89,11 +89,32 @@ func receiptQuery(id kori.MemberID, f kori.ReceiptFilter) (from, where string, a
 // of one of f.GTINs or a group sum of one of f.Groups: the matching receipt
 // ids are found first, each table read once, then joined to the receipts.
 func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, error) {
+	out, _, err := db.receiptPage(ctx, id, f, false)
+	return out, err
+}
+
+// SearchReceipts returns the page of the member's receipts that f asks for,
+// as ReceiptsByMember does, and how many receipts match f in all. Both come
+// from one read, the count a window over the same rows, so that a search's
+// lines are scanned once and not again for the count.
+func (db *DB) SearchReceipts(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, int, error) {
+	out, found, err := db.receiptPage(ctx, id, f, true)
+	if err == nil && len(out) == 0 && f.Offset > 0 {
+		found, err = db.CountReceipts(ctx, id, f) // a page past the last has no rows to count on
+	}
+	return out, found, err
+}
+
+func (db *DB) receiptPage(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter, count bool) ([]kori.ReceiptSummary, int, error) {
 	from, where, args := receiptQuery(id, f)
 	if from == "" {
-		return nil, nil // nothing matched the search terms
+		return nil, 0, nil // nothing matched the search terms
 	}
-	query := `SELECT ` + receiptColumnsOf("r") + ` FROM ` + from + ` WHERE ` + where + ` ORDER BY r.purchased_at DESC, r.receipt_id DESC`
+	columns := receiptColumnsOf("r")
+	if count {
+		columns += `, COUNT(*) OVER ()`
+	}
+	query := `SELECT ` + columns + ` FROM ` + from + ` WHERE ` + where + ` ORDER BY r.purchased_at DESC, r.receipt_id DESC`
 	if f.Limit > 0 {
 		query += ` LIMIT ?`
 		args = append(args, f.Limit)
@@ -104,19 +125,35 @@ func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.Rec
 	}
 	rows, err := db.read.QueryContext(ctx, db.q(query), args...)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []kori.ReceiptSummary
+	var found int
+	scan := scanner(rows)
+	if count {
+		scan = withColumn{rows, &found}
+	}
 	for rows.Next() {
-		r, err := scanReceipt(rows)
+		r, err := scanReceipt(scan)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, found, rows.Err()
 }
+
+// scanner is a row to scan: *sql.Rows, *sql.Row or withColumn.
+type scanner interface{ Scan(...any) error }
+
+// withColumn scans one more column after those its caller asks for.
+type withColumn struct {
+	rows  scanner
+	extra any
+}
+
+func (w withColumn) Scan(dest ...any) error { return w.rows.Scan(append(dest, w.extra)...) }
 
 // CountReceipts counts the member's receipts under a filter (its Limit and
 // Offset aside), so that a search can say how many it found in all.

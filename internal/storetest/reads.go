@@ -115,6 +115,17 @@ func testMemberReads(t *testing.T, open Opener) {
 	if n, err := db.CountReceipts(ctx, a, kori.ReceiptFilter{Search: true, GTINs: minceFilter.GTINs, Limit: 1}); err != nil || n != 2 {
 		t.Errorf("count of the search = %d (%v), want 2", n, err)
 	}
+	// A search reads its page and its count at once; past the last page
+	// the count is still of all.
+	for offset, want := range map[int]int{0: 1, 1: 1, 2: 0} {
+		page, found, err := db.SearchReceipts(ctx, a, kori.ReceiptFilter{Search: true, GTINs: minceFilter.GTINs, Limit: 1, Offset: offset})
+		if err != nil || len(page) != want || found != 2 || want > 0 && page[0].ID != withMince[offset].ID {
+			t.Errorf("search at offset %d = %d receipts of %d found (%v), want %d of 2", offset, len(page), found, err, want)
+		}
+	}
+	if page, found, err := db.SearchReceipts(ctx, b, minceFilter); err != nil || len(page) != found || found > 0 && page[0].MemberID != b {
+		t.Errorf("member B's search = %d receipts, %d found (%v)", len(page), found, err)
+	}
 	// Why each was found: the mince line, and (by group) the meat lines or sums.
 	lines, err := db.MatchedLines(ctx, a, withMince[:2], minceFilter.GTINs, nil)
 	must(t, err)
