@@ -94,11 +94,11 @@ func analyticsSQLite(ctx context.Context, bin, dir string, members int) (*analyt
 }
 
 // analyticsPostgres runs the queries on a demo database of the engine.
-func analyticsPostgres(ctx context.Context, bin string, engine pgEngine, members int) (*analyticsReport, error) {
+func analyticsPostgres(ctx context.Context, bin string, engine pgEngine, members, sample, repeat int) (*analyticsReport, *national, error) {
 	rep := &analyticsReport{engine: engine.name, members: members}
 	url, drop, err := engine.newDatabase(ctx, bin)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer drop()
 	fmt.Fprintf(os.Stderr, "%s: kori demo --members %d…\n", engine.name, members)
@@ -106,15 +106,19 @@ func analyticsPostgres(ctx context.Context, bin string, engine pgEngine, members
 	cmd.Stderr = os.Stderr
 	start := time.Now()
 	if out, err := cmd.Output(); err != nil {
-		return nil, fmt.Errorf("kori demo on %s: %w %s", engine.name, err, out)
+		return nil, nil, fmt.Errorf("kori demo on %s: %w %s", engine.name, err, out)
 	}
 	rep.demo = time.Since(start)
 	db, err := store.Open(ctx, url)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer db.Close()
-	return rep, analyticsBench(ctx, db, rep)
+	if err := analyticsBench(ctx, db, rep); err != nil {
+		return nil, nil, err
+	}
+	n, err := nationalRuns(ctx, db, url, engine, sample, repeat)
+	return rep, n, err
 }
 
 // writeAnalytics writes the reports of the engines that ran.

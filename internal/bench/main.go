@@ -152,7 +152,7 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 		if err != nil {
 			return err
 		}
-		rep := &pagesReport{members: int(counts["members"]), engine: "on a national-size PostgreSQL database", target: 10 * time.Millisecond}
+		rep := &pagesReport{members: int(counts["members"]), engine: "on a national-size PostgreSQL database", target: 10 * time.Millisecond} // as nationalRuns
 		err = timePages(ctx, db, rep, sample, repeat)
 		db.Close()
 		if err != nil {
@@ -184,16 +184,22 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 			return err
 		}
 		reps = append(reps, rep)
+		var nationals []*national
 		for _, engine := range []pgEngine{postgresEngine, citusEngine} {
-			rep, err := analyticsPostgres(ctx, bin, engine, analyticsMembers)
+			rep, n, err := analyticsPostgres(ctx, bin, engine, analyticsMembers, sample, repeat)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "%s analytics skipped: %v\n", engine.name, err)
 				continue
 			}
 			reps = append(reps, rep)
+			var s strings.Builder
+			n.pages.write(&s)
+			sections[map[bool]string{false: "pgpages", true: "cituspages"}[engine.citus]] = s.String()
+			nationals = append(nationals, n)
 		}
 		var s strings.Builder
 		writeAnalytics(&s, reps)
+		writeNationalRetention(&s, nationals)
 		sections["analytics"] = s.String()
 	}
 	if only == "" || only == "benefits" {
@@ -239,6 +245,7 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 	b.WriteString(sections["privacy"])
 	b.WriteString(sections["postgres"])
 	b.WriteString(sections["pgpages"])
+	b.WriteString(sections["cituspages"])
 	b.WriteString(sections["offers"])
 	b.WriteString(sections["http"])
 	b.WriteString(sections["analytics"])
@@ -255,7 +262,8 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 // run of one part keeps the others.
 func splitSections(doc string) map[string]string {
 	heads := map[string]string{"ingest": "\n## Bulk ingest, SQLite", "pages": "\n## Member pages and API, SQLite", "privacy": "\n## Retention and erasure",
-		"offers": "\n## Offers, SQLite", "postgres": "\n## Member pages and API, PostgreSQL", "pgpages": "\n## Member pages and API, on a national-size", "http": "\n## Member API over HTTP",
+		"offers": "\n## Offers, SQLite", "postgres": "\n## Member pages and API, PostgreSQL", "pgpages": "\n## Member pages and API, on a national-size PostgreSQL",
+		"cituspages": "\n## Member pages and API, on a national-size Citus", "http": "\n## Member API over HTTP",
 		"tills": "\n## Real till receipts", "analytics": "\n## Analytics for the chain", "benefits": "\n## Loyalty benefits"}
 	starts := map[string]int{}
 	for k, h := range heads {

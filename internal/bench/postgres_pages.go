@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -106,25 +107,8 @@ func postgresPages(ctx context.Context, bin string, engine pgEngine, members, sa
 		return nil, err
 	}
 	// The oldest year of the demo, by partition replacement…
-	ids, _ := db.MemberIDs(ctx)
-	held, err := db.HeldData(ctx, ids[0])
-	if err != nil {
+	if rep.year, rep.dropRows, rep.dropTime, err = retainOldest(ctx, db, engine); err != nil {
 		return nil, err
-	}
-	rep.year = held.First.Year()
-	who := kori.Actor{Channel: "bench", Name: "bench"}
-	fmt.Fprintf(os.Stderr, "%s: retention of %d by partition…\n", engine.name, rep.year)
-	start := time.Now()
-	steps := kori.WithProgress(ctx, func(what string, done, total int) {
-		fmt.Fprintf(os.Stderr, "%s: %s %d/%d at %.3f s\n", engine.name, what, done, total, time.Since(start).Seconds())
-	})
-	ds, err := db.Retention(steps, rep.year+1, false, who)
-	if err != nil {
-		return nil, err
-	}
-	rep.dropTime = time.Since(start)
-	if len(ds) > 0 {
-		rep.dropRows = ds[0].Rows
 	}
 	if engine.citus {
 		return rep, nil
@@ -136,7 +120,7 @@ func postgresPages(ctx context.Context, bin string, engine pgEngine, members, sa
 	}
 	defer other.Close()
 	fmt.Fprintf(os.Stderr, "postgres: retention of %d by DELETE…\n", rep.year)
-	start = time.Now()
+	start := time.Now()
 	rep.delRows, err = other.DeleteYearPlain(ctx, rep.year)
 	if err != nil {
 		return nil, err
@@ -172,5 +156,96 @@ func writePostgres(b *strings.Builder, pg, citus *pgReport, citusErr error) {
 	if citus != nil {
 		fmt.Fprintf(b, "\nCitus:\n\n")
 		writeOffersTimings(b, citus.offers)
+	}
+}
+
+// retainOldest runs Kori's retention of the database's oldest purchase year
+// and returns the year, the rows deleted and the time it took, printing each
+// step's time.
+func retainOldest(ctx context.Context, db *store.DB, engine pgEngine) (year int, rows map[string]int64, took time.Duration, err error) {
+	ids, err := db.MemberIDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return 0, nil, 0, fmt.Errorf("no members to find the oldest year of (%v)", err)
+	}
+	held, err := db.HeldData(ctx, ids[0])
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	year = held.First.Year()
+	fmt.Fprintf(os.Stderr, "%s: retention of %d by partition…\n", engine.name, year)
+	start := time.Now()
+	steps := kori.WithProgress(ctx, func(what string, done, total int) {
+		fmt.Fprintf(os.Stderr, "%s: %s %d/%d at %.3f s\n", engine.name, what, done, total, time.Since(start).Seconds())
+	})
+	ds, err := db.Retention(steps, year+1, false, kori.Actor{Channel: "bench", Name: "bench"})
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	took = time.Since(start)
+	if len(ds) > 0 {
+		rows = ds[0].Rows
+	}
+	return year, rows, took, nil
+}
+
+// national is what a full run measures on the national-size analytics
+// databases besides the analytics queries: the member pages, then a year's
+// retention.
+type national struct {
+	engine pgEngine
+	pages  *pagesReport
+	year   int
+	rows   map[string]int64
+	took   time.Duration
+}
+
+// nationalRuns times the member pages of a national-size database after
+// VACUUM ANALYZE (the state autovacuum keeps a database in), then its
+// oldest year's retention.
+func nationalRuns(ctx context.Context, db *store.DB, url string, engine pgEngine, sample, repeat int) (*national, error) {
+	n := &national{engine: engine, pages: &pagesReport{engine: "on a national-size PostgreSQL database", target: 10 * time.Millisecond}}
+	if engine.citus {
+		n.pages.engine = "on a national-size Citus cluster (a coordinator and 2 workers on this machine, 32 shards a table)"
+	}
+	fmt.Fprintf(os.Stderr, "%s: VACUUM ANALYZE…\n", engine.name)
+	raw, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	_, err = raw.ExecContext(ctx, "VACUUM ANALYZE")
+	raw.Close()
+	if err != nil {
+		return nil, fmt.Errorf("vacuum: %w", err)
+	}
+	counts, err := db.Counts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n.pages.members = int(counts["members"])
+	fmt.Fprintf(os.Stderr, "%s: member pages…\n", engine.name)
+	if err := timePages(ctx, db, n.pages, sample, repeat); err != nil {
+		return nil, err
+	}
+	if n.year, n.rows, n.took, err = retainOldest(ctx, db, engine); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// writeNationalRetention compares the retention of the national-size
+// databases.
+func writeNationalRetention(b *strings.Builder, runs []*national) {
+	if len(runs) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n## Retention of one year at national size, PostgreSQL and Citus\n\n")
+	fmt.Fprintf(b, "The analytics databases above (%d members, the same seed), after their pages were timed: the oldest purchase year\n"+
+		"deleted by Kori's retention (the year's partitions emptied, extended-retention members' rows moved aside and back).\n\n", runs[0].pages.members)
+	fmt.Fprintf(b, "| engine | year | rows | seconds |\n|---|---:|---|---:|\n")
+	for _, r := range runs {
+		fmt.Fprintf(b, "| %s | %d | %s | %.3f |\n", r.engine.name, r.year, rowCounts(r.rows), r.took.Seconds())
+	}
+	if len(runs) == 2 && runs[0].took > 0 {
+		fmt.Fprintf(b, "\n**Ratio** Citus ÷ PostgreSQL, retention of a year at national size: **%.1f** (target ≤ 2).\n", runs[1].took.Seconds()/runs[0].took.Seconds())
 	}
 }
