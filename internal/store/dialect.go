@@ -36,9 +36,14 @@ type dialect interface {
 	serialize(ctx context.Context, tx *sql.Tx, name string) error
 	// dropYear deletes a purchase year of every member but those in keep
 	// at once, if the engine can; done is false if it cannot.
-	dropYear(ctx context.Context, db *sql.DB, year int, keep []int64) (done bool, err error)
+	// On PostgreSQL it writes through conn, the job's connection.
+	dropYear(ctx context.Context, conn *sql.Conn, year int, keep []int64) (done bool, err error)
 	// purge makes deleted rows leave the files now, not at the engine's leisure.
 	purge(ctx context.Context, db *sql.DB) error
+	// forJob sets a connection up for a nightly job's statements, which
+	// visit every shard on Citus but each do little there; reset undoes it
+	// before the connection goes back to its pool.
+	forJob(ctx context.Context, conn *sql.Conn) (reset func() error, err error)
 	// forUpdate is the clause that locks the rows a SELECT reads until the
 	// transaction ends ("" where the engine has one writer at a time).
 	forUpdate() string
@@ -60,8 +65,12 @@ type sqliteDialect struct{}
 
 func (sqliteDialect) serialize(context.Context, *sql.Tx, string) error { return nil }
 
-func (sqliteDialect) dropYear(context.Context, *sql.DB, int, []int64) (bool, error) {
+func (sqliteDialect) dropYear(context.Context, *sql.Conn, int, []int64) (bool, error) {
 	return false, nil
+}
+
+func (sqliteDialect) forJob(context.Context, *sql.Conn) (func() error, error) {
+	return func() error { return nil }, nil
 }
 
 // purge checkpoints the write-ahead log and truncates it: secure_delete has
@@ -283,7 +292,7 @@ func (postgresDialect) canBulkLoad() bool { return true }
 // dropped and recreated partition: on Citus that is DDL creating every
 // shard of four tables again (14 times PostgreSQL's time, measured), while
 // a truncate runs on the shards in parallel.
-func (d postgresDialect) dropYear(ctx context.Context, db *sql.DB, year int, keep []int64) (bool, error) {
+func (d postgresDialect) dropYear(ctx context.Context, db *sql.Conn, year int, keep []int64) (bool, error) {
 	if year < 1900 || year > 9999 {
 		return false, fmt.Errorf("year %d out of range", year)
 	}
@@ -321,6 +330,23 @@ func (d postgresDialect) dropYear(ctx context.Context, db *sql.DB, year int, kee
 		}
 	}
 	return true, tx.Commit()
+}
+
+// forJob has Citus run each of the job's multi-shard statements over one
+// connection to each worker, opened once for the job, instead of opening up
+// to 16 a worker for every statement: a job's statements (a year's counts,
+// its TRUNCATE) are many small tasks, and on a year's retention of 100
+// members opening those connections was half the time (0.44 s against
+// 0.23 s, measured). On plain PostgreSQL the setting is an unused
+// placeholder.
+func (postgresDialect) forJob(ctx context.Context, conn *sql.Conn) (func() error, error) {
+	if _, err := conn.ExecContext(ctx, `SET citus.max_adaptive_executor_pool_size = 1`); err != nil {
+		return nil, err
+	}
+	return func() error {
+		_, err := conn.ExecContext(context.WithoutCancel(ctx), `RESET citus.max_adaptive_executor_pool_size`)
+		return err
+	}, nil
 }
 
 // purge is left to autovacuum on PostgreSQL: deleted tuples are unreachable

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/kori-project/kori"
 )
 
@@ -27,22 +25,38 @@ const retentionBatch = 200
 // kept throughout: a replay of the journal on a restored backup reads the
 // same set at the same place, so it deletes exactly what this run deleted,
 // member by member, whatever choices change while the deletion runs.
-func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who kori.Actor) ([]kori.Deletion, error) {
-	years, err := db.yearsBefore(ctx, oldestKept)
+func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who kori.Actor) (_ []kori.Deletion, err error) {
+	// The job's statements visit every shard on Citus: they go over one
+	// connection, set up for them once (dialect.forJob).
+	job, err := db.read.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer job.Close()
+	reset, err := db.d.forJob(ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if rerr := reset(); err == nil {
+			err = rerr
+		}
+	}()
+	years, err := db.yearsBefore(ctx, job, oldestKept)
 	if err != nil || len(years) == 0 {
 		return nil, err
 	}
 	now := db.Clock.Now()
 	var keep map[kori.MemberID]bool
 	if dryRun || db.Journal == nil {
-		keep, err = db.extendedMembers(ctx)
+		keep, err = db.extendedMembers(ctx, job)
 	} else {
 		var commit kori.JournalCommit
 		commit, err = db.Journal.Begin(kori.PrivacyEvent{At: now, Kind: kori.EventRetention, OldestKept: oldestKept, Actor: who})
 		if err != nil {
 			return nil, err
 		}
-		keep, err = db.extendedMembers(ctx)
+		keep, err = db.extendedMembers(ctx, job)
 		if derr := commit.Done(err == nil); err == nil {
 			err = derr
 		}
@@ -56,19 +70,13 @@ func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who ko
 		step := fmt.Sprintf("retention %d", y)
 		const steps = 3 // counted, deleted, recorded
 		kori.ReportProgress(ctx, step, 0, steps)
-		// The four tables are counted at once: on Citus each count visits
-		// every shard, and one after another they were half the run.
-		counts := make([]int64, len(purchaseTables))
-		g, gctx := errgroup.WithContext(ctx)
-		for i, t := range purchaseTables {
-			g.Go(func() (err error) { counts[i], err = db.countYear(gctx, t, y, keep); return err })
-		}
-		if err := g.Wait(); err != nil {
-			return nil, err
-		}
-		for i, t := range purchaseTables {
-			if counts[i] > 0 {
-				d.Rows[t] = counts[i]
+		for _, t := range purchaseTables {
+			n, err := db.countYear(ctx, job, t, y, keep)
+			if err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				d.Rows[t] = n
 			}
 		}
 		if len(d.Rows) == 0 {
@@ -76,7 +84,7 @@ func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who ko
 		}
 		kori.ReportProgress(ctx, step, 1, steps)
 		if !dryRun {
-			if err := db.deleteYear(ctx, y, keep); err != nil {
+			if err := db.deleteYear(ctx, job, y, keep); err != nil {
 				return nil, fmt.Errorf("retention of %d: %w", y, err)
 			}
 			kori.ReportProgress(ctx, step, 2, steps)
@@ -105,8 +113,8 @@ func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who ko
 }
 
 // extendedMembers returns the members who chose extended retention.
-func (db *DB) extendedMembers(ctx context.Context) (map[kori.MemberID]bool, error) {
-	ids, err := scanMemberIDs(db.read.QueryContext(ctx, db.q(`SELECT member_id FROM members WHERE extended_retention = ?`), true))
+func (db *DB) extendedMembers(ctx context.Context, q querier) (map[kori.MemberID]bool, error) {
+	ids, err := scanMemberIDs(q.QueryContext(ctx, db.q(`SELECT member_id FROM members WHERE extended_retention = ?`), true))
 	if err != nil {
 		return nil, err
 	}
@@ -119,16 +127,16 @@ func (db *DB) extendedMembers(ctx context.Context) (map[kori.MemberID]bool, erro
 
 // countYear counts the rows of year in table that retention deletes: all
 // of them less those of the members kept.
-func (db *DB) countYear(ctx context.Context, table string, year int, keep map[kori.MemberID]bool) (int64, error) {
+func (db *DB) countYear(ctx context.Context, q querier, table string, year int, keep map[kori.MemberID]bool) (int64, error) {
 	var n int64
-	if err := db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM `+table+` WHERE year = ?`), year).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM `+table+` WHERE year = ?`), year).Scan(&n); err != nil {
 		return 0, err
 	}
 	ids := memberArgs(keep)
 	for from := 0; from < len(ids); from += retentionBatch {
 		batch := ids[from:min(from+retentionBatch, len(ids))]
 		var kept int64
-		if err := db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM `+table+` WHERE year = ? AND member_id IN (`+placeholders(len(batch))+`)`),
+		if err := q.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM `+table+` WHERE year = ? AND member_id IN (`+placeholders(len(batch))+`)`),
 			append([]any{year}, batch...)...).Scan(&kept); err != nil {
 			return 0, err
 		}
@@ -146,8 +154,8 @@ func memberArgs(set map[kori.MemberID]bool) []any {
 }
 
 // yearsBefore lists the purchase years held that are older than year.
-func (db *DB) yearsBefore(ctx context.Context, year int) ([]int, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT DISTINCT year FROM receipts WHERE year < ?
+func (db *DB) yearsBefore(ctx context.Context, q querier, year int) ([]int, error) {
+	rows, err := q.QueryContext(ctx, db.q(`SELECT DISTINCT year FROM receipts WHERE year < ?
 		UNION SELECT DISTINCT year FROM month_rollups WHERE year < ? ORDER BY 1`), year, year)
 	if err != nil {
 		return nil, err
@@ -168,15 +176,15 @@ func (db *DB) yearsBefore(ctx context.Context, year int) ([]int, error) {
 // PostgreSQL by dropping the year's partitions after moving the kept
 // members' rows aside (time independent of the year's size), elsewhere in
 // batches of members.
-func (db *DB) deleteYear(ctx context.Context, year int, keep map[kori.MemberID]bool) error {
+func (db *DB) deleteYear(ctx context.Context, job *sql.Conn, year int, keep map[kori.MemberID]bool) error {
 	kept := make([]int64, 0, len(keep))
 	for id := range keep {
 		kept = append(kept, int64(id))
 	}
-	if done, err := db.d.dropYear(ctx, db.write, year, kept); done || err != nil {
+	if done, err := db.d.dropYear(ctx, job, year, kept); done || err != nil {
 		return err
 	}
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT DISTINCT member_id FROM receipts WHERE year = ?
+	rows, err := job.QueryContext(ctx, db.q(`SELECT DISTINCT member_id FROM receipts WHERE year = ?
 		UNION SELECT DISTINCT member_id FROM month_rollups WHERE year = ?`), year, year)
 	if err != nil {
 		return err
