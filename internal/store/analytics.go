@@ -26,7 +26,7 @@ func analyticsFilter(levels []kori.Level) (string, []any) {
 
 // AnalyticsCells sums the purchases of the selected members into cells by
 // period and key, counting the distinct members of each cell. The rollup
-// dimensions (total, group) read month_rollups; store and city read receipt
+// dimensions read month_totals (total) or month_rollups (group); store and city read receipt
 // totals, which also give the number of sales receipts.
 func (db *DB) AnalyticsCells(ctx context.Context, sel kori.AnalyticsSelect) ([]kori.AnalyticsCell, error) {
 	if len(sel.Levels) == 0 {
@@ -109,15 +109,12 @@ func analyticsQuery(sel kori.AnalyticsSelect) (string, []any, error) {
 				period = `r.year * 100 + r.month`
 			}
 		}
-		key := `''`
-		if sel.ByKey && sel.Dim == kori.DimGroup {
-			key = `r.group_code`
-		}
-		// A member has one rollup row a month and group, so in cells by
-		// month and group each row is a distinct member: no DISTINCT (a
-		// sort of every row).
+		key, table := analyticsSource(sel)
+		// A member has one rollup row a month and group, and one total row
+		// a month, so in cells by month (and group) each row is a distinct
+		// member: no DISTINCT (a sort of every row).
 		count := `COUNT(DISTINCT r.member_id)`
-		if sel.ByPeriod && sel.ByMonth && sel.ByKey && sel.Dim == kori.DimGroup {
+		if sel.ByPeriod && sel.ByMonth && (table == "month_totals" || sel.ByKey && sel.Dim == kori.DimGroup) {
 			count = `COUNT(*)`
 		}
 		sums := figureSums
@@ -125,13 +122,23 @@ func analyticsQuery(sel kori.AnalyticsSelect) (string, []any, error) {
 			sums = zeroFigures
 		}
 		return `SELECT ` + period + `, ` + key + `, ` + count + `, 0, ` + sums + `
-			FROM month_rollups r JOIN members m ON m.member_id = r.member_id
+			FROM ` + table + ` r JOIN members m ON m.member_id = r.member_id
 			WHERE r.year BETWEEN ? AND ? AND r.year * 100 + r.month BETWEEN ? AND ? AND ` + members + `
 			GROUP BY 1, 2 ORDER BY 1, 2`, append([]any{sel.From / 100, sel.To / 100, sel.From, sel.To}, margs...), nil
 	case kori.DimStore, kori.DimCity:
 		return receiptCells(sel, members), append(receiptArgs(sel), margs...), nil
 	}
 	return "", nil, kori.Errorf(kori.EINVALID, "unknown analytics dimension %q", sel.Dim)
+}
+
+// analyticsSource returns the cell key of a rollup dimension and the table to
+// read: the monthly totals (one row a member and month) unless the cells
+// are by product group, which only the rollups have.
+func analyticsSource(sel kori.AnalyticsSelect) (key, table string) {
+	if sel.ByKey && sel.Dim == kori.DimGroup {
+		return `r.group_code`, "month_rollups"
+	}
+	return `''`, "month_totals"
 }
 
 // zeroFigures stands for the figure columns where only counts are asked.
@@ -205,12 +212,9 @@ func (db *DB) MemberCells(ctx context.Context, sel kori.AnalyticsSelect, fn func
 	if sel.ByMonth {
 		period = `r.year * 100 + r.month`
 	}
-	key := `''`
-	if sel.Dim == kori.DimGroup && sel.ByKey {
-		key = `r.group_code`
-	}
+	key, table := analyticsSource(sel)
 	rows, err := db.read.QueryContext(ctx, db.q(`SELECT `+period+`, `+key+`, `+figureSums+`
-		FROM month_rollups r JOIN members m ON m.member_id = r.member_id
+		FROM `+table+` r JOIN members m ON m.member_id = r.member_id
 		WHERE r.year BETWEEN ? AND ? AND r.year * 100 + r.month BETWEEN ? AND ? AND `+members+`
 		GROUP BY r.member_id, 1, 2 ORDER BY 1, 2`), append([]any{sel.From / 100, sel.To / 100, sel.From, sel.To}, margs...)...)
 	if err != nil {
