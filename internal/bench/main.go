@@ -152,7 +152,8 @@ func run(out, only, pagesDir string, big, small, members, pgMembers, sample, rep
 		if err != nil {
 			return err
 		}
-		rep := &pagesReport{members: int(counts["members"]), engine: "on a national-size PostgreSQL database", target: 10 * time.Millisecond} // as nationalRuns
+		rep := nationalPages(postgresEngine)
+		rep.members = int(counts["members"])
 		err = timePages(ctx, db, rep, sample, repeat)
 		db.Close()
 		if err != nil {

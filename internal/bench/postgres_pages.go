@@ -203,10 +203,7 @@ type national struct {
 // VACUUM ANALYZE (the state autovacuum keeps a database in), then its
 // oldest year's retention.
 func nationalRuns(ctx context.Context, db *store.DB, url string, engine pgEngine, sample, repeat int) (*national, error) {
-	n := &national{engine: engine, pages: &pagesReport{engine: "on a national-size PostgreSQL database", target: 10 * time.Millisecond}}
-	if engine.citus {
-		n.pages.engine = "on a national-size Citus cluster (a coordinator and 2 workers on this machine, 32 shards a table)"
-	}
+	n := &national{engine: engine, pages: nationalPages(engine)}
 	fmt.Fprintf(os.Stderr, "%s: VACUUM ANALYZE…\n", engine.name)
 	raw, err := sql.Open("pgx", url)
 	if err != nil {
@@ -230,6 +227,16 @@ func nationalRuns(ctx context.Context, db *store.DB, url string, engine pgEngine
 		return nil, err
 	}
 	return n, nil
+}
+
+// nationalPages is the report of the member pages of a national-size
+// database, held to the 10 ms.
+func nationalPages(engine pgEngine) *pagesReport {
+	r := &pagesReport{engine: "on a national-size PostgreSQL database", target: 10 * time.Millisecond}
+	if engine.citus {
+		r.engine = "on a national-size Citus cluster (a coordinator and 2 workers on this machine, 32 shards a table)"
+	}
+	return r
 }
 
 // writeNationalRetention compares the retention of the national-size

@@ -67,7 +67,14 @@ func (s *Server) loadMember(r *http.Request, p page) (*memberData, error) {
 	}
 	var products []kori.ProductSum
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { d.cat, err = s.Ingest.Catalogue(gctx); return err })
+	g.Go(func() (err error) {
+		if d.cat, err = s.Ingest.Catalogue(gctx); err != nil || !p.ytd {
+			return err
+		}
+		ytd, err := s.readYearToDate(gctx, d.m, d.now, d.cat)
+		d.ytd = &ytd
+		return err
+	})
 	if p.rollups {
 		g.Go(func() (err error) {
 			d.monthly, err = s.rollupTotals(gctx, d.m, kori.TotalsByMonth)
@@ -83,17 +90,6 @@ func (s *Server) loadMember(r *http.Request, p page) (*memberData, error) {
 	}
 	if p.products {
 		g.Go(func() (err error) { products, err = s.productsByMember(gctx, d.m, likely); return err })
-	}
-	if p.ytd {
-		g.Go(func() error {
-			cat, err := s.Ingest.Catalogue(gctx) // cached: the same as d.cat
-			if err != nil {
-				return err
-			}
-			ytd, err := s.readYearToDate(gctx, d.m, d.now, cat)
-			d.ytd = &ytd
-			return err
-		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err

@@ -21,6 +21,12 @@ var purchaseTables = []string{"receipt_lines", "receipt_groups", "month_rollups"
 // are).
 var summaryTables = []string{"month_totals"}
 
+// deleteSummaries deletes the member's rows of the summary tables, which
+// a deletion's evidence does not count.
+func (db *DB) deleteSummaries(ctx context.Context, tx *sql.Tx, id kori.MemberID) error {
+	return db.deleteMemberRows(ctx, tx, id, summaryTables, map[string]int64{})
+}
+
 // derivedTables hold what is computed from a member's purchases for
 // purposes they may object to: erased with the purchases.
 var derivedTables = []string{"offers"}
@@ -157,7 +163,7 @@ func (db *DB) rewriteHistory(ctx context.Context, tx *sql.Tx, id kori.MemberID, 
 				return nil, err
 			}
 		}
-		if err := db.deleteMemberRows(ctx, tx, id, summaryTables, map[string]int64{}); err != nil {
+		if err := db.deleteSummaries(ctx, tx, id); err != nil {
 			return nil, err
 		}
 		if err := exec("", `UPDATE receipts SET grain = 'total' WHERE member_id = ? AND grain <> 'total'`, id); err != nil {
@@ -179,7 +185,7 @@ func (db *DB) rewriteHistory(ctx context.Context, tx *sql.Tx, id kori.MemberID, 
 				return nil, err
 			}
 		}
-		if err := db.deleteMemberRows(ctx, tx, id, summaryTables, map[string]int64{}); err != nil {
+		if err := db.deleteSummaries(ctx, tx, id); err != nil {
 			return nil, err
 		}
 	}
@@ -264,7 +270,7 @@ func (db *DB) EraseMember(ctx context.Context, id kori.MemberID, scope string, r
 		if err := db.deleteMemberRows(ctx, tx, id, tables, del.Rows); err != nil {
 			return err
 		}
-		if err := db.deleteMemberRows(ctx, tx, id, summaryTables, map[string]int64{}); err != nil {
+		if err := db.deleteSummaries(ctx, tx, id); err != nil {
 			return err
 		}
 		if scope == "member" {
