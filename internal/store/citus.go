@@ -15,7 +15,8 @@ import (
 var (
 	citusColocated = []string{"members", "cards", "consents", "sessions", "access_log", "outbox", "dsr_requests", "offers",
 		"receipts", "receipt_lines", "receipt_groups", "month_rollups", "month_totals", "member_benefits", "household_members", "household_invites",
-		"app_grants", "app_tokens"}
+		"app_grants", "app_tokens",
+		"retention_keep_receipts", "retention_keep_receipt_lines", "retention_keep_receipt_groups", "retention_keep_month_rollups", "retention_keep_month_totals"}
 	citusReference = []string{"stores", "product_groups", "products", "campaigns", "api_keys", "meta", "id_sequences",
 		"deletions", "audit_log", "benefit_schemes", "apps"}
 	// citusByKey are distributed by their own key, not co-located with

@@ -35,9 +35,13 @@ type dialect interface {
 	// at a time (SQLite's single writer does this already).
 	serialize(ctx context.Context, tx *sql.Tx, name string) error
 	// dropYear deletes a purchase year of every member but those in keep
-	// at once, if the engine can; done is false if it cannot.
+	// at once, if the engine can, and calls record in the same transaction
+	// (the deletion's evidence); done is false if it cannot.
 	// On PostgreSQL it writes through conn, the job's connection.
-	dropYear(ctx context.Context, conn *sql.Conn, year int, keep []int64) (done bool, err error)
+	dropYear(ctx context.Context, conn *sql.Conn, year int, keep []int64, record func(*sql.Tx) error) (done bool, err error)
+	// yearsBefore lists the purchase years older than year that hold rows,
+	// if the engine can tell without reading them; done is false if not.
+	yearsBefore(ctx context.Context, conn *sql.Conn, year int) (years []int, done bool, err error)
 	// purge makes deleted rows leave the files now, not at the engine's leisure.
 	purge(ctx context.Context, db *sql.DB) error
 	// forJob sets a connection up for a nightly job's statements, which
@@ -65,8 +69,12 @@ type sqliteDialect struct{}
 
 func (sqliteDialect) serialize(context.Context, *sql.Tx, string) error { return nil }
 
-func (sqliteDialect) dropYear(context.Context, *sql.Conn, int, []int64) (bool, error) {
+func (sqliteDialect) dropYear(context.Context, *sql.Conn, int, []int64, func(*sql.Tx) error) (bool, error) {
 	return false, nil
+}
+
+func (sqliteDialect) yearsBefore(context.Context, *sql.Conn, int) ([]int, bool, error) {
+	return nil, false, nil
 }
 
 func (sqliteDialect) forJob(context.Context, *sql.Conn) (func() error, error) {
@@ -291,8 +299,11 @@ func (postgresDialect) canBulkLoad() bool { return true }
 // cost is that of those rows, not of the year. TRUNCATE rather than a
 // dropped and recreated partition: on Citus that is DDL creating every
 // shard of four tables again (14 times PostgreSQL's time, measured), while
-// a truncate runs on the shards in parallel.
-func (d postgresDialect) dropYear(ctx context.Context, db *sql.Conn, year int, keep []int64) (bool, error) {
+// a truncate runs on the shards in parallel. The rows aside go to the
+// retention_keep_ tables (migration 0016), which Citus co-locates with the
+// purchase tables: each shard moves its own rows, where a temporary table
+// on the coordinator would pull every kept row through it and back.
+func (d postgresDialect) dropYear(ctx context.Context, db *sql.Conn, year int, keep []int64, record func(*sql.Tx) error) (bool, error) {
 	if year < 1900 || year > 9999 {
 		return false, fmt.Errorf("year %d out of range", year)
 	}
@@ -301,19 +312,22 @@ func (d postgresDialect) dropYear(ctx context.Context, db *sql.Conn, year int, k
 		return false, err
 	}
 	defer tx.Rollback()
+	// The lock also makes this transaction the staging tables' only user.
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('kori_partitions'))`); err != nil {
 		return false, err
 	}
 	parts := make([]string, len(partitioned))
+	staging := make([]string, len(partitioned))
 	for i, t := range partitioned {
 		parts[i] = fmt.Sprintf("%s_y%d", t, year) // the year is a checked int
+		staging[i] = retentionStaging(t)
 	}
 	// The kept members' rows go aside first (only when there are any: most
 	// years keep no one), then one TRUNCATE empties all five partitions,
-	// one round of tasks on Citus instead of four.
+	// one round of tasks on Citus instead of five.
 	if len(keep) > 0 {
 		for i, part := range parts {
-			q := fmt.Sprintf(`CREATE TEMP TABLE kori_keep%d ON COMMIT DROP AS SELECT * FROM %s WHERE member_id = ANY($1)`, i, part)
+			q := fmt.Sprintf(`INSERT INTO %s SELECT * FROM %s WHERE member_id = ANY($1)`, staging[i], part)
 			if _, err := tx.ExecContext(ctx, q, keep); err != nil {
 				return false, fmt.Errorf("%s: %w", part, err)
 			}
@@ -324,13 +338,76 @@ func (d postgresDialect) dropYear(ctx context.Context, db *sql.Conn, year int, k
 	}
 	if len(keep) > 0 {
 		for i, part := range parts {
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s SELECT * FROM kori_keep%d`, part, i)); err != nil {
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s SELECT * FROM %s`, part, staging[i])); err != nil {
 				return false, fmt.Errorf("%s: %w", part, err)
 			}
 		}
+		// DELETE, not TRUNCATE: the staging tables hold few rows, and a
+		// truncate gives each of their shards new files (on Citus at 1,000
+		// members, 5 % kept: 50 ms against 19 ms, measured).
+		for _, t := range staging {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+				return false, err
+			}
+		}
+	}
+	// The evidence commits with the deletion: one two-phase commit on
+	// Citus instead of two.
+	if err := record(tx); err != nil {
+		return false, err
 	}
 	return true, tx.Commit()
 }
+
+// yearsBefore reads the years from the partitions' names and asks each
+// older year's partitions for one row: a lookup a year, where reading the
+// years from the rows scanned every row of every older year (on Citus a
+// quarter of a small year's retention, measured). A year's receipts
+// partition is probed first; its rollups only when it has no receipts (a
+// member at the total level has rollups only).
+func (postgresDialect) yearsBefore(ctx context.Context, conn *sql.Conn, year int) ([]int, bool, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT substring(c.relname FROM '_y([0-9]+)$')::int AS y
+		FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+		WHERE i.inhparent IN ('receipts'::regclass, 'month_rollups'::regclass) AND c.relname ~ '_y[0-9]+$' ORDER BY 1`)
+	if err != nil {
+		return nil, false, err
+	}
+	var all []int
+	for rows.Next() {
+		var y int
+		if err := rows.Scan(&y); err != nil {
+			rows.Close()
+			return nil, false, err
+		}
+		if y < year {
+			all = append(all, y)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	var held []int
+	for _, y := range all {
+		for _, t := range []string{"receipts", "month_rollups"} {
+			var one int
+			// The year comes from the catalogue as an int: safe in the name.
+			err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT 1 FROM %s_y%d LIMIT 1`, t, y)).Scan(&one)
+			if err == sql.ErrNoRows {
+				continue
+			} else if err != nil {
+				return nil, false, err
+			}
+			held = append(held, y)
+			break
+		}
+	}
+	return held, true, nil
+}
+
+// retentionStaging names the table that holds table's kept rows while
+// retention empties a year of it.
+func retentionStaging(table string) string { return "retention_keep_" + table }
 
 // forJob has Citus run each of the job's multi-shard statements over one
 // connection to each worker, opened once for the job, instead of opening up

@@ -84,13 +84,10 @@ func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who ko
 		}
 		kori.ReportProgress(ctx, step, 1, steps)
 		if !dryRun {
-			if err := db.deleteYear(ctx, job, y, keep); err != nil {
-				return nil, fmt.Errorf("retention of %d: %w", y, err)
-			}
-			kori.ReportProgress(ctx, step, 2, steps)
-			// One transaction (one two-phase commit on Citus) for the
-			// cache epoch, the evidence and the audit entry.
-			err := db.inTx(ctx, func(tx *sql.Tx) error {
+			// The cache epoch, the evidence and the audit entry: in the
+			// deletion's own transaction where the engine drops the year
+			// at once, else in one of their own after it.
+			record := func(tx *sql.Tx) error {
 				if err := db.touchAll(ctx, tx); err != nil {
 					return err
 				}
@@ -98,10 +95,11 @@ func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who ko
 					return err
 				}
 				return db.audit(ctx, tx, d.At, "retention", who, 0, map[string]any{"year": y, "rows": d.Rows})
-			})
-			if err != nil {
-				return nil, err
 			}
+			if err := db.deleteYear(ctx, job, y, keep, record); err != nil {
+				return nil, fmt.Errorf("retention of %d: %w", y, err)
+			}
+			kori.ReportProgress(ctx, step, 2, steps)
 		}
 		kori.ReportProgress(ctx, step, steps, steps)
 		out = append(out, d)
@@ -154,8 +152,11 @@ func memberArgs(set map[kori.MemberID]bool) []any {
 }
 
 // yearsBefore lists the purchase years held that are older than year.
-func (db *DB) yearsBefore(ctx context.Context, q querier, year int) ([]int, error) {
-	rows, err := q.QueryContext(ctx, db.q(`SELECT DISTINCT year FROM receipts WHERE year < ?
+func (db *DB) yearsBefore(ctx context.Context, job *sql.Conn, year int) ([]int, error) {
+	if years, done, err := db.d.yearsBefore(ctx, job, year); done || err != nil {
+		return years, err
+	}
+	rows, err := job.QueryContext(ctx, db.q(`SELECT DISTINCT year FROM receipts WHERE year < ?
 		UNION SELECT DISTINCT year FROM month_rollups WHERE year < ? ORDER BY 1`), year, year)
 	if err != nil {
 		return nil, err
@@ -176,12 +177,12 @@ func (db *DB) yearsBefore(ctx context.Context, q querier, year int) ([]int, erro
 // PostgreSQL by dropping the year's partitions after moving the kept
 // members' rows aside (time independent of the year's size), elsewhere in
 // batches of members.
-func (db *DB) deleteYear(ctx context.Context, job *sql.Conn, year int, keep map[kori.MemberID]bool) error {
+func (db *DB) deleteYear(ctx context.Context, job *sql.Conn, year int, keep map[kori.MemberID]bool, record func(*sql.Tx) error) error {
 	kept := make([]int64, 0, len(keep))
 	for id := range keep {
 		kept = append(kept, int64(id))
 	}
-	if done, err := db.d.dropYear(ctx, job, year, kept); done || err != nil {
+	if done, err := db.d.dropYear(ctx, job, year, kept, record); done || err != nil {
 		return err
 	}
 	rows, err := job.QueryContext(ctx, db.q(`SELECT DISTINCT member_id FROM receipts WHERE year = ?
@@ -219,7 +220,7 @@ func (db *DB) deleteYear(ctx context.Context, job *sql.Conn, year int, keep map[
 			return err
 		}
 	}
-	return nil
+	return db.inTx(ctx, record)
 }
 
 // Inactivity applies the inactivity rule at now: members whose last card use

@@ -1,0 +1,7 @@
+package store
+
+// Internals the external tests check against the database's catalogue.
+var (
+	Partitioned      = partitioned
+	RetentionStaging = retentionStaging
+)
