@@ -113,10 +113,20 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 			todo = append(todo, pending{i, ids[len(todo)]})
 		}
 		byID := make(map[int64]int, len(todo))
-		const perStmt = 200
+		receiptCols := []string{"member_id", "receipt_id", "year", "store_id", "till", "receipt_no", "business_day", "purchased_at",
+			"total_cents", "grain", "kind", "original", "eligible_cents"}
+		const tail = ` ON CONFLICT DO NOTHING RETURNING receipt_id`
+		// Plain PostgreSQL takes the batch's receipts in one statement of
+		// column arrays; Citus routes multi-row VALUES to the shards (see
+		// withBulkLoad) and SQLite binds them, 200 a statement.
+		arrays := db.d.canBulkLoad() && !db.citus
+		perStmt := 200
+		if arrays {
+			perStmt = max(1, len(todo))
+		}
 		for start := 0; start < len(todo); start += perStmt {
 			chunk := todo[start:min(start+perStmt, len(todo))]
-			args := make([]any, 0, len(chunk)*13)
+			values := make([][]any, 0, len(chunk))
 			for _, p := range chunk {
 				r := &rs[p.i]
 				byID[p.id] = p.i
@@ -124,13 +134,24 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 				if kind == "" {
 					kind = kori.KindSale
 				}
-				args = append(args, r.MemberID, p.id, r.Year, r.Key.Store, r.Key.Till, r.Key.Number,
-					r.Key.BusinessDay, r.PurchasedAt.Unix(), int64(r.Total), string(r.Grain), string(kind), r.Original, int64(r.Eligible))
+				values = append(values, []any{int64(r.MemberID), p.id, r.Year, r.Key.Store, r.Key.Till, r.Key.Number,
+					r.Key.BusinessDay, r.PurchasedAt.Unix(), int64(r.Total), string(r.Grain), string(kind), r.Original, int64(r.Eligible)})
 			}
-			q := `INSERT INTO receipts (member_id, receipt_id, year, store_id, till, receipt_no, business_day, purchased_at, total_cents, grain, kind, original, eligible_cents) VALUES ` +
-				strings.TrimSuffix(strings.Repeat("("+placeholders(13)+"), ", len(chunk)), ", ") +
-				` ON CONFLICT DO NOTHING RETURNING receipt_id`
-			rows, err := tx.QueryContext(ctx, db.q(q), args...)
+			var q string
+			var args []any
+			if arrays {
+				var err error
+				if q, args, err = unnestInsert("receipts", receiptCols, values, tail); err != nil {
+					return err
+				}
+			} else {
+				q = db.q(`INSERT INTO receipts (` + strings.Join(receiptCols, ", ") + `) VALUES ` +
+					strings.TrimSuffix(strings.Repeat("("+placeholders(len(receiptCols))+"), ", len(chunk)), ", ") + tail)
+				for _, v := range values {
+					args = append(args, v...)
+				}
+			}
+			rows, err := tx.QueryContext(ctx, q, args...)
 			if err != nil {
 				return err
 			}
