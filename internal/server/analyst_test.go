@@ -300,3 +300,46 @@ func TestMembersCompareThemselves(t *testing.T) {
 		t.Error("the domestic page does not show the comparison")
 	}
 }
+
+// TestComparisonComputedOnce: the chain's distribution is the same for
+// every member, so members who open their pages at the same moment (after a
+// start, or when it has expired) share one computation of it instead of each
+// running the chain-wide query, and the log counts one analytics query.
+func TestComparisonComputedOnce(t *testing.T) {
+	ctx := context.Background()
+	f := analystFixture(t)
+	queries := func() int {
+		events, err := f.db.AuditEvents(ctx, []string{kori.AuditAnalyticsQuery}, time.Time{}, time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(events)
+	}
+	const members = 8
+	first := f.client(t)
+	first.apiLogin(f.members[kori.LevelProduct].Email)
+	var clients []*client
+	for range members {
+		c := f.client(t) // one each: a client's cookies are not shared
+		c.bearer = first.bearer
+		clients = append(clients, c)
+	}
+	before := queries()
+	start := make(chan struct{})
+	codes := make(chan int, members)
+	for _, c := range clients {
+		go func() {
+			<-start
+			codes <- c.get("/api/v1/me/carbon?year=2026").Code
+		}()
+	}
+	close(start)
+	for range members {
+		if code := <-codes; code != http.StatusOK {
+			t.Errorf("carbon page: %d", code)
+		}
+	}
+	if n := queries() - before; n != 1 {
+		t.Errorf("%d members opening the carbon page at once ran %d analytics queries, want 1", members, n)
+	}
+}

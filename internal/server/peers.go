@@ -8,6 +8,7 @@ import (
 
 	"github.com/kori-project/kori"
 	"github.com/kori-project/kori/internal/analytics"
+	"golang.org/x/sync/singleflight"
 )
 
 // A member may compare their own figure with the members who allow
@@ -38,10 +39,14 @@ type peerEntry struct {
 	at  time.Time
 }
 
-// peerCache keeps the chain's distributions by measure and year.
+// peerCache keeps the chain's distributions by measure and year. Members
+// who miss it at the same moment wait for one computation (flight) instead
+// of each running the chain-wide query: after a start, 16 members at once
+// had made the first page take 0.9 s.
 type peerCache struct {
-	mu sync.Mutex
-	m  map[string]peerEntry
+	mu     sync.Mutex
+	m      map[string]peerEntry
+	flight singleflight.Group
 }
 
 // peers returns the chain's distribution of a measure in a year beside the
@@ -49,26 +54,42 @@ type peerCache struct {
 func (s *Server) peers(ctx context.Context, measure string, year int, you float64) (*peerView, error) {
 	now := s.Clock.Now()
 	key := fmt.Sprintf("%s/%d", measure, year)
-	s.peerCache.mu.Lock()
-	e, ok := s.peerCache.m[key]
-	s.peerCache.mu.Unlock()
-	if !ok || now.Sub(e.at) > peersTTL || now.Before(e.at) {
-		q := analytics.Query{Kind: analytics.KindDistribution, Measure: measure, By: "year",
-			From: fmt.Sprintf("%04d-01", year), To: fmt.Sprintf("%04d-12", year)}
-		a, err := s.analyst.Engine.Ask(ctx, q, analytics.Analyst{Actor: kori.Actor{Channel: "system", Name: "member comparison"}, KeyID: "comparison"})
+	cached := func() (peerEntry, bool) {
+		s.peerCache.mu.Lock()
+		defer s.peerCache.mu.Unlock()
+		e, ok := s.peerCache.m[key]
+		return e, ok && now.Sub(e.at) <= peersTTL && !now.Before(e.at)
+	}
+	e, ok := cached()
+	if !ok {
+		// Not cancelled with the first member's request: the others wait
+		// for the same answer.
+		v, err, _ := s.peerCache.flight.Do(key, func() (any, error) {
+			if e, ok := cached(); ok {
+				return e, nil // a flight that ended just now stored it
+			}
+			q := analytics.Query{Kind: analytics.KindDistribution, Measure: measure, By: "year",
+				From: fmt.Sprintf("%04d-01", year), To: fmt.Sprintf("%04d-12", year)}
+			a, err := s.analyst.Engine.Ask(context.WithoutCancel(ctx), q, analytics.Analyst{Actor: kori.Actor{Channel: "system", Name: "member comparison"}, KeyID: "comparison"})
+			if err != nil {
+				return nil, err
+			}
+			e := peerEntry{row: analytics.QuartileRow{Suppressed: true}, k: a.K, at: now}
+			if len(a.Quartiles) == 1 {
+				e.row = a.Quartiles[0]
+			}
+			s.peerCache.mu.Lock()
+			if s.peerCache.m == nil {
+				s.peerCache.m = map[string]peerEntry{}
+			}
+			s.peerCache.m[key] = e
+			s.peerCache.mu.Unlock()
+			return e, nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		e = peerEntry{row: analytics.QuartileRow{Suppressed: true}, k: a.K, at: now}
-		if len(a.Quartiles) == 1 {
-			e.row = a.Quartiles[0]
-		}
-		s.peerCache.mu.Lock()
-		if s.peerCache.m == nil {
-			s.peerCache.m = map[string]peerEntry{}
-		}
-		s.peerCache.m[key] = e
-		s.peerCache.mu.Unlock()
+		e = v.(peerEntry)
 	}
 	return &peerView{Year: year, Measure: measure, You: you, Suppressed: e.row.Suppressed, Members: e.row.Members,
 		P25: e.row.P25, Median: e.row.Median, P75: e.row.P75, K: e.k}, nil
