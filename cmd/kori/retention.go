@@ -22,6 +22,7 @@ func runRetention(ctx context.Context, e *env, args []string) error {
 	asOf := fs.String("as-of", "", "apply the rules as on this date (YYYY-MM-DD or RFC 3339; default now)")
 	dryRun := fs.Bool("dry-run", false, "report what would be deleted, delete nothing")
 	quiet := fs.Bool("quiet", false, "no progress bars")
+	workers := fs.Int("workers", 0, "members the inactivity rule erases at once, each over its own connection (default 4 on PostgreSQL and Citus, 1 on SQLite)")
 	if err := e.parseAction(fs, args, "run"); err != nil {
 		return err
 	}
@@ -35,6 +36,10 @@ func runRetention(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	db.Clock = clock
+	if *workers < 0 {
+		return usageError("--workers: give a number of workers, 1 or more (0 for the default)")
+	}
+	db.JobWorkers = *workers
 	bars := map[string]func(done, total int){}
 	ctx = kori.WithProgress(ctx, func(what string, done, total int) {
 		if bars[what] == nil {

@@ -354,3 +354,53 @@ func TestGate(t *testing.T) {
 		t.Errorf("access logs: A %+v, B %+v", la, lb)
 	}
 }
+
+// TestInactivityErasesInParallel: the inactivity rule erases members
+// several at a time (JobWorkers), and each erasure is still whole: its own
+// evidence, an unbroken audit chain, the active member untouched.
+func TestInactivityErasesInParallel(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		db := open(t)
+		c := &clock{t: at(2020, 1, 1, 0, 0)}
+		db.Clock = c
+		db.JobWorkers = 4
+		const inactive = 13
+		var es []kori.Enrolment
+		for i := range inactive {
+			es = append(es, kori.Enrolment{Ref: fmt.Sprint("M", i), Cards: []kori.Card{{Number: fmt.Sprint(5000 + i), Status: kori.CardActive}},
+				JoinedAt: at(2020, 1, 1, 0, 0)})
+		}
+		gone, err := db.ImportMembers(ctx, es, "test")
+		must(t, err)
+		c.t = at(2021, 6, 1, 0, 0)
+		kept, err := db.ImportMembers(ctx, []kori.Enrolment{{Ref: "A", Cards: []kori.Card{{Number: "6000", Status: kori.CardActive}},
+			JoinedAt: at(2021, 6, 1, 0, 0)}}, "test")
+		must(t, err)
+		c.t = at(2022, 3, 1, 12, 0)
+		r, err := privacy.Daily(ctx, db, c.t, helsinki, false)
+		must(t, err)
+		var erased []kori.MemberID
+		ids := map[int64]bool{}
+		for _, d := range r.Inactivity.Erased {
+			erased = append(erased, d.MemberID)
+			ids[d.ID] = true
+		}
+		if fmt.Sprint(erased) != fmt.Sprint(gone) || len(ids) != inactive {
+			t.Errorf("erased %v with %d distinct pieces of evidence, want %v with %d", erased, len(ids), gone, inactive)
+		}
+		for _, id := range gone {
+			if _, err := db.Member(ctx, id); kori.ErrorCode(err) != kori.ENOTFOUND {
+				t.Errorf("member %d after erasure: %v", id, err)
+			}
+		}
+		if _, err := db.Member(ctx, kept[0]); err != nil {
+			t.Errorf("the active member: %v", err)
+		}
+		n, _, problems, err := db.VerifyAudit(ctx)
+		must(t, err)
+		if len(problems) > 0 || n < inactive {
+			t.Errorf("audit chain of %d entries: %v", n, problems)
+		}
+	})
+}

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/kori-project/kori"
+	"golang.org/x/sync/errgroup"
 )
 
 // retentionBatch is how many members' rows of a year one transaction
@@ -269,17 +271,43 @@ func (db *DB) Inactivity(ctx context.Context, now time.Time, zone *time.Location
 	if err != nil {
 		return out, err
 	}
-	for i, m := range gone {
-		kori.ReportProgress(ctx, "inactivity", i, len(gone))
-		if dryRun {
+	if dryRun {
+		for _, m := range gone {
 			out.Erased = append(out.Erased, kori.Deletion{Reason: kori.ReasonInactivity, MemberID: m.id, Scope: "member"})
-			continue
 		}
-		d, err := db.EraseMember(ctx, m.id, "member", kori.ReasonInactivity, who)
+	} else {
+		// Members are erased jobWorkers at a time, each in its own
+		// transaction: their rows go in parallel, while the audit chain and
+		// the journal take their entries one at a time at the end of each.
+		erased := make([]*kori.Deletion, len(gone))
+		var mu sync.Mutex // progress
+		done := 0
+		kori.ReportProgress(ctx, "inactivity", 0, len(gone))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(db.jobWorkers())
+		for i, m := range gone {
+			g.Go(func() error {
+				d, err := db.EraseMember(gctx, m.id, "member", kori.ReasonInactivity, who)
+				if err != nil {
+					return err
+				}
+				erased[i] = d
+				mu.Lock()
+				defer mu.Unlock()
+				done++
+				kori.ReportProgress(ctx, "inactivity", done, len(gone))
+				return nil
+			})
+		}
+		err := g.Wait()
+		for _, d := range erased {
+			if d != nil {
+				out.Erased = append(out.Erased, *d) // in member order, as far as it got
+			}
+		}
 		if err != nil {
 			return out, err
 		}
-		out.Erased = append(out.Erased, *d)
 	}
 	kori.ReportProgress(ctx, "inactivity", len(gone), len(gone))
 	for _, m := range soon {

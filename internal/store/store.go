@@ -42,6 +42,22 @@ type DB struct {
 	// can repeat them. kori's commands always set it; a database replaying
 	// the journal has none.
 	Journal kori.Journal
+	// JobWorkers is how many members a nightly job erases at once, each
+	// over its own connection (the inactivity run). Zero means one on
+	// SQLite, whose single writer would only queue them, and four on
+	// PostgreSQL and Citus.
+	JobWorkers int
+}
+
+// jobWorkers is JobWorkers with its default.
+func (db *DB) jobWorkers() int {
+	switch {
+	case db.JobWorkers > 0:
+		return db.JobWorkers
+	case db.d.canBulkLoad():
+		return 4
+	}
+	return 1
 }
 
 // journaled runs fn in a write transaction whose change is the privacy
