@@ -25,6 +25,31 @@ type pgReport struct {
 	dropRows, delRows map[string]int64
 	dropTime, delTime time.Duration
 	offers            []offersTiming
+	inactivity        []inactivityTiming
+}
+
+// inactivityTiming is one run of the inactivity rule that erased every
+// member of a database.
+type inactivityTiming struct {
+	workers, members int
+	took             time.Duration
+}
+
+// eraseAllInactive runs the inactivity rule two and a half years after the
+// demo's last purchase, when every member is due, with workers erasing at
+// once: members erased a second, the last step on a database.
+func eraseAllInactive(ctx context.Context, db *store.DB, engine pgEngine, workers int) (inactivityTiming, error) {
+	zone, _ := time.LoadLocation(kori.DefaultZone)
+	asOf := time.Date(2029, 6, 1, 12, 0, 0, 0, zone)
+	db.Clock = kori.FixedClock(asOf)
+	db.JobWorkers = workers
+	fmt.Fprintf(os.Stderr, "%s: inactivity with %d workers…\n", engine.name, workers)
+	start := time.Now()
+	out, err := db.Inactivity(ctx, asOf, zone, false, kori.Actor{Channel: "bench", Name: "bench"})
+	if err != nil {
+		return inactivityTiming{}, err
+	}
+	return inactivityTiming{workers: workers, members: len(out.Erased), took: time.Since(start)}, nil
 }
 
 // pgEngine is PostgreSQL or Citus, as the benchmark starts them.
@@ -111,7 +136,9 @@ func postgresPages(ctx context.Context, bin string, engine pgEngine, members, sa
 		return nil, err
 	}
 	if engine.citus {
-		return rep, nil
+		t, err := eraseAllInactive(ctx, db, engine, 4)
+		rep.inactivity = append(rep.inactivity, t)
+		return rep, err
 	}
 	// …and by a plain DELETE of the same rows in the identical database.
 	other, err := store.Open(ctx, urls[1])
@@ -126,6 +153,15 @@ func postgresPages(ctx context.Context, bin string, engine pgEngine, members, sa
 		return nil, err
 	}
 	rep.delTime = time.Since(start)
+	// Both databases' members, erased by the inactivity rule: with one
+	// worker in one, four in the other.
+	for i, d := range []*store.DB{other, db} {
+		t, err := eraseAllInactive(ctx, d, engine, []int{1, 4}[i])
+		if err != nil {
+			return nil, err
+		}
+		rep.inactivity = append(rep.inactivity, t)
+	}
 	return rep, nil
 }
 
@@ -157,6 +193,18 @@ func writePostgres(b *strings.Builder, pg, citus *pgReport, citusErr error) {
 	if citus != nil {
 		fmt.Fprintf(b, "\nCitus:\n\n")
 		writeOffersTimings(b, citus.offers)
+	}
+	fmt.Fprintf(b, "\n## Inactivity, PostgreSQL and Citus\n\nThe inactivity rule run on 1 June 2029, when every member of the databases above is due: each member\n"+
+		"erased with all their data in a transaction of its own (evidence, audit entry), N at a time (`kori retention run --workers N`).\n"+
+		"PostgreSQL's two databases are erased with 1 and 4 workers, Citus's one with 4.\n\n")
+	fmt.Fprintf(b, "| engine | workers | members | seconds | members/s |\n|---|---:|---:|---:|---:|\n")
+	for _, r := range []*pgReport{pg, citus} {
+		if r == nil {
+			continue
+		}
+		for _, t := range r.inactivity {
+			fmt.Fprintf(b, "| %s | %d | %d | %.2f | %.0f |\n", r.engine.name, t.workers, t.members, t.took.Seconds(), float64(t.members)/t.took.Seconds())
+		}
 	}
 }
 
