@@ -144,11 +144,19 @@ func TestHouseholdSharing(t *testing.T) {
 		if v := view(ca); v.Sharing != 1 || v.Combined.Amount == 0 {
 			t.Errorf("C shares: %+v", v)
 		}
+		// C invites B (who left) before going: the invitation goes with C.
+		act(t, cc, fmt.Sprintf(`{"action":"invite","email":%q}`, b.Email))
+		if v := view(cb); len(v.Household.Invites) != 1 {
+			t.Fatalf("B's invitations from C: %+v", v.Household.Invites)
+		}
 		if _, err := f.db.EraseMember(ctx, c.ID, "member", kori.ReasonErasure, kori.Actor{Channel: "web", Name: "member"}); err != nil {
 			t.Fatal(err)
 		}
 		if v := view(ca); len(v.Members) != 1 || v.Sharing != 0 {
 			t.Errorf("after C's erasure: %+v", v)
+		}
+		if v := view(cb); len(v.Household.Invites) != 0 {
+			t.Errorf("after C's erasure B still has C's invitation: %+v", v.Household.Invites)
 		}
 		// The pages: B's Who used my data names the household view.
 		web := f.client(t)
