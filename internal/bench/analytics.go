@@ -54,7 +54,7 @@ func analyticsBench(ctx context.Context, db *store.DB, rep *analyticsReport) err
 	}
 	rep.lines = counts["receipt_lines"]
 	e := &analytics.Engine{Store: db, Clock: kori.FixedClock(asOf), Zone: zone}
-	who := analytics.Analyst{Actor: kori.Actor{Channel: "bench", Name: "bench"}, KeyID: "bench"}
+	who := analytics.Analyst{Actor: benchActor, KeyID: "bench"}
 	for _, q := range analyticsQueries {
 		run := q
 		for range 3 {

@@ -54,7 +54,7 @@ func privacyRuns(ctx context.Context, pagesDir, tmp string) (*privacyReport, err
 		return nil, err
 	}
 	rep.members = len(ids)
-	who := kori.Actor{Channel: "bench", Name: "bench"}
+	who := benchActor
 	// The member to erase: the first product-level one with purchases in
 	// the oldest year, so that eleven or more years go.
 	var victim kori.MemberID

@@ -260,15 +260,7 @@ func (db *DB) EraseMember(ctx context.Context, id kori.MemberID, scope string, r
 		if err := tx.QueryRowContext(ctx, db.q(`SELECT 1 FROM members WHERE member_id = ?`), id).Scan(&one); err != nil {
 			return notFound(err, "member not found")
 		}
-		// Invitations the member sent are on the invitees' shards, found
-		// only by asking every shard; a member who sent one is in a
-		// household until leaving deletes them, so only members in one
-		// need the search (on Citus most erasures then stay on one shard).
-		var inHousehold int
 		if scope == "member" {
-			if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM household_members WHERE member_id = ?`), id).Scan(&inHousehold); err != nil {
-				return err
-			}
 			if err := db.closeRequests(ctx, tx, id, del.At, who); err != nil {
 				return err
 			}
@@ -281,8 +273,12 @@ func (db *DB) EraseMember(ctx context.Context, id kori.MemberID, scope string, r
 		if err := db.deleteSummaries(ctx, tx, id); err != nil {
 			return err
 		}
-		if inHousehold > 0 {
-			// Invitations the member sent to others go with them.
+		// Invitations the member sent to others go with them. They are on
+		// the invitees' shards, found only by asking every shard; a member
+		// who sent one is in a household until leaving deletes them, so
+		// only an erasure that took a household membership needs the
+		// search (on Citus most erasures then stay on one shard).
+		if del.Rows["household_members"] > 0 {
 			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM household_invites WHERE from_member = ?`), id); err != nil {
 				return err
 			}

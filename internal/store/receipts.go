@@ -115,12 +115,13 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		byID := make(map[int64]int, len(todo))
 		receiptCols := []string{"member_id", "receipt_id", "year", "store_id", "till", "receipt_no", "business_day", "purchased_at",
 			"total_cents", "grain", "kind", "original", "eligible_cents"}
-		const tail = ` ON CONFLICT DO NOTHING RETURNING receipt_id`
+		const tail = `ON CONFLICT DO NOTHING RETURNING receipt_id`
 		// Plain PostgreSQL takes the batch's receipts in one statement of
 		// column arrays; Citus routes multi-row VALUES to the shards (see
 		// withBulkLoad) and SQLite binds them, 200 a statement.
 		arrays := db.d.canBulkLoad() && !db.citus
-		perStmt := 200
+		ins := db.newBulkInsert(tx, "receipts", receiptCols, tail)
+		perStmt := ins.perStmt
 		if arrays {
 			perStmt = max(1, len(todo))
 		}
@@ -145,8 +146,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 					return err
 				}
 			} else {
-				q = db.q(`INSERT INTO receipts (` + strings.Join(receiptCols, ", ") + `) VALUES ` +
-					strings.TrimSuffix(strings.Repeat("("+placeholders(len(receiptCols))+"), ", len(chunk)), ", ") + tail)
+				q = ins.query(len(chunk))
 				for _, v := range values {
 					args = append(args, v...)
 				}
