@@ -21,10 +21,11 @@ type bulkInsert struct {
 	conn    *sql.Conn // set when loading with the dialect's bulk load
 	table   string
 	colList []string
-	rows    [][]any
-	head    string // INSERT INTO t (cols) VALUES
-	tail    string // e.g. ON CONFLICT …, may be empty
-	row     string // (?, ?, …)
+	copy    *copyRows // rows for the bulk load, when there is no conflict clause
+	rows    [][]any   // rows for unnested, when there is
+	head    string    // INSERT INTO t (cols) VALUES
+	tail    string    // e.g. ON CONFLICT …, may be empty
+	row     string    // (?, ?, …)
 	cols    int
 	perStmt int
 	full    *sql.Stmt // prepared for perStmt rows
@@ -69,12 +70,21 @@ func (b *bulkInsert) query(rows int) string {
 func (b *bulkInsert) withBulkLoad(conn *sql.Conn) *bulkInsert {
 	if b.db.d.canBulkLoad() && !(b.db.citus && b.tail != "") {
 		b.conn = conn
+		if b.tail == "" {
+			b.copy = newCopyRows(b.cols)
+		}
 	}
 	return b
 }
 
 // add buffers one row; its values must match the columns.
 func (b *bulkInsert) add(ctx context.Context, values ...any) error {
+	if b.copy != nil {
+		if err := b.copy.add(values); err != nil {
+			return fmt.Errorf("%s: row %d: %w", b.table, b.copy.rows+1, err)
+		}
+		return nil
+	}
 	if b.conn != nil {
 		b.rows = append(b.rows, values)
 		return nil
@@ -88,16 +98,17 @@ func (b *bulkInsert) add(ctx context.Context, values ...any) error {
 
 // flush inserts the buffered rows.
 func (b *bulkInsert) flush(ctx context.Context) error {
+	if b.copy != nil {
+		if b.copy.rows == 0 {
+			return nil
+		}
+		return b.db.d.bulkLoad(ctx, b.conn, b.table, b.colList, b.copy)
+	}
 	if b.conn != nil {
 		if len(b.rows) == 0 {
 			return nil
 		}
-		var err error
-		if b.tail == "" {
-			err = b.db.d.bulkLoad(ctx, b.conn, b.table, b.colList, b.rows)
-		} else {
-			err = b.unnested(ctx)
-		}
+		err := b.unnested(ctx)
 		b.rows = b.rows[:0]
 		return err
 	}

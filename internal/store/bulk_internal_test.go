@@ -31,3 +31,50 @@ func TestUnnestInsert(t *testing.T) {
 		t.Errorf("a string among floats: err = %v", err)
 	}
 }
+
+// TestCopyRows checks the binary COPY stream against the format's layout:
+// the signature, each row's field count and length-prefixed big-endian
+// values, the trailer; and that a row that does not fit is refused.
+func TestCopyRows(t *testing.T) {
+	c := newCopyRows(5)
+	for _, row := range [][]any{
+		{kori.MemberID(7), 2026, "maito", 1.5, true},
+		{int64(-8), int64(2025), "", 0.0, false},
+	} {
+		if err := c.add(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want []byte
+	want = append(want, "PGCOPY\n\xff\r\n\x00"...)
+	want = append(want, 0, 0, 0, 0, 0, 0, 0, 0)
+	field := func(b ...byte) {
+		want = append(want, 0, 0, 0, byte(len(b)))
+		want = append(want, b...)
+	}
+	want = append(want, 0, 5)
+	field(0, 0, 0, 0, 0, 0, 0, 7)
+	field(0, 0, 0, 0, 0, 0, 0x07, 0xea)
+	field('m', 'a', 'i', 't', 'o')
+	field(0x3f, 0xf8, 0, 0, 0, 0, 0, 0)
+	field(1)
+	want = append(want, 0, 5)
+	field(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf8)
+	field(0, 0, 0, 0, 0, 0, 0x07, 0xe9)
+	field()
+	field(0, 0, 0, 0, 0, 0, 0, 0)
+	field(0)
+	want = append(want, 0xff, 0xff)
+	if got := c.data(); !reflect.DeepEqual(got, want) {
+		t.Errorf("stream =\n% x\nwant\n% x", got, want)
+	}
+	if c.rows != 0 || len(c.data()) != len(copySignature)+2 {
+		t.Errorf("after data, %d rows remain", c.rows)
+	}
+	if err := c.add([]any{1, 2, 3}); err == nil {
+		t.Error("3 values for 5 columns were accepted")
+	}
+	if err := c.add([]any{1, 2, "x", []byte("y"), true}); err == nil || !strings.Contains(err.Error(), "column 4") {
+		t.Errorf("a []byte value: err = %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -29,8 +30,9 @@ type dialect interface {
 	ensureYears(ctx context.Context, db *sql.DB, years []int) error
 	// canBulkLoad reports whether bulkLoad is available.
 	canBulkLoad() bool
-	// bulkLoad loads rows into table inside the transaction open on conn.
-	bulkLoad(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error
+	// bulkLoad loads rows into table inside the transaction open on conn,
+	// and empties rows.
+	bulkLoad(ctx context.Context, conn *sql.Conn, table string, cols []string, rows *copyRows) error
 	// serialize makes transactions that call it with the same name run one
 	// at a time (SQLite's single writer does this already).
 	serialize(ctx context.Context, tx *sql.Tx, name string) error
@@ -157,7 +159,7 @@ func (sqliteDialect) ensureYears(context.Context, *sql.DB, []int) error { return
 // SQLite's multi-row inserts are its bulk load: no separate path.
 func (sqliteDialect) canBulkLoad() bool { return false }
 
-func (sqliteDialect) bulkLoad(context.Context, *sql.Conn, string, []string, [][]any) error {
+func (sqliteDialect) bulkLoad(context.Context, *sql.Conn, string, []string, *copyRows) error {
 	return fmt.Errorf("sqlite has no bulk load")
 }
 
@@ -435,15 +437,20 @@ func (postgresDialect) serialize(ctx context.Context, tx *sql.Tx, name string) e
 	return err
 }
 
-// bulkLoad uses COPY on the raw pgx connection; it joins the transaction
-// database/sql has open on the same connection.
-func (postgresDialect) bulkLoad(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error {
+// bulkLoad streams the rows, already in COPY's binary format, on the raw
+// connection; it joins the transaction database/sql has open on it.
+func (postgresDialect) bulkLoad(ctx context.Context, conn *sql.Conn, table string, cols []string, rows *copyRows) error {
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = pgx.Identifier{c}.Sanitize()
+	}
+	stmt := "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(quoted, ", ") + ") FROM STDIN (FORMAT binary)"
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("bulk load: unexpected driver connection %T", dc)
 		}
-		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+		_, err := c.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(rows.data()), stmt)
 		return err
 	})
 }
