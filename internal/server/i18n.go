@@ -1,12 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"embed"
 	"fmt"
 	"html/template"
 	"math"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,7 +34,10 @@ var langMatcher = language.NewMatcher(languages)
 type Locale struct {
 	Lang      string // "fi" or "en"
 	localizer *i18n.Localizer
-	printer   *message.Printer
+	// num holds the language's number symbols, read once from its
+	// message printer, so that Num formats without a catalogue lookup per
+	// number: a page formats hundreds.
+	num numberSymbols
 	// zone is the chain's time zone, in which DateTime shows every time.
 	zone *time.Location
 }
@@ -49,7 +54,11 @@ func loadLocales(zone *time.Location) (locales, error) {
 		if _, err := bundle.LoadMessageFileFS(localeFiles, "locales/"+name+".json"); err != nil {
 			return nil, fmt.Errorf("locale %s: %w", name, err)
 		}
-		out[name] = &Locale{Lang: name, localizer: i18n.NewLocalizer(bundle, name), printer: message.NewPrinter(tag), zone: zone}
+		num, err := symbolsOf(message.NewPrinter(tag))
+		if err != nil {
+			return nil, fmt.Errorf("locale %s: %w", name, err)
+		}
+		out[name] = &Locale{Lang: name, localizer: i18n.NewLocalizer(bundle, name), num: num, zone: zone}
 	}
 	return out, nil
 }
@@ -92,12 +101,49 @@ func (l *Locale) T(id string, args ...any) string {
 	return s
 }
 
-// Num formats a number with the given decimals in the language's style.
+// Num formats a number with the given decimals in the language's style:
+// what the language's message printer writes for "%.*f", byte for byte
+// (TestNumMatchesPrinter), at a tenth of the cost.
 func (l *Locale) Num(v float64, decimals int) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "–"
 	}
-	return l.printer.Sprintf("%.*f", decimals, v)
+	var buf [48]byte
+	digits := strconv.AppendFloat(buf[:0], math.Abs(v), 'f', max(decimals, 0), 64)
+	whole := len(digits)
+	if i := bytes.IndexByte(digits, '.'); i >= 0 {
+		whole = i
+	}
+	var b strings.Builder
+	b.Grow(len(digits) + whole/3*len(l.num.group) + len(l.num.minus) + len(l.num.decimal))
+	if v < 0 {
+		b.WriteString(l.num.minus)
+	}
+	for i := 0; i < whole; i++ {
+		if i > 0 && (whole-i)%3 == 0 {
+			b.WriteString(l.num.group)
+		}
+		b.WriteByte(digits[i])
+	}
+	if whole < len(digits) {
+		b.WriteString(l.num.decimal)
+		b.Write(digits[whole+1:])
+	}
+	return b.String()
+}
+
+// numberSymbols are a language's minus sign and group and decimal
+// separators.
+type numberSymbols struct{ minus, group, decimal string }
+
+// symbolsOf reads the symbols from how p writes -1234.5.
+func symbolsOf(p *message.Printer) (numberSymbols, error) {
+	s := p.Sprintf("%.1f", -1234.5)
+	one, two, four, five := strings.Index(s, "1"), strings.Index(s, "2"), strings.Index(s, "4"), strings.Index(s, "5")
+	if one < 0 || !(one < two && four == two+2 && four < five) {
+		return numberSymbols{}, fmt.Errorf("cannot read number symbols from %q", s)
+	}
+	return numberSymbols{minus: s[:one], group: s[one+1 : two], decimal: s[four+1 : five]}, nil
 }
 
 // Eur formats cents as euros.

@@ -1,9 +1,13 @@
 package server
 
 import (
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/message"
 )
 
 // TestFinnishProductNames: a quantity in a Finnish product name is written
@@ -65,5 +69,32 @@ func TestNoNegativeZero(t *testing.T) {
 	}
 	if got := string(ls["fi"].Points(-0.012)); !strings.Contains(got, "▼") || !strings.Contains(got, "−1,2") {
 		t.Errorf("Points(-0.012) = %q", got)
+	}
+}
+
+// TestNumMatchesPrinter: Num writes exactly what the language's message
+// printer writes for "%.*f" (which it stands in for, faster), over
+// values of every size and sign, rounding edges and both zeros.
+func TestNumMatchesPrinter(t *testing.T) {
+	ls, err := loadLocales(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	values := []float64{0, math.Copysign(0, -1), 0.5, 1.5, 2.5, -0.5, 0.05, 0.005, -0.004, 999.995, 999999.5, 1234.5, -1234567.891, 1e15, 1e21, math.MaxInt64}
+	for range 5000 {
+		v := rng.NormFloat64() * math.Pow(10, float64(rng.IntN(12)))
+		values = append(values, v, math.Round(v), math.Round(v*100)/100+0.005)
+	}
+	for _, tag := range languages {
+		base, _ := tag.Base()
+		l, p := ls[base.String()], message.NewPrinter(tag)
+		for _, v := range values {
+			for d := range 4 {
+				if got, want := l.Num(v, d), p.Sprintf("%.*f", d, v); got != want {
+					t.Fatalf("%s: Num(%v, %d) = %q, the printer writes %q", tag, v, d, got, want)
+				}
+			}
+		}
 	}
 }

@@ -188,9 +188,10 @@ func (db *DB) analyticsCells(ctx context.Context, q string, args []any) ([]kori.
 	}
 	defer rows.Close()
 	var out []kori.AnalyticsCell
+	var c kori.AnalyticsCell
+	dest := append([]any{&c.Period, &c.Key, &c.Members, &c.Receipts}, c.Figures.Pointers()...)
 	for rows.Next() {
-		var c kori.AnalyticsCell
-		if err := rows.Scan(append([]any{&c.Period, &c.Key, &c.Members, &c.Receipts}, c.Figures.Pointers()...)...); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -221,9 +222,10 @@ func (db *DB) MemberCells(ctx context.Context, sel kori.AnalyticsSelect, fn func
 		return err
 	}
 	defer rows.Close()
+	var c kori.MemberCell
+	dest := append([]any{&c.Period, &c.Key}, c.Figures.Pointers()...)
 	for rows.Next() {
-		var c kori.MemberCell
-		if err := rows.Scan(append([]any{&c.Period, &c.Key}, c.Figures.Pointers()...)...); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
 		if err := fn(c); err != nil {
