@@ -404,3 +404,89 @@ func TestInactivityErasesInParallel(t *testing.T) {
 		}
 	})
 }
+
+// TestEmptyYearsDropped: once retention has emptied a year, the next run
+// drops its partitions (PostgreSQL and Citus), so that they do not gather
+// a year at a time; a year an extended-retention member still holds rows
+// in keeps its partitions, and a year dropped can be written again.
+func TestEmptyYearsDropped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		db := open(t)
+		c := &clock{t: at(2014, 1, 1, 0, 0)}
+		db.Clock = c
+		storetest.Seed(t, db)
+		ids, err := db.ImportMembers(ctx, []kori.Enrolment{
+			{Ref: "A", Cards: []kori.Card{{Number: "1001", Status: kori.CardActive}}, JoinedAt: at(2014, 1, 1, 0, 0)},
+			{Ref: "K", Cards: []kori.Card{{Number: "2002", Status: kori.CardActive}}, JoinedAt: at(2014, 1, 1, 0, 0)},
+		}, "test")
+		must(t, err)
+		a, k := ids[0], ids[1]
+		c.t = at(2024, 12, 31, 12, 0)
+		tl := &timeline{t: t, db: db, svc: ingest.NewService(db, helsinki, c), clock: c}
+		cat, err := tl.svc.Catalogue(ctx)
+		must(t, err)
+		_, _, err = db.ChangeChoice(ctx, k, kori.Choice{Kind: kori.ConsentRetention, To: "on"}, web, cat)
+		must(t, err)
+		tl.buy("1001", at(2014, 6, 10, 12, 0))
+		tl.buy("1001", at(2015, 6, 10, 12, 0))
+		tl.buy("2002", at(2015, 6, 10, 12, 0))
+		tl.buy("1001", at(2024, 6, 10, 12, 0))
+		// The number of a year's partitions there are; -1 where the engine
+		// has none.
+		partitions := func(year int) int {
+			t.Helper()
+			if db.Dialect() != "postgres" {
+				return -1
+			}
+			var n int
+			for _, pool := range db.Pools() {
+				err := pool.QueryRowContext(ctx, `SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relname ~ $1`, fmt.Sprintf("_y%d$", year)).Scan(&n)
+				must(t, err)
+				break
+			}
+			return n
+		}
+		if db.Dialect() == "postgres" && (partitions(2014) != 5 || partitions(2015) != 5) {
+			t.Fatalf("before retention: %d partitions of 2014 and %d of 2015, want 5 each", partitions(2014), partitions(2015))
+		}
+		system := kori.Actor{Channel: "system"}
+		c.t = at(2026, 1, 1, 0, 30)
+		dels, err := db.Retention(ctx, 2016, false, system)
+		must(t, err)
+		if len(dels) != 2 {
+			t.Fatalf("first run deleted %+v, want 2014 and 2015", dels)
+		}
+		tl.expect("first run", a, 1, 2, 0, 2, 2024)
+		tl.expect("first run keeps", k, 1, 2, 0, 2, 2015)
+		if n := partitions(2014); n != 5 && n != -1 {
+			t.Errorf("2014 emptied: %d partitions, want 5 until the next run", n)
+		}
+		// A dry run drops nothing.
+		if _, err := db.Retention(ctx, 2016, true, system); err != nil {
+			t.Fatal(err)
+		}
+		if n := partitions(2014); n != 5 && n != -1 {
+			t.Errorf("after a dry run: %d partitions of 2014, want 5", n)
+		}
+		dels, err = db.Retention(ctx, 2016, false, system)
+		must(t, err)
+		if len(dels) != 0 {
+			t.Errorf("second run deleted %+v, want nothing", dels)
+		}
+		if n := partitions(2014); n != 0 && n != -1 {
+			t.Errorf("second run: %d partitions of 2014 left, want none", n)
+		}
+		if n := partitions(2015); n != 5 && n != -1 {
+			t.Errorf("second run: %d partitions of 2015, want 5 (K keeps rows there)", n)
+		}
+		tl.expect("second run keeps", k, 1, 2, 0, 2, 2015)
+		// The year can be written again (its partitions are made anew).
+		c.t = at(2024, 12, 31, 12, 0)
+		tl.buy("1001", at(2014, 7, 1, 12, 0))
+		tl.expect("2014 written again", a, 2, 4, 0, 4, 2014, 2024)
+		if n := partitions(2014); n != 5 && n != -1 {
+			t.Errorf("written again: %d partitions of 2014, want 5", n)
+		}
+	})
+}

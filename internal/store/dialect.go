@@ -43,7 +43,11 @@ type dialect interface {
 	dropYear(ctx context.Context, conn *sql.Conn, year int, keep []int64, record func(*sql.Tx) error) (done bool, err error)
 	// yearsBefore lists the purchase years older than year that hold rows,
 	// if the engine can tell without reading them; done is false if not.
-	yearsBefore(ctx context.Context, conn *sql.Conn, year int) (years []int, done bool, err error)
+	// empty lists the older years that have partitions but no rows.
+	yearsBefore(ctx context.Context, conn *sql.Conn, year int) (years, empty []int, done bool, err error)
+	// dropEmptyYears drops the partitions of those of years that still
+	// hold no row, and returns them.
+	dropEmptyYears(ctx context.Context, conn *sql.Conn, years []int) (dropped []int, err error)
 	// purge makes deleted rows leave the files now, not at the engine's leisure.
 	purge(ctx context.Context, db *sql.DB) error
 	// forJob sets a connection up for a nightly job's statements, which
@@ -75,8 +79,13 @@ func (sqliteDialect) dropYear(context.Context, *sql.Conn, int, []int64, func(*sq
 	return false, nil
 }
 
-func (sqliteDialect) yearsBefore(context.Context, *sql.Conn, int) ([]int, bool, error) {
-	return nil, false, nil
+func (sqliteDialect) yearsBefore(context.Context, *sql.Conn, int) ([]int, []int, bool, error) {
+	return nil, nil, false, nil
+}
+
+// dropEmptyYears has nothing to drop: SQLite's tables are not partitioned.
+func (sqliteDialect) dropEmptyYears(context.Context, *sql.Conn, []int) ([]int, error) {
+	return nil, nil
 }
 
 func (sqliteDialect) forJob(context.Context, *sql.Conn) (func() error, error) {
@@ -366,20 +375,22 @@ func (d postgresDialect) dropYear(ctx context.Context, db *sql.Conn, year int, k
 // years from the rows scanned every row of every older year (on Citus a
 // quarter of a small year's retention, measured). A year's receipts
 // partition is probed first; its rollups only when it has no receipts (a
-// member at the total level has rollups only).
-func (postgresDialect) yearsBefore(ctx context.Context, conn *sql.Conn, year int) ([]int, bool, error) {
+// member at the total level has rollups only). A year with neither is
+// empty: retention emptied it and no extended-retention member keeps rows
+// in it.
+func (postgresDialect) yearsBefore(ctx context.Context, conn *sql.Conn, year int) (held, empty []int, done bool, err error) {
 	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT substring(c.relname FROM '_y([0-9]+)$')::int AS y
 		FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 		WHERE i.inhparent IN ('receipts'::regclass, 'month_rollups'::regclass) AND c.relname ~ '_y[0-9]+$' ORDER BY 1`)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	var all []int
 	for rows.Next() {
 		var y int
 		if err := rows.Scan(&y); err != nil {
 			rows.Close()
-			return nil, false, err
+			return nil, nil, false, err
 		}
 		if y < year {
 			all = append(all, y)
@@ -387,24 +398,82 @@ func (postgresDialect) yearsBefore(ctx context.Context, conn *sql.Conn, year int
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
-	var held []int
 	for _, y := range all {
-		for _, t := range []string{"receipts", "month_rollups"} {
-			var one int
-			// The year comes from the catalogue as an int: safe in the name.
-			err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT 1 FROM %s_y%d LIMIT 1`, t, y)).Scan(&one)
-			if err == sql.ErrNoRows {
-				continue
-			} else if err != nil {
-				return nil, false, err
-			}
+		has, err := yearHolds(ctx, conn, y, "receipts", "month_rollups")
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if has {
 			held = append(held, y)
-			break
+		} else {
+			empty = append(empty, y)
 		}
 	}
-	return held, true, nil
+	return held, empty, true, nil
+}
+
+// yearHolds tells whether any of the tables' partitions of year holds a row.
+func yearHolds(ctx context.Context, q querier, year int, tables ...string) (bool, error) {
+	for _, t := range tables {
+		var one int
+		// The year is an int from the catalogue or a caller: safe in the name.
+		err := q.QueryRowContext(ctx, fmt.Sprintf(`SELECT 1 FROM %s_y%d LIMIT 1`, t, year)).Scan(&one)
+		if err == nil {
+			return true, nil
+		} else if err != sql.ErrNoRows {
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// dropEmptyYears drops the partitions of years past retention that hold
+// nothing, so that the tables do not gather a partition a year for as long
+// as the chain runs: every member's query plans over all of a table's
+// partitions, and retention probes each every night. A year is dropped
+// only when none of its five partitions holds a row, checked again under
+// the partition lock in the dropping transaction; ingest refuses purchases
+// of years that old, and ensureYears would create a year again if asked.
+func (d postgresDialect) dropEmptyYears(ctx context.Context, conn *sql.Conn, years []int) ([]int, error) {
+	var dropped []int
+	for _, y := range years {
+		if y < 1900 || y > 9999 {
+			return dropped, fmt.Errorf("year %d out of range", y)
+		}
+		done, err := func() (bool, error) {
+			tx, err := conn.BeginTx(ctx, nil)
+			if err != nil {
+				return false, err
+			}
+			defer tx.Rollback()
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('kori_partitions'))`); err != nil {
+				return false, err
+			}
+			if has, err := yearHolds(ctx, tx, y, partitioned...); has || err != nil {
+				return false, err
+			}
+			parts := make([]string, len(partitioned))
+			for i, t := range partitioned {
+				parts[i] = fmt.Sprintf("%s_y%d", t, y)
+			}
+			if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+strings.Join(parts, ", ")); err != nil {
+				return false, fmt.Errorf("drop the partitions of %d: %w", y, err)
+			}
+			return true, tx.Commit()
+		}()
+		if err != nil {
+			return dropped, err
+		}
+		if done {
+			d.mu.Lock()
+			delete(d.known, y)
+			d.mu.Unlock()
+			dropped = append(dropped, y)
+		}
+	}
+	return dropped, nil
 }
 
 // retentionStaging names the table that holds table's kept rows while

@@ -44,9 +44,23 @@ func (db *DB) Retention(ctx context.Context, oldestKept int, dryRun bool, who ko
 			err = rerr
 		}
 	}()
-	years, err := db.yearsBefore(ctx, job, oldestKept)
-	if err != nil || len(years) == 0 {
+	years, empty, err := db.yearsBefore(ctx, job, oldestKept)
+	if err != nil {
 		return nil, err
+	}
+	if len(empty) > 0 && !dryRun {
+		// A year emptied on an earlier night: its partitions go. Nothing
+		// personal is deleted, so there is no evidence to keep.
+		dropped, err := db.d.dropEmptyYears(ctx, job, empty)
+		for _, y := range dropped {
+			kori.ReportProgress(ctx, fmt.Sprintf("empty partitions of %d dropped", y), 1, 1)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(years) == 0 {
+		return nil, nil
 	}
 	now := db.Clock.Now()
 	var keep map[kori.MemberID]bool
@@ -153,30 +167,31 @@ func memberArgs(set map[kori.MemberID]bool) []any {
 	return out
 }
 
-// yearsBefore lists the purchase years held that are older than year.
-func (db *DB) yearsBefore(ctx context.Context, job *sql.Conn, year int) ([]int, error) {
-	if years, done, err := db.d.yearsBefore(ctx, job, year); done || err != nil {
-		return years, err
+// yearsBefore lists the purchase years held that are older than year, and
+// where the engine partitions by year, the older years whose partitions
+// are empty.
+func (db *DB) yearsBefore(ctx context.Context, job *sql.Conn, year int) (held, empty []int, err error) {
+	if held, empty, done, err := db.d.yearsBefore(ctx, job, year); done || err != nil {
+		return held, empty, err
 	}
 	rows, err := job.QueryContext(ctx, db.q(`SELECT DISTINCT year FROM receipts WHERE year < ?
 		UNION SELECT DISTINCT year FROM month_rollups WHERE year < ? ORDER BY 1`), year, year)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
-	var out []int
 	for rows.Next() {
 		var y int
 		if err := rows.Scan(&y); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, y)
+		held = append(held, y)
 	}
-	return out, rows.Err()
+	return held, nil, rows.Err()
 }
 
 // deleteYear removes one purchase year of every member not in keep: on
-// PostgreSQL by dropping the year's partitions after moving the kept
+// PostgreSQL by emptying the year's partitions after moving the kept
 // members' rows aside (time independent of the year's size), elsewhere in
 // batches of members.
 func (db *DB) deleteYear(ctx context.Context, job *sql.Conn, year int, keep map[kori.MemberID]bool, record func(*sql.Tx) error) error {
