@@ -285,14 +285,11 @@ func (d postgresDialect) ensureYears(ctx context.Context, db *sql.DB, years []in
 // year wait for each other instead of failing on "already exists" (IF NOT
 // EXISTS alone races: both see none, one loses).
 func (postgresDialect) createYear(ctx context.Context, db *sql.DB, y int) error {
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := partitionsTx(ctx, db)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('kori_partitions'))`); err != nil {
-		return err
-	}
 	for _, t := range partitioned {
 		// The year is an int checked by the caller, so formatting it into DDL is safe.
 		q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s_y%d PARTITION OF %s FOR VALUES IN (%d)`, t, y, t, y)
@@ -301,6 +298,23 @@ func (postgresDialect) createYear(ctx context.Context, db *sql.DB, y int) error 
 		}
 	}
 	return tx.Commit()
+}
+
+// partitionsTx begins a transaction that holds the partition lock, which
+// every change to the year partitions takes first: creating a year,
+// emptying one and dropping one wait for each other, in any process.
+func partitionsTx(ctx context.Context, db interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}) (*sql.Tx, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('kori_partitions'))`); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx, nil
 }
 
 func (postgresDialect) canBulkLoad() bool { return true }
@@ -318,15 +332,13 @@ func (d postgresDialect) dropYear(ctx context.Context, db *sql.Conn, year int, k
 	if year < 1900 || year > 9999 {
 		return false, fmt.Errorf("year %d out of range", year)
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	// The partition lock also makes this transaction the staging tables'
+	// only user.
+	tx, err := partitionsTx(ctx, db)
 	if err != nil {
 		return false, err
 	}
 	defer tx.Rollback()
-	// The lock also makes this transaction the staging tables' only user.
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('kori_partitions'))`); err != nil {
-		return false, err
-	}
 	parts := make([]string, len(partitioned))
 	staging := make([]string, len(partitioned))
 	for i, t := range partitioned {
@@ -443,14 +455,11 @@ func (d postgresDialect) dropEmptyYears(ctx context.Context, conn *sql.Conn, yea
 			return dropped, fmt.Errorf("year %d out of range", y)
 		}
 		done, err := func() (bool, error) {
-			tx, err := conn.BeginTx(ctx, nil)
+			tx, err := partitionsTx(ctx, conn)
 			if err != nil {
 				return false, err
 			}
 			defer tx.Rollback()
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('kori_partitions'))`); err != nil {
-				return false, err
-			}
 			if has, err := yearHolds(ctx, tx, y, partitioned...); has || err != nil {
 				return false, err
 			}
