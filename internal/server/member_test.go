@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -733,80 +734,94 @@ func TestFinnishPagesHaveNoEnglish(t *testing.T) {
 	}
 }
 
-// TestReceiptSearchPagesThroughAll: a search says how many receipts it
-// found in all, pages through every one of them exactly once, and names
+// TestReceiptSearchPagesThroughAll (every store): a search says how many receipts it
+// found in all, pages through every one of them exactly once, newest first, and names
 // for each receipt the lines that matched; the count is checked against the
 // receipts' own lines.
 func TestReceiptSearchPagesThroughAll(t *testing.T) {
-	f := newFixture(t, storetest.OpenSQLite)
-	ctx := context.Background()
-	m := f.members[kori.LevelProduct]
-	cat, err := f.db.Catalogue(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[int64]bool{}
-	all, err := f.db.ReceiptsByMember(ctx, m.ID, kori.ReceiptFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range all {
-		d, err := f.db.ReceiptByID(ctx, m.ID, r.ID)
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		f := newFixture(t, open)
+		ctx := context.Background()
+		m := f.members[kori.LevelProduct]
+		cat, err := f.db.Catalogue(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, l := range d.Lines {
-			// A product or its group by either name ("Maitotuotteet").
-			p, g := cat.Products[l.GTIN], cat.Groups[l.Group]
-			if strings.Contains(strings.ToLower(p.NameFi+" "+p.NameEn+" "+g.NameFi+" "+g.NameEn), "maito") {
-				want[r.ID] = true
+		want := map[int64]bool{}
+		all, err := f.db.ReceiptsByMember(ctx, m.ID, kori.ReceiptFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range all {
+			d, err := f.db.ReceiptByID(ctx, m.ID, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range d.Lines {
+				// A product or its group by either name ("Maitotuotteet").
+				p, g := cat.Products[l.GTIN], cat.Groups[l.Group]
+				if strings.Contains(strings.ToLower(p.NameFi+" "+p.NameEn+" "+g.NameFi+" "+g.NameEn), "maito") {
+					want[r.ID] = true
+				}
 			}
 		}
-	}
-	if len(want) <= 50 {
-		t.Fatalf("the demo member has %d receipts with milk; the test needs more than a page", len(want))
-	}
-	c := f.client(t)
-	c.login(m.Email)
-	got := map[int64]bool{}
-	for page := 1; ; page++ {
-		var v struct {
-			Found, Page, Pages int
-			Receipts           []struct {
-				ID      int64
-				Matched []string
+		if len(want) <= 50 {
+			t.Fatalf("the demo member has %d receipts with milk; the test needs more than a page", len(want))
+		}
+		c := f.client(t)
+		c.login(m.Email)
+		got := map[int64]bool{}
+		var order []int64 // as the pages showed them
+		for page := 1; ; page++ {
+			var v struct {
+				Found, Page, Pages int
+				Receipts           []struct {
+					ID      int64
+					Matched []string
+				}
+			}
+			c.json(fmt.Sprintf("/api/v1/me/receipts?q=maito&page=%d", page), &v)
+			if v.Found != len(want) {
+				t.Fatalf("found %d, want %d", v.Found, len(want))
+			}
+			for _, r := range v.Receipts {
+				if got[r.ID] || !want[r.ID] {
+					t.Errorf("receipt %d: shown twice or does not match", r.ID)
+				}
+				got[r.ID] = true
+				order = append(order, r.ID)
+				if len(r.Matched) == 0 || !strings.Contains(strings.ToLower(strings.Join(r.Matched, " ")), "maito") {
+					t.Errorf("receipt %d: matched %q, want the milk lines", r.ID, r.Matched)
+				}
+			}
+			if page >= v.Pages {
+				break
 			}
 		}
-		c.json(fmt.Sprintf("/api/v1/me/receipts?q=maito&page=%d", page), &v)
-		if v.Found != len(want) {
-			t.Fatalf("found %d, want %d", v.Found, len(want))
+		if len(got) != len(want) {
+			t.Errorf("the pages showed %d receipts of %d", len(got), len(want))
 		}
-		for _, r := range v.Receipts {
-			if got[r.ID] || !want[r.ID] {
-				t.Errorf("receipt %d: shown twice or does not match", r.ID)
-			}
-			got[r.ID] = true
-			if len(r.Matched) == 0 || !strings.Contains(strings.ToLower(strings.Join(r.Matched, " ")), "maito") {
-				t.Errorf("receipt %d: matched %q, want the milk lines", r.ID, r.Matched)
+		// Newest first, as the member's history is listed.
+		var history []int64
+		for _, r := range all {
+			if want[r.ID] {
+				history = append(history, r.ID)
 			}
 		}
-		if page >= v.Pages {
-			break
+		if !slices.Equal(order, history) {
+			t.Error("the pages do not list the matches newest first")
 		}
-	}
-	if len(got) != len(want) {
-		t.Errorf("the pages showed %d receipts of %d", len(got), len(want))
-	}
-	// A page past the last shows the last.
-	var past struct {
-		Page, Pages int
-		Receipts    []struct{ ID int64 }
-	}
-	c.json("/api/v1/me/receipts?q=maito&page=9999", &past)
-	if past.Page != past.Pages || len(past.Receipts) == 0 {
-		t.Errorf("page 9999: page %d of %d with %d receipts, want the last page", past.Page, past.Pages, len(past.Receipts))
-	}
-	if body := c.get("/me/receipts?q=maito&page=2").Body.String(); !strings.Contains(body, `rel="prev"`) {
-		t.Error("page 2 has no link back")
-	}
+		// A page past the last shows the last.
+		var past struct {
+			Page, Pages int
+			Receipts    []struct{ ID int64 }
+		}
+		c.json("/api/v1/me/receipts?q=maito&page=9999", &past)
+		if past.Page != past.Pages || len(past.Receipts) == 0 {
+			t.Errorf("page 9999: page %d of %d with %d receipts, want the last page", past.Page, past.Pages, len(past.Receipts))
+		}
+		if body := c.get("/me/receipts?q=maito&page=2").Body.String(); !strings.Contains(body, `rel="prev"`) {
+			t.Error("page 2 has no link back")
+		}
+	})
 }

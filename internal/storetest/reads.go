@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -101,6 +102,38 @@ func testMemberReads(t *testing.T, open Opener) {
 	}
 	if none, err := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{Search: true}); err != nil || len(none) != 0 {
 		t.Errorf("a search that matched no name found %d receipts (%v)", len(none), err)
+	}
+	// By store, and within a year: the member's receipts that qualify, in
+	// the history's order.
+	all, err := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{})
+	must(t, err)
+	var fromStore, mince2025 []int64
+	for _, r := range all {
+		if r.Key.Store == march[0].Key.Store {
+			fromStore = append(fromStore, r.ID)
+		}
+	}
+	for _, r := range withMince {
+		if r.Year == 2025 {
+			mince2025 = append(mince2025, r.ID)
+		}
+	}
+	idsOf := func(rs []kori.ReceiptSummary) []int64 {
+		var out []int64
+		for _, r := range rs {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	byStore, err := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{Search: true, Stores: []string{march[0].Key.Store, "no such store"}})
+	must(t, err)
+	if len(fromStore) == 0 || !slices.Equal(idsOf(byStore), fromStore) {
+		t.Errorf("search by store %s = %v, want %v", march[0].Key.Store, idsOf(byStore), fromStore)
+	}
+	inYear, err := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{Search: true, GTINs: []string{"6400000000026"}, Year: 2025})
+	must(t, err)
+	if len(mince2025) == 0 || !slices.Equal(idsOf(inYear), mince2025) {
+		t.Errorf("search in 2025 = %v, want %v", idsOf(inYear), mince2025)
 	}
 	if limited, _ := db.ReceiptsByMember(ctx, a, kori.ReceiptFilter{Limit: 1}); len(limited) != 1 {
 		t.Errorf("limit 1 gave %d", len(limited))
