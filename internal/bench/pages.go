@@ -214,11 +214,11 @@ func (r *pagesReport) write(b *strings.Builder) {
 	fmt.Fprintf(b, "\n## Member pages and API, %s\n\n", r.engine)
 	fmt.Fprintf(b, "A demo database of %d members with purchases from %d to 25 November 2026: %d receipts,\n"+
 		"%d product lines%s%s. For %d product-level members spread over the\n"+
-		"database, every page and API call was requested %d times after one warm-up request (and after an untimed pass\n"+
-		"over every route for %d members, which prepares the statements on the pool's connections as a server's first\n"+
-		"minute does); the time is the\n"+
-		"handler's, from request to the last byte, in the same process (no network), one request at a time,\n"+
-		"with the server's sums cache off, so that every request reads the database as a member's first does.\n\n",
+		"database, every page and API call was requested %d times after one warm-up request, and after an untimed\n"+
+		"pass over every route for %d members, which prepares the statements on the pool's connections as a server's\n"+
+		"first minute does. The time is the handler's, from request to the last byte, in the same process (no\n"+
+		"network), one request at a time, with the server's sums cache off, so that every request reads the\n"+
+		"database as a member's first does.\n\n",
 		r.members, r.firstYear, r.receipts, r.lines, size, built, r.sampled, r.timings[0].n/max(1, r.sampled), warmupMembers)
 	fmt.Fprintf(b, "| route | requests | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|\n")
 	worst := time.Duration(0)
