@@ -35,6 +35,46 @@ var (
 	totalsColumns = append([]string{"member_id", "year", "month"}, kori.FigureColumns...)
 )
 
+// The columns of the tables a batch of receipts writes, in the order the
+// writes give them, and the receipts' conflict clause (a receipt already
+// stored is left as it is; RETURNING tells which were new).
+var (
+	receiptWriteColumns = []string{"member_id", "receipt_id", "year", "store_id", "till", "receipt_no", "business_day", "purchased_at",
+		"total_cents", "grain", "kind", "original", "eligible_cents"}
+	lineColumns = []string{"member_id", "receipt_id", "line_no", "year", "kind", "gtin",
+		"group_code", "known", "quantity", "amount_cents", "discount_cents"}
+	groupColumns = append([]string{"member_id", "receipt_id", "group_code", "year"}, kori.FigureColumns...)
+)
+
+const receiptConflict = `ON CONFLICT DO NOTHING RETURNING receipt_id`
+
+// prepareWrites prepares, once, the full-size statements a batch of
+// receipts writes with where the engine binds rows (SQLite; see
+// prepareBulk). A failure leaves each transaction to prepare its own, which
+// reports the error.
+func (db *DB) prepareWrites(ctx context.Context) {
+	if db.d.canBulkLoad() {
+		return // PostgreSQL loads with COPY and column arrays
+	}
+	db.writesPrepared.Do(func() {
+		for _, t := range []struct {
+			table string
+			cols  []string
+			tail  string
+		}{
+			{"receipts", receiptWriteColumns, receiptConflict},
+			{"receipt_lines", lineColumns, ""},
+			{"receipt_groups", groupColumns, ""},
+			{"month_rollups", rollupColumns, rollupConflict},
+			{"month_totals", totalsColumns, totalsConflict},
+		} {
+			if err := db.prepareBulk(ctx, t.table, t.cols, t.tail); err != nil {
+				return
+			}
+		}
+	})
+}
+
 type rollupKey struct {
 	member      kori.MemberID
 	year, month int
@@ -59,6 +99,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 	if err := db.d.ensureYears(ctx, db.write, years); err != nil {
 		return nil, err
 	}
+	db.prepareWrites(ctx)
 	err := db.inConnTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error {
 		n := 0
 		for i := range rs {
@@ -78,10 +119,9 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 			return err
 		}
 		defer w.close()
-		lines := db.newBulkInsert(tx, "receipt_lines", []string{"member_id", "receipt_id", "line_no", "year", "kind", "gtin",
-			"group_code", "known", "quantity", "amount_cents", "discount_cents"}, "").withBulkLoad(conn)
+		lines := db.newBulkInsert(tx, "receipt_lines", lineColumns, "").withBulkLoad(conn)
 		defer lines.close()
-		groups := db.newBulkInsert(tx, "receipt_groups", append([]string{"member_id", "receipt_id", "group_code", "year"}, kori.FigureColumns...), "").withBulkLoad(conn)
+		groups := db.newBulkInsert(tx, "receipt_groups", groupColumns, "").withBulkLoad(conn)
 		defer groups.close()
 		// Receipts first, many per statement; RETURNING tells which were new.
 		type pending struct {
@@ -113,14 +153,13 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 			todo = append(todo, pending{i, ids[len(todo)]})
 		}
 		byID := make(map[int64]int, len(todo))
-		receiptCols := []string{"member_id", "receipt_id", "year", "store_id", "till", "receipt_no", "business_day", "purchased_at",
-			"total_cents", "grain", "kind", "original", "eligible_cents"}
-		const tail = `ON CONFLICT DO NOTHING RETURNING receipt_id`
+		receiptCols, tail := receiptWriteColumns, receiptConflict
 		// Plain PostgreSQL takes the batch's receipts in one statement of
 		// column arrays; Citus routes multi-row VALUES to the shards (see
 		// withBulkLoad) and SQLite binds them, 200 a statement.
 		arrays := db.d.canBulkLoad() && !db.citus
 		ins := db.newBulkInsert(tx, "receipts", receiptCols, tail)
+		defer ins.close()
 		perStmt := ins.perStmt
 		if arrays {
 			perStmt = max(1, len(todo))
@@ -151,7 +190,17 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 					args = append(args, v...)
 				}
 			}
-			rows, err := tx.QueryContext(ctx, q, args...)
+			var rows *sql.Rows
+			var err error
+			if !arrays && len(chunk) == ins.perStmt {
+				var full *sql.Stmt
+				if full, err = ins.fullStmt(ctx); err != nil {
+					return err
+				}
+				rows, err = full.QueryContext(ctx, args...)
+			} else {
+				rows, err = tx.QueryContext(ctx, q, args...)
+			}
 			if err != nil {
 				return err
 			}

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kori-project/kori"
@@ -47,6 +48,10 @@ type DB struct {
 	// SQLite, whose single writer would only queue them, and four on
 	// PostgreSQL and Citus.
 	JobWorkers int
+	// stmts holds full-size multi-row INSERTs prepared on the write pool,
+	// by their SQL, for the transactions to reuse (see prepareBulk).
+	stmts          sync.Map
+	writesPrepared sync.Once
 }
 
 // jobWorkers is JobWorkers with its default.
@@ -116,6 +121,10 @@ func (db *DB) Pools() map[string]*sql.DB {
 
 // Close closes both pools, and the journal if it can be closed.
 func (db *DB) Close() error {
+	db.stmts.Range(func(_, s any) bool {
+		s.(*sql.Stmt).Close()
+		return true
+	})
 	err := db.write.Close()
 	if db.read != db.write {
 		if e := db.read.Close(); err == nil {
