@@ -49,7 +49,7 @@ func receiptWhere(id kori.MemberID, f kori.ReceiptFilter) (where string, args []
 // A search (f.Search) selects receipts from one of f.Stores or holding a line
 // of one of f.GTINs or a group sum of one of f.Groups (see searchIDs).
 func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, error) {
-	out, _, err := db.receiptPage(ctx, id, f)
+	out, _, err := db.receiptPage(ctx, id, f, false)
 	return out, err
 }
 
@@ -57,10 +57,12 @@ func (db *DB) ReceiptsByMember(ctx context.Context, id kori.MemberID, f kori.Rec
 // as ReceiptsByMember does, and how many receipts match f in all, from the
 // same reads.
 func (db *DB) SearchReceipts(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, int, error) {
-	return db.receiptPage(ctx, id, f)
+	return db.receiptPage(ctx, id, f, true)
 }
 
-func (db *DB) receiptPage(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter) ([]kori.ReceiptSummary, int, error) {
+// receiptPage reads the page f asks for; count asks for the number of
+// receipts that match f in all (a search always has it).
+func (db *DB) receiptPage(ctx context.Context, id kori.MemberID, f kori.ReceiptFilter, count bool) ([]kori.ReceiptSummary, int, error) {
 	if f.Search {
 		matched, err := db.searchIDs(ctx, id, f)
 		if err != nil {
@@ -74,7 +76,11 @@ func (db *DB) receiptPage(ctx context.Context, id kori.MemberID, f kori.ReceiptF
 		return out, len(matched), err
 	}
 	where, args := receiptWhere(id, f)
-	query := `SELECT ` + receiptColumnsOf("r") + `, COUNT(*) OVER () FROM receipts r WHERE ` + where + ` ORDER BY r.purchased_at DESC, r.receipt_id DESC`
+	columns := receiptColumnsOf("r")
+	if count {
+		columns += `, COUNT(*) OVER ()`
+	}
+	query := `SELECT ` + columns + ` FROM receipts r WHERE ` + where + ` ORDER BY r.purchased_at DESC, r.receipt_id DESC`
 	if f.Limit > 0 {
 		query += ` LIMIT ?`
 		args = append(args, f.Limit)
@@ -90,8 +96,12 @@ func (db *DB) receiptPage(ctx context.Context, id kori.MemberID, f kori.ReceiptF
 	defer rows.Close()
 	var out []kori.ReceiptSummary
 	var found int
+	scan := scanner(rows)
+	if count {
+		scan = withColumn{rows, &found}
+	}
 	for rows.Next() {
-		r, err := scanReceipt(withColumn{rows, &found})
+		r, err := scanReceipt(scan)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -100,7 +110,7 @@ func (db *DB) receiptPage(ctx context.Context, id kori.MemberID, f kori.ReceiptF
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	if len(out) == 0 && f.Offset > 0 {
+	if count && len(out) == 0 && f.Offset > 0 {
 		found, err = db.CountReceipts(ctx, id, f) // a page past the last has no rows to count on
 	}
 	return out, found, err

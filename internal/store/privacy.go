@@ -228,7 +228,7 @@ func (db *DB) collapseLines(ctx context.Context, tx *sql.Tx, id kori.MemberID, c
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	ins := db.newBulkInsert(tx, "receipt_groups", append([]string{"member_id", "receipt_id", "group_code", "year"}, kori.FigureColumns...), "")
+	ins := db.newBulkInsert(tx, "receipt_groups", groupColumns, "")
 	defer ins.close()
 	for _, r := range rs {
 		for _, g := range kori.SumByGroup(r.lines) {

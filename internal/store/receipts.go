@@ -153,12 +153,11 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 			todo = append(todo, pending{i, ids[len(todo)]})
 		}
 		byID := make(map[int64]int, len(todo))
-		receiptCols, tail := receiptWriteColumns, receiptConflict
 		// Plain PostgreSQL takes the batch's receipts in one statement of
 		// column arrays; Citus routes multi-row VALUES to the shards (see
 		// withBulkLoad) and SQLite binds them, 200 a statement.
 		arrays := db.d.canBulkLoad() && !db.citus
-		ins := db.newBulkInsert(tx, "receipts", receiptCols, tail)
+		ins := db.newBulkInsert(tx, "receipts", receiptWriteColumns, receiptConflict)
 		defer ins.close()
 		perStmt := ins.perStmt
 		if arrays {
@@ -177,29 +176,28 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 				values = append(values, []any{int64(r.MemberID), p.id, r.Year, r.Key.Store, r.Key.Till, r.Key.Number,
 					r.Key.BusinessDay, r.PurchasedAt.Unix(), int64(r.Total), string(r.Grain), string(kind), r.Original, int64(r.Eligible)})
 			}
-			var q string
-			var args []any
+			var rows *sql.Rows
+			var err error
 			if arrays {
-				var err error
-				if q, args, err = unnestInsert("receipts", receiptCols, values, tail); err != nil {
-					return err
+				q, args, uerr := unnestInsert("receipts", receiptWriteColumns, values, receiptConflict)
+				if uerr != nil {
+					return uerr
 				}
+				rows, err = tx.QueryContext(ctx, q, args...)
 			} else {
-				q = ins.query(len(chunk))
+				args := make([]any, 0, len(values)*len(receiptWriteColumns))
 				for _, v := range values {
 					args = append(args, v...)
 				}
-			}
-			var rows *sql.Rows
-			var err error
-			if !arrays && len(chunk) == ins.perStmt {
-				var full *sql.Stmt
-				if full, err = ins.fullStmt(ctx); err != nil {
-					return err
+				if len(chunk) == ins.perStmt {
+					var full *sql.Stmt
+					if full, err = ins.fullStmt(ctx); err != nil {
+						return err
+					}
+					rows, err = full.QueryContext(ctx, args...)
+				} else {
+					rows, err = tx.QueryContext(ctx, ins.query(len(chunk)), args...)
 				}
-				rows, err = full.QueryContext(ctx, args...)
-			} else {
-				rows, err = tx.QueryContext(ctx, q, args...)
 			}
 			if err != nil {
 				return err
