@@ -192,20 +192,7 @@ func (postgresDialect) nextIDs(ctx context.Context, tx *sql.Tx, seq string, n in
 	default:
 		return nil, fmt.Errorf("no id sequence %q", seq)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT nextval('kori_`+seq+`_ids') FROM generate_series(1, $1)`, n)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	ids := make([]int64, 0, n)
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return int64s(tx.QueryContext(ctx, `SELECT nextval('kori_`+seq+`_ids') FROM generate_series(1, $1)`, n))
 }
 
 // rebind turns ? into $1, $2, …; Kori's queries never contain a literal '?'.
