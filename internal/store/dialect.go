@@ -238,7 +238,7 @@ func (postgresDialect) open(ctx context.Context, url string) (*sql.DB, *sql.DB, 
 		return err
 	}))
 	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(8)
+	db.SetMaxIdleConns(16) // a page reads with up to a dozen queries at once; a connection closed and opened again plans its statements again
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("connect to PostgreSQL: %w", err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kori-project/kori"
+	"golang.org/x/sync/errgroup"
 )
 
 var figureList = strings.Join(kori.FigureColumns, ", ")
@@ -477,44 +478,49 @@ type querier interface {
 //
 // Whole months are read from the rollups, which hold the same sums, and only
 // the days of a month begun are summed from the lines: a year to date costs
-// a month's lines, not a year's.
+// a month's lines, not a year's. The five reads run at once (on Citus each
+// is a round trip through the coordinator) and are added up in one order.
 func (db *DB) FiguresBetween(ctx context.Context, member kori.MemberID, from, to int, cat *kori.Catalogue) ([]kori.GroupSum, int, error) {
 	year := from / 10000
 	partFrom := max(from, to/100*100+1) // the first day of to's month, or from
-	var sums []kori.GroupSum
+	var whole []kori.MonthRollup
+	var receipts int
+	reads := []func(context.Context) error{func(ctx context.Context) error {
+		return db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM receipts WHERE member_id = ? AND year = ? AND business_day BETWEEN ? AND ?`),
+			member, year, from, to).Scan(&receipts)
+	}}
 	if fromMonth, toMonth := from/100%100, partFrom/100%100-1; from%100 == 1 && fromMonth <= toMonth {
-		rows, err := db.read.QueryContext(ctx, db.q(`SELECT year, 0, group_code, `+figureSums+` FROM month_rollups
-			WHERE member_id = ? AND year = ? AND month BETWEEN ? AND ? GROUP BY year, group_code ORDER BY 3`), member, year, fromMonth, toMonth)
-		whole, err := scanRollups(rows, err)
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, r := range whole {
-			sums = append(sums, kori.GroupSum{Group: r.Group, Figures: r.Figures})
-		}
+		reads = append(reads, func(ctx context.Context) (err error) {
+			whole, err = scanRollups(db.read.QueryContext(ctx, db.q(`SELECT year, 0, group_code, `+figureSums+` FROM month_rollups
+				WHERE member_id = ? AND year = ? AND month BETWEEN ? AND ? GROUP BY year, group_code ORDER BY 3`), member, year, fromMonth, toMonth))
+			return err
+		})
 	} else {
 		partFrom = from
 	}
-	sums, _, err := db.figuresBetween(ctx, db.read, member, partFrom, to, cat, sums)
+	days, err := db.readDays(ctx, db.read, member, partFrom, to, cat, reads...)
 	if err != nil {
 		return nil, 0, err
 	}
-	var receipts int
-	err = db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM receipts WHERE member_id = ? AND year = ? AND business_day BETWEEN ? AND ?`),
-		member, year, from, to).Scan(&receipts)
-	return sums, receipts, err
+	sums := make([]kori.GroupSum, 0, len(whole))
+	for _, r := range whole {
+		sums = append(sums, kori.GroupSum{Group: r.Group, Figures: r.Figures})
+	}
+	return days.addTo(sums), receipts, nil
 }
 
-// receiptsBetween selects a member's receipts of some days of a year, so
-// that only their lines are read (a join let SQLite read the whole year's).
-const receiptsBetween = `SELECT r.receipt_id FROM receipts r WHERE r.member_id = ? AND r.year = ? AND r.business_day BETWEEN ? AND ?`
+// dayRows are what a member's receipts of some days add up from: each
+// product line's figures (in receipt and line order), the group sums' and
+// the not-itemised receipts' total.
+type dayRows struct {
+	lines  []kori.GroupSum
+	groups []kori.GroupSum
+	total  sql.NullInt64
+}
 
-// figuresBetween sums a member's receipts of the business days from to to
-// (one year) per group: product lines from the catalogue as it is now,
-// group sums as stored, totals as they are, added to the sums in out. It
-// returns them and the lines it read.
-func (db *DB) figuresBetween(ctx context.Context, q querier, member kori.MemberID, from, to int, cat *kori.Catalogue, out []kori.GroupSum) (_ []kori.GroupSum, n int, err error) {
-	year := from / 10000
+// addTo adds the rows to the sums in out, always in the same order (the
+// figures are floating-point), and returns them.
+func (d dayRows) addTo(out []kori.GroupSum) []kori.GroupSum {
 	idx := make(map[string]int, len(out))
 	for i, g := range out {
 		idx[g.Group] = i
@@ -528,63 +534,99 @@ func (db *DB) figuresBetween(ctx context.Context, q querier, member kori.MemberI
 		}
 		out[i].Figures.Add(f)
 	}
-	rows, err := q.QueryContext(ctx, db.q(`SELECT l.kind, l.gtin, l.group_code, l.known, l.quantity, l.amount_cents, l.discount_cents
-		FROM receipt_lines l WHERE l.member_id = ? AND l.year = ? AND l.receipt_id IN (`+receiptsBetween+`)
-		ORDER BY l.receipt_id, l.line_no`),
-		member, year, member, year, from, to)
-	if err != nil {
-		return nil, n, err
+	for _, l := range d.lines {
+		add(l.Group, l.Figures)
 	}
-	for rows.Next() {
-		var l kori.StoredLine
-		if err := rows.Scan((*string)(&l.Kind), &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
-			rows.Close()
-			return nil, n, err
+	for _, g := range d.groups {
+		add(g.Group, g.Figures)
+	}
+	if d.total.Valid {
+		add(kori.NotItemised, kori.Figures{Amount: kori.Money(d.total.Int64)})
+	}
+	return out
+}
+
+// receiptsBetween selects a member's receipts of some days of a year, so
+// that only their lines are read (a join let SQLite read the whole year's).
+const receiptsBetween = `SELECT r.receipt_id FROM receipts r WHERE r.member_id = ? AND r.year = ? AND r.business_day BETWEEN ? AND ?`
+
+// figuresBetween sums a member's receipts of the business days from to to
+// (one year) per group: product lines from the catalogue as it is now,
+// group sums as stored, totals as they are, added to the sums in out. It
+// returns them and the lines it read.
+func (db *DB) figuresBetween(ctx context.Context, q querier, member kori.MemberID, from, to int, cat *kori.Catalogue, out []kori.GroupSum) ([]kori.GroupSum, int, error) {
+	days, err := db.readDays(ctx, q, member, from, to, cat)
+	return days.addTo(out), len(days.lines), err
+}
+
+// readDays reads the rows of a member's receipts of the business days from
+// to to (one year), with more reads of the caller's: at once from the read
+// pool, one after another in a transaction.
+func (db *DB) readDays(ctx context.Context, q querier, member kori.MemberID, from, to int, cat *kori.Catalogue, more ...func(context.Context) error) (dayRows, error) {
+	year := from / 10000
+	var d dayRows
+	lines := func(ctx context.Context) error {
+		rows, err := q.QueryContext(ctx, db.q(`SELECT l.kind, l.gtin, l.group_code, l.known, l.quantity, l.amount_cents, l.discount_cents
+			FROM receipt_lines l WHERE l.member_id = ? AND l.year = ? AND l.receipt_id IN (`+receiptsBetween+`)
+			ORDER BY l.receipt_id, l.line_no`),
+			member, year, member, year, from, to)
+		if err != nil {
+			return err
 		}
-		n++
-		p := cat.Products[l.GTIN]
-		if !l.Known || l.Kind != kori.LineProduct {
-			p = nil
+		defer rows.Close()
+		for rows.Next() {
+			var l kori.StoredLine
+			if err := rows.Scan((*string)(&l.Kind), &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
+				return err
+			}
+			p := cat.Products[l.GTIN]
+			if !l.Known || l.Kind != kori.LineProduct {
+				p = nil
+			}
+			if p != nil {
+				l.Group = p.Group
+			}
+			d.lines = append(d.lines, kori.GroupSum{Group: l.Group, Figures: kori.LineFigures(l.Line, p, p != nil && cat.IsFood(p.Group))})
 		}
-		if p != nil {
-			l.Group = p.Group
+		return rows.Err()
+	}
+	groups := func(ctx context.Context) error {
+		sumCols := make([]string, len(kori.FigureColumns))
+		for i, c := range kori.FigureColumns {
+			sumCols[i] = "SUM(g." + c + ")"
 		}
-		add(l.Group, kori.LineFigures(l.Line, p, p != nil && cat.IsFood(p.Group)))
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, n, err
-	}
-	sumCols := make([]string, len(kori.FigureColumns))
-	for i, c := range kori.FigureColumns {
-		sumCols[i] = "SUM(g." + c + ")"
-	}
-	rows, err = q.QueryContext(ctx, db.q(`SELECT g.group_code, `+strings.Join(sumCols, ", ")+` FROM receipt_groups g
-		WHERE g.member_id = ? AND g.year = ? AND g.receipt_id IN (`+receiptsBetween+`) GROUP BY g.group_code ORDER BY 1`),
-		member, year, member, year, from, to)
-	if err != nil {
-		return nil, n, err
-	}
-	for rows.Next() {
-		var group string
-		var f kori.Figures
-		if err := rows.Scan(append([]any{&group}, f.Pointers()...)...); err != nil {
-			rows.Close()
-			return nil, n, err
+		rows, err := q.QueryContext(ctx, db.q(`SELECT g.group_code, `+strings.Join(sumCols, ", ")+` FROM receipt_groups g
+			WHERE g.member_id = ? AND g.year = ? AND g.receipt_id IN (`+receiptsBetween+`) GROUP BY g.group_code ORDER BY 1`),
+			member, year, member, year, from, to)
+		if err != nil {
+			return err
 		}
-		add(group, f)
+		defer rows.Close()
+		for rows.Next() {
+			var g kori.GroupSum
+			if err := rows.Scan(append([]any{&g.Group}, g.Figures.Pointers()...)...); err != nil {
+				return err
+			}
+			d.groups = append(d.groups, g)
+		}
+		return rows.Err()
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, n, err
+	total := func(ctx context.Context) error {
+		return q.QueryRowContext(ctx, db.q(`SELECT SUM(total_cents) FROM receipts WHERE member_id = ? AND year = ? AND grain = 'total'
+			AND business_day BETWEEN ? AND ?`), member, year, from, to).Scan(&d.total)
 	}
-	var total sql.NullInt64
-	if err := q.QueryRowContext(ctx, db.q(`SELECT SUM(total_cents) FROM receipts WHERE member_id = ? AND year = ? AND grain = 'total'
-		AND business_day BETWEEN ? AND ?`), member, year, from, to).Scan(&total); err != nil {
-		return nil, n, err
+	reads := append([]func(context.Context) error{lines, groups, total}, more...)
+	if q != db.read {
+		for _, read := range reads {
+			if err := read(ctx); err != nil {
+				return d, err
+			}
+		}
+		return d, nil
 	}
-	if total.Valid {
-		add(kori.NotItemised, kori.Figures{Amount: kori.Money(total.Int64)})
+	g, gctx := errgroup.WithContext(ctx)
+	for _, read := range reads {
+		g.Go(func() error { return read(gctx) })
 	}
-	return out, n, nil
+	return d, g.Wait()
 }
