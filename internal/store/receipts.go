@@ -509,11 +509,12 @@ func (db *DB) FiguresBetween(ctx context.Context, member kori.MemberID, from, to
 	return days.addTo(sums), receipts, nil
 }
 
-// dayRows are what a member's receipts of some days add up from: each
-// product line's figures (in receipt and line order), the group sums' and
-// the not-itemised receipts' total.
+// dayRows are what a member's receipts of some days add up from: the
+// product lines' figures, the group sums' and the not-itemised receipts'
+// total.
 type dayRows struct {
-	lines  []kori.GroupSum
+	lines  []kori.GroupSum // summed per group, in the order first seen
+	n      int             // lines read
 	groups []kori.GroupSum
 	total  sql.NullInt64
 }
@@ -556,7 +557,7 @@ const receiptsBetween = `SELECT r.receipt_id FROM receipts r WHERE r.member_id =
 // returns them and the lines it read.
 func (db *DB) figuresBetween(ctx context.Context, q querier, member kori.MemberID, from, to int, cat *kori.Catalogue, out []kori.GroupSum) ([]kori.GroupSum, int, error) {
 	days, err := db.readDays(ctx, q, member, from, to, cat)
-	return days.addTo(out), len(days.lines), err
+	return days.addTo(out), days.n, err
 }
 
 // readDays reads the rows of a member's receipts of the business days from
@@ -574,6 +575,7 @@ func (db *DB) readDays(ctx context.Context, q querier, member kori.MemberID, fro
 			return err
 		}
 		defer rows.Close()
+		idx := map[string]int{}
 		for rows.Next() {
 			var l kori.StoredLine
 			if err := rows.Scan((*string)(&l.Kind), &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
@@ -586,7 +588,14 @@ func (db *DB) readDays(ctx context.Context, q querier, member kori.MemberID, fro
 			if p != nil {
 				l.Group = p.Group
 			}
-			d.lines = append(d.lines, kori.GroupSum{Group: l.Group, Figures: kori.LineFigures(l.Line, p, p != nil && cat.IsFood(p.Group))})
+			i, ok := idx[l.Group]
+			if !ok {
+				i = len(d.lines)
+				idx[l.Group] = i
+				d.lines = append(d.lines, kori.GroupSum{Group: l.Group})
+			}
+			d.lines[i].Figures.Add(kori.LineFigures(l.Line, p, p != nil && cat.IsFood(p.Group)))
+			d.n++
 		}
 		return rows.Err()
 	}
