@@ -569,18 +569,37 @@ func (r *StoredReceipt) GroupFigures() []GroupSum {
 
 // SumByGroup collapses lines into one sum per group, in first-seen order.
 func SumByGroup(lines []StoredLine) []GroupSum {
-	var out []GroupSum
-	idx := map[string]int{}
+	var s GroupSums
 	for _, l := range lines {
-		i, ok := idx[l.Group]
-		if !ok {
-			i = len(out)
-			idx[l.Group] = i
-			out = append(out, GroupSum{Group: l.Group})
-		}
-		out[i].Figures.Add(l.Figures)
+		s.Add(l.Group, l.Figures)
 	}
-	return out
+	return s.Sums
+}
+
+// GroupSums adds figures up per group, keeping the groups in the order they
+// were first added, so that sums built from the same rows in the same order
+// are the same to the last bit (the figures are floating-point). The zero
+// value is empty and ready.
+type GroupSums struct {
+	Sums []GroupSum
+	idx  map[string]int
+}
+
+// Add adds f to group's sum.
+func (s *GroupSums) Add(group string, f Figures) {
+	if s.idx == nil {
+		s.idx = make(map[string]int, len(s.Sums))
+		for i, g := range s.Sums {
+			s.idx[g.Group] = i
+		}
+	}
+	i, ok := s.idx[group]
+	if !ok {
+		i = len(s.Sums)
+		s.idx[group] = i
+		s.Sums = append(s.Sums, GroupSum{Group: group})
+	}
+	s.Sums[i].Figures.Add(f)
 }
 
 // Enrolment is a member joining the programme, as the chain's registry sends

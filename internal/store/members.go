@@ -164,24 +164,12 @@ func (db *DB) CardHolders(ctx context.Context, cards []string) (map[string]kori.
 		}
 		// The card's member from the lookup table, then the card and member
 		// rows by member id: on Citus each step is routed by its own key.
-		keys, err := db.read.QueryContext(ctx, db.q(`SELECT DISTINCT member_id FROM member_keys WHERE kind = 'card' AND lookup IN (`+
-			placeholders(len(args))+`)`), args...)
+		ids, err := int64s(db.read.QueryContext(ctx, db.q(`SELECT DISTINCT member_id FROM member_keys WHERE kind = 'card' AND lookup IN (`+
+			placeholders(len(args))+`)`), args...))
 		if err != nil {
 			return nil, err
 		}
-		var members []any
-		for keys.Next() {
-			var id int64
-			if err := keys.Scan(&id); err != nil {
-				keys.Close()
-				return nil, err
-			}
-			members = append(members, id)
-		}
-		keys.Close()
-		if err := keys.Err(); err != nil {
-			return nil, err
-		}
+		members := anys(ids)
 		if len(members) == 0 {
 			continue
 		}

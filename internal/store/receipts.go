@@ -522,29 +522,17 @@ type dayRows struct {
 // addTo adds the rows to the sums in out, always in the same order (the
 // figures are floating-point), and returns them.
 func (d dayRows) addTo(out []kori.GroupSum) []kori.GroupSum {
-	idx := make(map[string]int, len(out))
-	for i, g := range out {
-		idx[g.Group] = i
-	}
-	add := func(group string, f kori.Figures) {
-		i, ok := idx[group]
-		if !ok {
-			i = len(out)
-			idx[group] = i
-			out = append(out, kori.GroupSum{Group: group})
-		}
-		out[i].Figures.Add(f)
-	}
+	sums := kori.GroupSums{Sums: out}
 	for _, l := range d.lines {
-		add(l.Group, l.Figures)
+		sums.Add(l.Group, l.Figures)
 	}
 	for _, g := range d.groups {
-		add(g.Group, g.Figures)
+		sums.Add(g.Group, g.Figures)
 	}
 	if d.total.Valid {
-		add(kori.NotItemised, kori.Figures{Amount: kori.Money(d.total.Int64)})
+		sums.Add(kori.NotItemised, kori.Figures{Amount: kori.Money(d.total.Int64)})
 	}
-	return out
+	return sums.Sums
 }
 
 // receiptsBetween selects a member's receipts of some days of a year, so
@@ -575,7 +563,7 @@ func (db *DB) readDays(ctx context.Context, q querier, member kori.MemberID, fro
 			return err
 		}
 		defer rows.Close()
-		idx := map[string]int{}
+		var sums kori.GroupSums
 		for rows.Next() {
 			var l kori.StoredLine
 			if err := rows.Scan((*string)(&l.Kind), &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
@@ -588,15 +576,10 @@ func (db *DB) readDays(ctx context.Context, q querier, member kori.MemberID, fro
 			if p != nil {
 				l.Group = p.Group
 			}
-			i, ok := idx[l.Group]
-			if !ok {
-				i = len(d.lines)
-				idx[l.Group] = i
-				d.lines = append(d.lines, kori.GroupSum{Group: l.Group})
-			}
-			d.lines[i].Figures.Add(kori.LineFigures(l.Line, p, p != nil && cat.IsFood(p.Group)))
+			sums.Add(l.Group, kori.LineFigures(l.Line, p, p != nil && cat.IsFood(p.Group)))
 			d.n++
 		}
+		d.lines = sums.Sums
 		return rows.Err()
 	}
 	groups := func(ctx context.Context) error {
