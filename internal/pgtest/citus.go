@@ -174,7 +174,7 @@ func startCitus() {
 			return
 		}
 		opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -c unix_socket_directories=%s -c fsync=off -c synchronous_commit=off "+
-			"-c full_page_writes=off -c max_connections=300 -c shared_preload_libraries=citus -c max_prepared_transactions=100 "+
+			"-c full_page_writes=off -c max_connections=300 -c shared_preload_libraries=citus,pg_stat_statements -c max_prepared_transactions=100 "+
 			"-c citus.shard_count=%d -c log_min_messages=warning", port, citus.dir, citusShards)
 		if out, err := command(filepath.Join(bin, "pg_ctl"), "-D", data, "-o", opts, "-l", data+".log", "-w", "-t", "60", "start").CombinedOutput(); err != nil {
 			log, _ := os.ReadFile(data + ".log")

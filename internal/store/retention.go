@@ -140,21 +140,27 @@ func (db *DB) extendedMembers(ctx context.Context, q querier) (map[kori.MemberID
 }
 
 // countYear counts the rows of year in table that retention deletes: all
-// of them less those of the members kept.
+// of them less those of the members kept, counted in the same statement
+// (on Citus each is a round of tasks on every shard), in batches when the
+// kept are many.
 func (db *DB) countYear(ctx context.Context, q querier, table string, year int, keep map[kori.MemberID]bool) (int64, error) {
-	var n int64
-	if err := q.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM `+table+` WHERE year = ?`), year).Scan(&n); err != nil {
-		return 0, err
-	}
 	ids := memberArgs(keep)
-	for from := 0; from < len(ids); from += retentionBatch {
+	var n int64
+	for from := 0; from == 0 || from < len(ids); from += retentionBatch {
 		batch := ids[from:min(from+retentionBatch, len(ids))]
-		var kept int64
-		if err := q.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM `+table+` WHERE year = ? AND member_id IN (`+placeholders(len(batch))+`)`),
-			append([]any{year}, batch...)...).Scan(&kept); err != nil {
+		all, kept := `0`, `0`
+		if from == 0 {
+			all = `COUNT(*)`
+		}
+		if len(batch) > 0 {
+			kept = `COUNT(CASE WHEN member_id IN (` + placeholders(len(batch)) + `) THEN 1 END)`
+		}
+		var rows, keptRows int64
+		if err := q.QueryRowContext(ctx, db.q(`SELECT `+all+`, `+kept+` FROM `+table+` WHERE year = ?`),
+			append(slices.Clip(batch), year)...).Scan(&rows, &keptRows); err != nil {
 			return 0, err
 		}
-		n -= kept
+		n += rows - keptRows
 	}
 	return n, nil
 }
