@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
 	"github.com/kori-project/kori"
+	"golang.org/x/sync/errgroup"
 )
 
 var figureList = strings.Join(kori.FigureColumns, ", ")
@@ -478,42 +478,56 @@ type querier interface {
 //
 // Whole months are read from the rollups, which hold the same sums, and only
 // the days of a month begun are summed from the lines: a year to date costs
-// a month's lines, not a year's.
+// a month's lines, not a year's. The five reads run at once (on Citus each
+// is a round trip through the coordinator) and are added up in one order.
 func (db *DB) FiguresBetween(ctx context.Context, member kori.MemberID, from, to int, cat *kori.Catalogue) ([]kori.GroupSum, int, error) {
+	year := from / 10000
 	partFrom := max(from, to/100*100+1) // the first day of to's month, or from
-	var whole *[2]int
+	var whole []kori.MonthRollup
+	var receipts int
+	reads := []func(context.Context) error{func(ctx context.Context) error {
+		return db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM receipts WHERE member_id = ? AND year = ? AND business_day BETWEEN ? AND ?`),
+			member, year, from, to).Scan(&receipts)
+	}}
 	if fromMonth, toMonth := from/100%100, partFrom/100%100-1; from%100 == 1 && fromMonth <= toMonth {
-		whole = &[2]int{fromMonth, toMonth}
+		reads = append(reads, func(ctx context.Context) (err error) {
+			whole, err = scanRollups(db.read.QueryContext(ctx, db.q(`SELECT year, 0, group_code, `+figureSums+` FROM month_rollups
+				WHERE member_id = ? AND year = ? AND month BETWEEN ? AND ? GROUP BY year, group_code ORDER BY 3`), member, year, fromMonth, toMonth))
+			return err
+		})
 	} else {
 		partFrom = from
 	}
-	days, err := db.readDays(ctx, db.read, member, from, partFrom, to, cat, whole)
+	days, err := db.readDays(ctx, db.read, member, partFrom, to, cat, reads...)
 	if err != nil {
 		return nil, 0, err
 	}
-	return days.addTo(nil), days.receipts, nil
+	sums := make([]kori.GroupSum, 0, len(whole))
+	for _, r := range whole {
+		sums = append(sums, kori.GroupSum{Group: r.Group, Figures: r.Figures})
+	}
+	return days.addTo(sums), receipts, nil
 }
 
 // dayRows are what a member's receipts of some days add up from: the
-// rollups of the whole months among them, the product lines' figures, the
-// group sums' and the not-itemised receipts' total.
+// product lines' figures, the group sums' and the not-itemised receipts'
+// total.
 type dayRows struct {
-	whole    []kori.GroupSum // whole months' rollups, by group
-	lines    []kori.GroupSum // summed per group, in the order first seen
-	n        int             // lines read
-	groups   []kori.GroupSum
-	total    sql.NullInt64
-	receipts int // of all the days, whole months' too
+	lines  []kori.GroupSum // summed per group, in the order first seen
+	n      int             // lines read
+	groups []kori.GroupSum
+	total  sql.NullInt64
 }
 
 // addTo adds the rows to the sums in out, always in the same order (the
 // figures are floating-point), and returns them.
 func (d dayRows) addTo(out []kori.GroupSum) []kori.GroupSum {
 	sums := kori.GroupSums{Sums: out}
-	for _, part := range [][]kori.GroupSum{d.whole, d.lines, d.groups} {
-		for _, g := range part {
-			sums.Add(g.Group, g.Figures)
-		}
+	for _, l := range d.lines {
+		sums.Add(l.Group, l.Figures)
+	}
+	for _, g := range d.groups {
+		sums.Add(g.Group, g.Figures)
 	}
 	if d.total.Valid {
 		sums.Add(kori.NotItemised, kori.Figures{Amount: kori.Money(d.total.Int64)})
@@ -530,119 +544,81 @@ const receiptsBetween = `SELECT r.receipt_id FROM receipts r WHERE r.member_id =
 // group sums as stored, totals as they are, added to the sums in out. It
 // returns them and the lines it read.
 func (db *DB) figuresBetween(ctx context.Context, q querier, member kori.MemberID, from, to int, cat *kori.Catalogue, out []kori.GroupSum) ([]kori.GroupSum, int, error) {
-	days, err := db.readDays(ctx, q, member, from, from, to, cat, nil)
+	days, err := db.readDays(ctx, q, member, from, to, cat)
 	return days.addTo(out), days.n, err
 }
 
-// Parts of readDays' statement, in the order its rows come.
-const (
-	partWhole = iota
-	partLines
-	partGroups
-	partReceipts
-)
-
-// readDays reads what a member's receipts of the business days from to to
-// (one year) add up from: the lines and group sums of the days from
-// partFrom on, the rollups of the months whole (first and last month) when
-// there are, and the receipts' count and not-itemised total over all the
-// days. It is one statement, so one round trip, and on Citus one query
-// routed to the member's shard, where five separate reads each paid the
-// coordinator's and a worker's planning.
-//
-// Its rows share one shape: the part, a line's ordering key, the group, a
-// line's columns, and summed figures, NULL on a line's row.
-func (db *DB) readDays(ctx context.Context, q querier, member kori.MemberID, from, partFrom, to int, cat *kori.Catalogue, whole *[2]int) (dayRows, error) {
+// readDays reads the rows of a member's receipts of the business days from
+// to to (one year), with more reads of the caller's: at once from the read
+// pool, one after another in a transaction.
+func (db *DB) readDays(ctx context.Context, q querier, member kori.MemberID, from, to int, cat *kori.Catalogue, more ...func(context.Context) error) (dayRows, error) {
 	year := from / 10000
-	var b strings.Builder
-	var args []any
-	noFigures := strings.Repeat(", NULL", len(kori.FigureColumns))
-	noLine := `, '', '', FALSE, 0, 0, 0`
-	if whole != nil {
-		fmt.Fprintf(&b, `SELECT %d, 0, 0, group_code`+noLine+`, `+figureSums+` FROM month_rollups
-			WHERE member_id = ? AND year = ? AND month BETWEEN ? AND ? GROUP BY group_code UNION ALL `, partWhole)
-		args = append(args, member, year, whole[0], whole[1])
-	}
-	fmt.Fprintf(&b, `SELECT %d, receipt_id, line_no, group_code, kind, gtin, known, quantity, amount_cents, discount_cents`+noFigures+`
-		FROM receipt_lines WHERE member_id = ? AND year = ? AND receipt_id IN (`+receiptsBetween+`)
-		UNION ALL SELECT %d, 0, 0, group_code`+noLine+`, `+figureSums+` FROM receipt_groups
-		WHERE member_id = ? AND year = ? AND receipt_id IN (`+receiptsBetween+`) GROUP BY group_code
-		UNION ALL SELECT %d, COUNT(*), COUNT(CASE WHEN grain = 'total' AND business_day >= ? THEN 1 END), ''`+
-		`, '', '', FALSE, 0, CAST(COALESCE(SUM(CASE WHEN grain = 'total' AND business_day >= ? THEN total_cents END), 0) AS BIGINT), 0`+noFigures+`
-		FROM receipts WHERE member_id = ? AND year = ? AND business_day BETWEEN ? AND ?
-		ORDER BY 1, 2, 3, 4`, partLines, partGroups, partReceipts)
-	days := []any{member, year, member, year, partFrom, to}
-	args = append(append(append(args, days...), days...), partFrom, partFrom, member, year, from, to)
-	rows, err := q.QueryContext(ctx, db.q(b.String()), args...)
-	if err != nil {
-		return dayRows{}, err
-	}
-	defer rows.Close()
 	var d dayRows
-	var lines kori.GroupSums
-	var part, first, second int64
-	var l kori.StoredLine
-	sums := make([]any, len(kori.FigureColumns))
-	dest := []any{&part, &first, &second, &l.Group, (*string)(&l.Kind), &l.GTIN, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)}
-	for i := range sums {
-		dest = append(dest, &sums[i])
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return d, err
+	lines := func(ctx context.Context) error {
+		rows, err := q.QueryContext(ctx, db.q(`SELECT l.kind, l.gtin, l.group_code, l.known, l.quantity, l.amount_cents, l.discount_cents
+			FROM receipt_lines l WHERE l.member_id = ? AND l.year = ? AND l.receipt_id IN (`+receiptsBetween+`)
+			ORDER BY l.receipt_id, l.line_no`),
+			member, year, member, year, from, to)
+		if err != nil {
+			return err
 		}
-		switch part {
-		case partLines:
+		defer rows.Close()
+		var sums kori.GroupSums
+		for rows.Next() {
+			var l kori.StoredLine
+			if err := rows.Scan((*string)(&l.Kind), &l.GTIN, &l.Group, &l.Known, &l.Quantity, (*int64)(&l.Amount), (*int64)(&l.Discount)); err != nil {
+				return err
+			}
 			p := cat.Products[l.GTIN]
 			if !l.Known || l.Kind != kori.LineProduct {
 				p = nil
 			}
-			group := l.Group
 			if p != nil {
-				group = p.Group
+				l.Group = p.Group
 			}
-			lines.Add(group, kori.LineFigures(l.Line, p, p != nil && cat.IsFood(p.Group)))
+			sums.Add(l.Group, kori.LineFigures(l.Line, p, p != nil && cat.IsFood(p.Group)))
 			d.n++
-		case partWhole, partGroups:
-			g := kori.GroupSum{Group: l.Group}
-			if err := setFigures(&g.Figures, sums); err != nil {
+		}
+		d.lines = sums.Sums
+		return rows.Err()
+	}
+	groups := func(ctx context.Context) error {
+		sumCols := make([]string, len(kori.FigureColumns))
+		for i, c := range kori.FigureColumns {
+			sumCols[i] = "SUM(g." + c + ")"
+		}
+		rows, err := q.QueryContext(ctx, db.q(`SELECT g.group_code, `+strings.Join(sumCols, ", ")+` FROM receipt_groups g
+			WHERE g.member_id = ? AND g.year = ? AND g.receipt_id IN (`+receiptsBetween+`) GROUP BY g.group_code ORDER BY 1`),
+			member, year, member, year, from, to)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var g kori.GroupSum
+			if err := rows.Scan(append([]any{&g.Group}, g.Figures.Pointers()...)...); err != nil {
+				return err
+			}
+			d.groups = append(d.groups, g)
+		}
+		return rows.Err()
+	}
+	total := func(ctx context.Context) error {
+		return q.QueryRowContext(ctx, db.q(`SELECT SUM(total_cents) FROM receipts WHERE member_id = ? AND year = ? AND grain = 'total'
+			AND business_day BETWEEN ? AND ?`), member, year, from, to).Scan(&d.total)
+	}
+	reads := append([]func(context.Context) error{lines, groups, total}, more...)
+	if q != db.read {
+		for _, read := range reads {
+			if err := read(ctx); err != nil {
 				return d, err
 			}
-			if part == partWhole {
-				d.whole = append(d.whole, g)
-			} else {
-				d.groups = append(d.groups, g)
-			}
-		case partReceipts:
-			d.receipts = int(first)
-			d.total = sql.NullInt64{Int64: int64(l.Amount), Valid: second > 0}
 		}
+		return d, nil
 	}
-	d.lines = lines.Sums
-	return d, rows.Err()
-}
-
-// setFigures sets f from sums scanned in FigureColumns order, whichever
-// numeric type the engine gave each.
-func setFigures(f *kori.Figures, sums []any) error {
-	for i, p := range f.Pointers() {
-		var n int64
-		var x float64
-		switch v := sums[i].(type) {
-		case int64:
-			n, x = v, float64(v)
-		case float64:
-			n, x = int64(v), v
-		case nil:
-		default:
-			return fmt.Errorf("%s: unexpected %T", kori.FigureColumns[i], v)
-		}
-		switch p := p.(type) {
-		case *int64:
-			*p = n
-		case *float64:
-			*p = x
-		}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, read := range reads {
+		g.Go(func() error { return read(gctx) })
 	}
-	return nil
+	return d, g.Wait()
 }
