@@ -193,3 +193,38 @@ func TestLongSeriesShareColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteMatchesFmt checks that the drawings' own formatter writes what
+// fmt would, for the verbs it knows and for those it hands to fmt.
+func TestWriteMatchesFmt(t *testing.T) {
+	floats := []float64{0, math.Copysign(0, -1), 0.05, 0.15, -0.25, 1.45, 12.3456, -3.95, 1e6, 1e21, 123456789.987, math.NaN(), math.Inf(1), math.Inf(-1)}
+	for _, c := range []struct {
+		format string
+		args   []any
+	}{
+		{`<rect x="%.1f" y="%.1f" class="%s">%d</rect>`, []any{1.25, -7.0, "series-0", 42}},
+		{`viewBox="0 0 %d %d" font-size="%g"`, []any{720, 302, 12.0}},
+		{`%s%s %d%% done`, []any{"a", "<b>", -3}},
+		{`%5.2f and %x`, []any{3.14159, 255}}, // verbs it hands to fmt
+		{`%d is not %s`, []any{"text", 1}},    // mismatched types, as fmt writes them
+		{`%s and %s`, []any{"one"}},           // a missing argument
+		{`%g %v`, []any{1.0 / 3, struct{}{}}}, // %v is fmt's
+		{`no verbs at all`, nil},
+	} {
+		var s svg
+		s.f(c.format, c.args...)
+		if want := fmt.Sprintf(c.format, c.args...); s.b.String() != want {
+			t.Errorf("f(%q, %v) = %q, want %q", c.format, c.args, s.b.String(), want)
+		}
+	}
+	for _, v := range floats {
+		for _, format := range []string{"%.1f", "%g", "[%.1f,%g]"} {
+			var s svg
+			args := []any{v, v}[:strings.Count(format, "%")]
+			s.f(format, args...)
+			if want := fmt.Sprintf(format, args...); s.b.String() != want {
+				t.Errorf("f(%q, %v) = %q, want %q", format, v, s.b.String(), want)
+			}
+		}
+	}
+}

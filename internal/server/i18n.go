@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -40,6 +41,11 @@ type Locale struct {
 	num numberSymbols
 	// zone is the chain's time zone, in which DateTime shows every time.
 	zone *time.Location
+	// plain keeps each message asked for without arguments, as go-i18n
+	// gave it: a page asks for a hundred, and go-i18n matches the language
+	// and executes the message's template on every call. Only messages
+	// that exist are kept, so it holds at most the locale file's.
+	plain sync.Map // message id → string
 }
 
 // locales holds one Locale per language.
@@ -87,6 +93,11 @@ func (ls locales) pick(r *http.Request) *Locale {
 // ({{.L.T "receipts.count" "N" 3}}). A missing message shows its id, so
 // a gap is visible rather than silent (and a test finds it).
 func (l *Locale) T(id string, args ...any) string {
+	if len(args) == 0 {
+		if s, ok := l.plain.Load(id); ok {
+			return s.(string)
+		}
+	}
 	var data map[string]any
 	if len(args) > 0 {
 		data = map[string]any{}
@@ -97,6 +108,9 @@ func (l *Locale) T(id string, args ...any) string {
 	s, err := l.localizer.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil {
 		return id
+	}
+	if len(args) == 0 {
+		l.plain.Store(id, s)
 	}
 	return s
 }
@@ -242,7 +256,7 @@ func (l *Locale) Name(fi, en string) string {
 	if l.Lang == "en" && en != "" || fi == "" {
 		return en
 	}
-	if l.Lang != "fi" {
+	if l.Lang != "fi" || !strings.Contains(fi, ".") {
 		return fi
 	}
 	return finnishDecimals.ReplaceAllString(fi, "$1,$2")

@@ -825,3 +825,67 @@ func TestReceiptSearchPagesThroughAll(t *testing.T) {
 		}
 	})
 }
+
+// TestListsEscapeNames: the tables and lists written in Go (lists.go) escape
+// the names a chain's catalogue gives stores, groups and products, as the
+// templates do, in the text and in a link's query.
+func TestListsEscapeNames(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, storetest.OpenSQLite)
+	m := f.members[kori.LevelProduct]
+	api := f.client(t)
+	api.apiLogin(m.Email)
+	var carbon struct {
+		Year        int
+		TopProducts []struct{ GTIN string } `json:"top_products"`
+	}
+	api.json("/api/v1/me/carbon", &carbon)
+	if len(carbon.TopProducts) == 0 {
+		t.Fatal("no top products")
+	}
+	rs, err := f.db.ReceiptsByMember(ctx, m.ID, kori.ReceiptFilter{Limit: 1})
+	if err != nil || len(rs) == 0 {
+		t.Fatalf("no receipts (%v)", err)
+	}
+	cat, _ := f.db.Catalogue(ctx)
+	const hostile = `<i id="x">"Q" & 'R'</i>`
+	p := *cat.Products[carbon.TopProducts[0].GTIN]
+	p.NameFi = "Tuote " + hostile
+	g := *cat.Groups[p.Group]
+	g.NameFi = "Ryhmä " + hostile
+	s := *cat.Stores[rs[0].Key.Store]
+	s.Name = "Kauppa " + hostile
+	if err := f.db.UpsertProducts(ctx, []kori.Product{p}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.UpsertGroups(ctx, []kori.ProductGroup{g}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.UpsertStores(ctx, []kori.Store{s}); err != nil {
+		t.Fatal(err)
+	}
+	escaped := `&lt;i id=&#34;x&#34;&gt;&#34;Q&#34; &amp; &#39;R&#39;&lt;/i&gt;`
+	c := f.client(t)
+	c.login(m.Email)
+	month := rs[0].PurchasedAt.In(helsinki).Format("2006-01")
+	year := rs[0].PurchasedAt.In(helsinki).Year()
+	for _, page := range []struct{ path, name string }{
+		{"/me/receipts?month=" + month, "Kauppa "},
+		{fmt.Sprintf("/me/spending?year=%d", year), "Kauppa "},
+		{fmt.Sprintf("/me/carbon?year=%d", carbon.Year), "Tuote "},
+		{fmt.Sprintf("/me/carbon?year=%d", carbon.Year), "Ryhmä "},
+	} {
+		body := c.get(page.path).Body.String()
+		if strings.Contains(body, `<i id="x">`) {
+			t.Errorf("%s writes a name's markup unescaped", page.path)
+		}
+		if !strings.Contains(body, page.name+escaped) {
+			t.Errorf("%s does not show %q escaped", page.path, page.name+hostile)
+		}
+	}
+	spending := c.get(fmt.Sprintf("/me/spending?year=%d", carbon.Year)).Body.String()
+	if link := `href="/me/receipts?q=` + url.QueryEscape("Ryhmä "+hostile); strings.Contains(spending, "Ryhmä "+escaped) &&
+		!strings.Contains(spending, strings.ReplaceAll(link, "+", "%20")) {
+		t.Errorf("the spending page's group link does not carry the group's name escaped (%s)", link)
+	}
+}

@@ -33,6 +33,8 @@ type page struct {
 	build                          func(*http.Request, *memberData) (any, error)
 	// charts draws the page's charts from its view.
 	charts func(v any, l *Locale) map[string]template.HTML
+	// lists writes the page's long lists from its view (see lists.go).
+	lists func(v any, l *Locale) map[string]template.HTML
 	// summary describes the API operation in the OpenAPI document.
 	summary string
 	// example is a zero view, whose type the OpenAPI schema is made from.
@@ -61,6 +63,8 @@ type pageData struct {
 	Member *kori.Member
 	V      any
 	Charts map[string]template.HTML
+	// Lists are the page's long lists, written in Go (lists.go).
+	Lists map[string]template.HTML
 	// Here is the page's own path and query, for the language switch.
 	Here  string
 	CSS   string
@@ -169,9 +173,12 @@ func (s *Server) htmlPage(p page) handlerFunc {
 			}
 			return err
 		}
-		var charts map[string]template.HTML
+		var charts, lists map[string]template.HTML
 		if p.charts != nil {
 			charts = p.charts(v, d.loc)
+		}
+		if p.lists != nil {
+			lists = p.lists(v, d.loc)
 		}
 		var flash string
 		for _, f := range []string{"saved", "erased"} {
@@ -186,7 +193,7 @@ func (s *Server) htmlPage(p page) handlerFunc {
 		case "changed", "bad":
 			flash = "password." + r.URL.Query().Get("password")
 		}
-		return s.render(w, r, http.StatusOK, p.name, pageData{L: d.loc, V: v, Charts: charts, Flash: flash})
+		return s.render(w, r, http.StatusOK, p.name, pageData{L: d.loc, V: v, Charts: charts, Lists: lists, Flash: flash})
 	}
 }
 
@@ -209,19 +216,19 @@ func (s *Server) jsonPage(p page) handlerFunc {
 // memberPages lists the member pages in navigation order.
 func (s *Server) memberPages() []page {
 	return []page{
-		{name: "overview", path: "/me", api: "/api/v1/me/overview", rollups: true, ytd: true, stores: true, build: s.overview, charts: overviewCharts, params: []string{"year"},
+		{name: "overview", path: "/me", api: "/api/v1/me/overview", rollups: true, ytd: true, stores: true, build: s.overview, charts: overviewCharts, lists: overviewLists, params: []string{"year"},
 			summary: "This year so far against the same dates of last year (the periods in compared), and each analysis by year", example: overviewView{}},
-		{name: "receipts", app: kori.AppReceipts, path: "/me/receipts", api: "/api/v1/me/receipts", stores: true, build: s.receipts, params: []string{"month", "q", "year", "page"},
+		{name: "receipts", app: kori.AppReceipts, path: "/me/receipts", api: "/api/v1/me/receipts", stores: true, build: s.receipts, lists: receiptsLists, params: []string{"month", "q", "year", "page"},
 			summary: "Receipts of a month (?month=YYYY-MM), or found by product, group or store name (?q=)", example: receiptsView{}},
 		{name: "receipt", app: kori.AppReceipts, path: "/me/receipts/{id}", api: "/api/v1/me/receipts/{id}", build: s.receipt,
 			summary: "One receipt with its lines (product level) or group sums (group level)", example: receiptView{}},
-		{name: "spending", app: kori.AppSpending, path: "/me/spending", api: "/api/v1/me/spending", rollups: true, ytd: true, stores: true, build: s.spending, charts: spendingCharts, params: []string{"year"},
+		{name: "spending", app: kori.AppSpending, path: "/me/spending", api: "/api/v1/me/spending", rollups: true, ytd: true, stores: true, build: s.spending, charts: spendingCharts, lists: spendingLists, params: []string{"year"},
 			summary: "Spending by year, month, product group and store (?year=)", example: spendingView{}},
-		{name: "domestic", app: kori.AppDomestic, path: "/me/domestic", api: "/api/v1/me/domestic", rollups: true, stores: true, products: true, build: s.domestic, charts: domesticCharts, params: []string{"year"},
+		{name: "domestic", app: kori.AppDomestic, path: "/me/domestic", api: "/api/v1/me/domestic", rollups: true, stores: true, products: true, build: s.domestic, charts: domesticCharts, lists: domesticLists, params: []string{"year"},
 			summary: "Domestic share of food in two tiers, by year, month and group, and the foreign products (?year=)", example: domesticView{}},
-		{name: "carbon", app: kori.AppCarbon, path: "/me/carbon", api: "/api/v1/me/carbon", rollups: true, ytd: true, stores: true, products: true, build: s.carbon, charts: carbonCharts, params: []string{"year"},
+		{name: "carbon", app: kori.AppCarbon, path: "/me/carbon", api: "/api/v1/me/carbon", rollups: true, ytd: true, stores: true, products: true, build: s.carbon, charts: carbonCharts, lists: carbonLists, params: []string{"year"},
 			summary: "Carbon footprint by year, month and group, and the top products (?year=)", example: carbonView{}},
-		{name: "nutrition", app: kori.AppNutrition, path: "/me/nutrition", api: "/api/v1/me/nutrition", rollups: true, stores: true, build: s.nutrition, charts: nutritionCharts, params: []string{"year"},
+		{name: "nutrition", app: kori.AppNutrition, path: "/me/nutrition", api: "/api/v1/me/nutrition", rollups: true, stores: true, build: s.nutrition, charts: nutritionCharts, lists: nutritionLists, params: []string{"year"},
 			summary: "Energy shares, nutrient densities against the recommendations, and the Nutri-Score distribution (?year=)", example: nutritionView{}},
 		{name: "household", path: "/me/household", api: "/api/v1/me/household", build: s.household, charts: householdCharts, params: []string{"year", "who", "done"},
 			summary: "The household: its adults, who shares, and the combined purchases of those who share (?year=, ?who= for one of them); each view is in the sharer's access log", example: householdView{}},
