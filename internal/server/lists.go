@@ -158,6 +158,7 @@ func orDash(v string, has bool) string {
 // page's search reads either).
 func queryValue(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
 
+// overviewLists writes the overview's table of the years.
 func overviewLists(x any, l *Locale) map[string]template.HTML {
 	v := x.(overviewView)
 	var trend markup
@@ -168,6 +169,8 @@ func overviewLists(x any, l *Locale) map[string]template.HTML {
 	return map[string]template.HTML{"trend": trend.html()}
 }
 
+// spendingLists writes the spending page's tables: by year, by month (each
+// month a link to its receipts), by group (each a search) and by store.
 func spendingLists(x any, l *Locale) map[string]template.HTML {
 	v := x.(spendingView)
 	var years, months, groups, stores markup
@@ -196,6 +199,8 @@ func spendingLists(x any, l *Locale) map[string]template.HTML {
 	return map[string]template.HTML{"years": years.html(), "months": months.html(), "groups": groups.html(), "stores": stores.html()}
 }
 
+// carbonLists writes the carbon page's tables: by year, month and group, and
+// the products with the most emissions.
 func carbonLists(x any, l *Locale) map[string]template.HTML {
 	v := x.(carbonView)
 	var years, months, groups, products markup
@@ -219,6 +224,8 @@ func carbonLists(x any, l *Locale) map[string]template.HTML {
 	return map[string]template.HTML{"years": years.html(), "months": months.html(), "groups": groups.html(), "products": products.html()}
 }
 
+// nutritionLists writes the nutrition page's tables: energy shares and
+// densities by year and by month, and Nutri-Score grades by year.
 func nutritionLists(x any, l *Locale) map[string]template.HTML {
 	v := x.(nutritionView)
 	var years, months, scores markup
