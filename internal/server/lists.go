@@ -45,7 +45,7 @@ func receiptsLists(x any, l *Locale) map[string]template.HTML {
 	v := x.(receiptsView)
 	var months markup
 	for _, mo := range v.Months {
-		months.WriteString(`<option value="` + strconv.Itoa(mo.Year) + "-" + twoDigits(mo.Month) + `"`)
+		months.WriteString(`<option value="` + monthParam(mo.Year, mo.Month) + `"`)
 		if mo.Year == v.Year && mo.Month == v.Month && v.Query == "" {
 			months.WriteString(" selected")
 		}
@@ -64,14 +64,13 @@ func receiptsLists(x any, l *Locale) map[string]template.HTML {
 			rows.WriteString("</span>")
 		}
 		rows.WriteString("</td>")
-		rows.cell("td", "", r.StoreName)
-		rows.cell("td", "num", l.Eur(r.Total))
+		var detail string
 		if v.Query != "" {
-			rows.cell("td", "", strings.Join(r.Matched, ", "))
+			detail = strings.Join(r.Matched, ", ")
 		} else {
-			rows.cell("td", "", l.T("grain."+string(r.Grain)))
+			detail = l.T("grain." + string(r.Grain))
 		}
-		rows.WriteString("</tr>")
+		rows.cells([]any{plain(r.StoreName), l.Eur(r.Total), plain(detail)})
 	}
 	return map[string]template.HTML{"months": months.html(), "receipts": rows.html()}
 }
@@ -107,39 +106,50 @@ func domesticLists(x any, l *Locale) map[string]template.HTML {
 		m.text(l.T("col.euros"))
 		m.WriteString("</th></tr></thead>\n<tbody>")
 		for _, p := range g.Products {
-			country := p.CountryName
-			if country == "" {
-				country = "–"
-			}
-			m.WriteString("<tr>")
-			m.cell("th", "", p.Name)
-			m.cell("td", "", country)
-			m.cell("td", "num", strconv.Itoa(p.Lines))
-			m.cell("td", "num", l.Eur(p.Amount))
-			m.WriteString("</tr>")
+			m.row(p.Name, plain(orDash(p.CountryName, p.CountryName != "")), strconv.Itoa(p.Lines), l.Eur(p.Amount))
 		}
 		m.WriteString("</tbody></table></div>\n</details>")
 	}
 	return map[string]template.HTML{"years": years.html(), "months": months.html(), "groups": groups.html(), "foreign": m.html()}
 }
 
-// twoDigits writes a month as two digits.
-func twoDigits(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
+// monthParam writes a month as ?month= takes it: 2025-03.
+func monthParam(year, month int) string {
+	if month < 10 {
+		return strconv.Itoa(year) + "-0" + strconv.Itoa(month)
 	}
-	return strconv.Itoa(n)
+	return strconv.Itoa(year) + "-" + strconv.Itoa(month)
 }
 
-// row writes a table row: its heading, then a number cell for each of
-// cells, a string (escaped here) or template.HTML (written as it is).
+// plain is a row's cell of text that is not a number (a country, a source).
+type plain string
+
+// row writes a table row: its heading, then a cell for each of cells, a
+// number (a string, escaped here), a plain text, or template.HTML (written
+// as it is).
 func (m *markup) row(head string, cells ...any) {
 	m.WriteString("<tr>")
 	m.cell("th", "", head)
+	m.cells(cells)
+}
+
+// linkedRow is row with its heading a link to href.
+func (m *markup) linkedRow(href, head string, cells ...any) {
+	m.WriteString(`<tr><th scope="row"><a href="` + href + `">`)
+	m.text(head)
+	m.WriteString("</a></th>")
+	m.cells(cells)
+}
+
+// cells writes a row's cells after its heading, and ends the row.
+func (m *markup) cells(cells []any) {
 	for _, c := range cells {
-		if h, ok := c.(template.HTML); ok {
-			m.WriteString(`<td class="num">` + string(h) + "</td>")
-		} else {
+		switch c := c.(type) {
+		case template.HTML:
+			m.WriteString(`<td class="num">` + string(c) + "</td>")
+		case plain:
+			m.cell("td", "", string(c))
+		default:
 			m.cell("td", "num", c.(string))
 		}
 	}
@@ -178,20 +188,10 @@ func spendingLists(x any, l *Locale) map[string]template.HTML {
 		years.row(strconv.Itoa(y.Year), l.Eur(y.Amount), strconv.Itoa(y.Receipts), l.Change(y.Change))
 	}
 	for _, mo := range v.ByMonth {
-		months.WriteString(`<tr><th scope="row"><a href="/me/receipts?month=` + strconv.Itoa(mo.Year) + "-" + twoDigits(mo.Month) + `">`)
-		months.text(l.MonthName(mo.Month))
-		months.WriteString("</a></th>")
-		months.cell("td", "num", l.Eur(mo.Amount))
-		months.cell("td", "num", strconv.Itoa(mo.Receipts))
-		months.WriteString("</tr>")
+		months.linkedRow("/me/receipts?month="+monthParam(mo.Year, mo.Month), l.MonthName(mo.Month), l.Eur(mo.Amount), strconv.Itoa(mo.Receipts))
 	}
 	for _, g := range v.ByGroup {
-		groups.WriteString(`<tr><th scope="row"><a href="/me/receipts?q=` + queryValue(g.Name) + `">`)
-		groups.text(g.Name)
-		groups.WriteString("</a></th>")
-		groups.cell("td", "num", l.Eur(g.Amount))
-		groups.cell("td", "num", l.Pct(g.Share))
-		groups.WriteString(`<td class="num">` + string(l.Change(g.Change)) + "</td></tr>")
+		groups.linkedRow("/me/receipts?q="+queryValue(g.Name), g.Name, l.Eur(g.Amount), l.Pct(g.Share), l.Change(g.Change))
 	}
 	for _, s := range v.ByStore {
 		stores.row(s.Name, strconv.Itoa(s.Receipts), l.Eur(s.Amount), l.Pct(s.Share))
@@ -214,12 +214,7 @@ func carbonLists(x any, l *Locale) map[string]template.HTML {
 		groups.row(g.Name, l.Num(g.Kg, 1), l.Pct(g.Share), l.Num(g.KgPerEuro, 2))
 	}
 	for _, p := range v.TopProducts {
-		products.WriteString("<tr>")
-		products.cell("th", "", p.Name)
-		products.cell("td", "num", l.Num(p.Kg, 1))
-		products.cell("td", "num", l.Pct(p.Share))
-		products.cell("td", "", p.SourceName)
-		products.WriteString("</tr>")
+		products.row(p.Name, l.Num(p.Kg, 1), l.Pct(p.Share), plain(p.SourceName))
 	}
 	return map[string]template.HTML{"years": years.html(), "months": months.html(), "groups": groups.html(), "products": products.html()}
 }
