@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	_ "github.com/mattn/go-sqlite3"  // registers the "sqlite3" driver
 )
@@ -518,4 +520,12 @@ func (postgresDialect) bulkLoad(ctx context.Context, conn *sql.Conn, table strin
 		_, err := c.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(rows.data()), stmt)
 		return err
 	})
+}
+
+// isWriteConflict tells whether err is PostgreSQL's refusal of a write
+// that met another transaction's: a unique key taken meanwhile or a
+// deadlock. The statement can be tried again from a savepoint.
+func isWriteConflict(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "40P01")
 }

@@ -5,3 +5,7 @@ var (
 	Partitioned      = partitioned
 	RetentionStaging = retentionStaging
 )
+
+// SetBeforeNewMonths makes fn run between writeRollups' check of which
+// months are new and its writing them.
+func SetBeforeNewMonths(db *DB, fn func()) { db.beforeNewMonths = fn }

@@ -261,34 +261,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		if err := groups.flush(ctx); err != nil {
 			return err
 		}
-		up := db.newBulkInsert(tx, "month_rollups", rollupColumns, rollupConflict).withBulkLoad(conn)
-		defer up.close()
-		totals := db.newBulkInsert(tx, "month_totals", totalsColumns, totalsConflict).withBulkLoad(conn)
-		defer totals.close()
-		// In key order, so that concurrent batches that add to the same
-		// rollup rows lock them in the same order and cannot deadlock.
-		slices.SortFunc(order, func(a, b rollupKey) int {
-			return cmp.Or(cmp.Compare(a.member, b.member), cmp.Compare(a.year, b.year), cmp.Compare(a.month, b.month), strings.Compare(a.group, b.group))
-		})
-		// The month's total is the sum of its groups, which the order
-		// keeps together.
-		var month kori.Figures
-		for i, k := range order {
-			if err := up.add(ctx, append([]any{int64(k.member), k.year, k.month, k.group}, rollups[k].Values()...)...); err != nil {
-				return err
-			}
-			month.Add(*rollups[k])
-			if next := i + 1; next == len(order) || order[next].member != k.member || order[next].year != k.year || order[next].month != k.month {
-				if err := totals.add(ctx, append([]any{int64(k.member), k.year, k.month}, month.Values()...)...); err != nil {
-					return err
-				}
-				month = kori.Figures{}
-			}
-		}
-		if err := up.flush(ctx); err != nil {
-			return err
-		}
-		if err := totals.flush(ctx); err != nil {
+		if err := db.writeRollups(ctx, conn, tx, order, rollups); err != nil {
 			return err
 		}
 		// In member and card order, so that concurrent batches lock the
@@ -349,6 +322,137 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		return nil, err
 	}
 	return out, nil
+}
+
+// monthKey names one member's month.
+type monthKey struct {
+	member      kori.MemberID
+	year, month int
+}
+
+// writeRollups adds a batch's figures to month_rollups, a row a member,
+// month and group, and their sums to month_totals, in key order, so that
+// concurrent batches that add to the same rows lock them in the same order
+// and cannot deadlock.
+//
+// On PostgreSQL a month that has no total yet has no rollups either (both
+// are written in the same transactions), so its rows are new and go in by
+// COPY: half the server's work of an upsert, which a bulk import of a
+// member's history spends mostly on such months (measured). The months
+// that exist are upserted. Should another transaction add one of the new
+// months meanwhile, the COPY fails on the unique key (or, rarely, the
+// two meet in a deadlock); the rows are written again from a savepoint,
+// with the months that now exist upserted, and after three tries all
+// upserted. SQLite
+// binds every row and Citus routes multi-row upserts to the shards (see
+// withBulkLoad): both upsert everything.
+func (db *DB) writeRollups(ctx context.Context, conn *sql.Conn, tx *sql.Tx, order []rollupKey, rollups map[rollupKey]*kori.Figures) error {
+	slices.SortFunc(order, func(a, b rollupKey) int {
+		return cmp.Or(cmp.Compare(a.member, b.member), cmp.Compare(a.year, b.year), cmp.Compare(a.month, b.month), strings.Compare(a.group, b.group))
+	})
+	if len(order) == 0 || !db.d.canBulkLoad() || db.citus {
+		return db.addRollups(ctx, conn, tx, order, rollups, nil)
+	}
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		held, err := db.heldMonths(ctx, tx, order)
+		if err != nil {
+			return err
+		}
+		if attempt > attempts {
+			return db.addRollups(ctx, conn, tx, order, rollups, nil)
+		}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT new_months`); err != nil {
+			return err
+		}
+		if db.beforeNewMonths != nil {
+			db.beforeNewMonths()
+		}
+		err = db.addRollups(ctx, conn, tx, order, rollups, held)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT new_months`)
+			return err
+		}
+		if !isWriteConflict(err) {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT new_months`); err != nil {
+			return err
+		}
+	}
+}
+
+// heldMonths returns which of the months of order (sorted) have a row in
+// month_totals: one index probe a month.
+func (db *DB) heldMonths(ctx context.Context, tx *sql.Tx, order []rollupKey) (map[monthKey]bool, error) {
+	var members, years, months []int64
+	for i, k := range order {
+		if i == 0 || k.member != order[i-1].member || k.year != order[i-1].year || k.month != order[i-1].month {
+			members, years, months = append(members, int64(k.member)), append(years, int64(k.year)), append(months, int64(k.month))
+		}
+	}
+	// LATERAL … LIMIT 1 keeps this an index probe a month whatever the
+	// table's size: as a join, a table of a few thousand months was
+	// scanned whole into a hash (measured 4.5 ms against 0.2 ms).
+	rows, err := tx.QueryContext(ctx, `SELECT v.member_id, v.year, v.month
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(member_id, year, month)
+		CROSS JOIN LATERAL (SELECT 1 FROM month_totals t
+			WHERE t.member_id = v.member_id AND t.year = v.year AND t.month = v.month LIMIT 1) AS held`, members, years, months)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	held := map[monthKey]bool{}
+	for rows.Next() {
+		var k monthKey
+		if err := rows.Scan(&k.member, &k.year, &k.month); err != nil {
+			return nil, err
+		}
+		held[k] = true
+	}
+	return held, rows.Err()
+}
+
+// addRollups writes the rows of order (sorted); those of the months in held
+// are added to the rows that exist, the others inserted as new. With held
+// nil, every row is added (upserted).
+func (db *DB) addRollups(ctx context.Context, conn *sql.Conn, tx *sql.Tx, order []rollupKey, rollups map[rollupKey]*kori.Figures, held map[monthKey]bool) error {
+	upRollups := db.newBulkInsert(tx, "month_rollups", rollupColumns, rollupConflict).withBulkLoad(conn)
+	defer upRollups.close()
+	upTotals := db.newBulkInsert(tx, "month_totals", totalsColumns, totalsConflict).withBulkLoad(conn)
+	defer upTotals.close()
+	newRollups, newTotals := upRollups, upTotals
+	if held != nil {
+		newRollups = db.newBulkInsert(tx, "month_rollups", rollupColumns, "").withBulkLoad(conn)
+		defer newRollups.close()
+		newTotals = db.newBulkInsert(tx, "month_totals", totalsColumns, "").withBulkLoad(conn)
+		defer newTotals.close()
+	}
+	// The month's total is the sum of its groups, which the order keeps
+	// together.
+	var month kori.Figures
+	for i, k := range order {
+		rs, ts := newRollups, newTotals
+		if held == nil || held[monthKey{k.member, k.year, k.month}] {
+			rs, ts = upRollups, upTotals
+		}
+		if err := rs.add(ctx, append([]any{int64(k.member), k.year, k.month, k.group}, rollups[k].Values()...)...); err != nil {
+			return err
+		}
+		month.Add(*rollups[k])
+		if next := i + 1; next == len(order) || order[next].member != k.member || order[next].year != k.year || order[next].month != k.month {
+			if err := ts.add(ctx, append([]any{int64(k.member), k.year, k.month}, month.Values()...)...); err != nil {
+				return err
+			}
+			month = kori.Figures{}
+		}
+	}
+	for _, b := range []*bulkInsert{newRollups, upRollups, newTotals, upTotals} {
+		if err := b.flush(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writer holds the prepared statements of one write transaction.

@@ -52,6 +52,10 @@ type DB struct {
 	// by their SQL, for the transactions to reuse (see prepareBulk).
 	stmts          sync.Map
 	writesPrepared sync.Once
+	// beforeNewMonths, set only by tests, runs between finding which of
+	// a batch's months are new and writing them, where another writer
+	// can add the same months (see writeRollups).
+	beforeNewMonths func()
 }
 
 // jobWorkers is JobWorkers with its default.

@@ -225,6 +225,23 @@ func testWriteReceipts(t *testing.T, open Opener) {
 	if len(rs) != 3 || rs[0].Year != 2025 {
 		t.Errorf("receipts = %+v", rs)
 	}
+	// One batch adding to a month held (January) and opening a new one
+	// (February): PostgreSQL upserts the first and copies the second.
+	feb := receipt("5", kori.LevelProduct)
+	feb.Key.BusinessDay, feb.Month, feb.PurchasedAt = 20250201, 2, at.AddDate(0, 1, 0)
+	_, err = db.WriteReceipts(ctx, []kori.StoredReceipt{receipt("6", kori.LevelProduct), feb})
+	must(t, err)
+	rollups, err = db.RollupsByMember(ctx, ids[0])
+	must(t, err)
+	dairy := map[int]int64{}
+	for _, r := range rollups {
+		if r.Group == "dairy" {
+			dairy[r.Month] = int64(r.Figures.Amount)
+		}
+	}
+	if dairy[1] != 360 || dairy[2] != 120 {
+		t.Errorf("dairy by month = %v, want January 360 (three receipts) and February 120", dairy)
+	}
 }
 
 func testAPIKeys(t *testing.T, open Opener) {
