@@ -524,8 +524,14 @@ func (postgresDialect) bulkLoad(ctx context.Context, conn *sql.Conn, table strin
 
 // isWriteConflict tells whether err is PostgreSQL's refusal of a write
 // that met another transaction's: a unique key taken meanwhile or a
-// deadlock. The statement can be tried again from a savepoint.
+// deadlock. The statement can be tried again from a savepoint. Citus's
+// COPY passes a worker's unique violation on as an internal error (XX000)
+// with the worker's message.
 func isWriteConflict(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "40P01")
+	if !errors.As(err, &pe) {
+		return false
+	}
+	return pe.Code == "23505" || pe.Code == "40P01" ||
+		pe.Code == "XX000" && strings.HasPrefix(pe.Message, "duplicate key value violates unique constraint")
 }

@@ -12,14 +12,19 @@ import (
 	"github.com/kori-project/kori/internal/storetest"
 )
 
-// TestNewMonthsMeetingWriters: on PostgreSQL a month with no total yet is
-// written by COPY. When two transactions both find the same month new, the
+// TestNewMonthsMeetingWriters: on PostgreSQL and Citus a month with no
+// total yet is written by COPY. When two transactions both find the same month new, the
 // second COPY meets the first's rows; it must fall back to adding to them,
 // losing nothing and failing nothing. The hook holds both writers after
 // their check until both have made it, so that they always meet.
 func TestNewMonthsMeetingWriters(t *testing.T) {
+	t.Run("postgres", func(t *testing.T) { testNewMonthsMeetingWriters(t, storetest.OpenPostgres) })
+	t.Run("citus", func(t *testing.T) { testNewMonthsMeetingWriters(t, storetest.OpenCitus) })
+}
+
+func testNewMonthsMeetingWriters(t *testing.T, open storetest.Opener) {
 	ctx := context.Background()
-	db := storetest.OpenPostgres(t)
+	db := open(t)
 	storetest.Seed(t, db)
 	ids, err := db.ImportMembers(ctx, []kori.Enrolment{{Ref: "A", Cards: []kori.Card{{Number: "1001", Status: kori.CardActive}}}}, "test")
 	if err != nil {
