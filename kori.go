@@ -587,19 +587,40 @@ type GroupSums struct {
 
 // Add adds f to group's sum.
 func (s *GroupSums) Add(group string, f Figures) {
+	i := s.find(group)
+	if i < 0 {
+		i = len(s.Sums)
+		s.Sums = append(s.Sums, GroupSum{Group: group})
+		if s.idx != nil {
+			s.idx[group] = i
+		}
+	}
+	s.Sums[i].Figures.Add(f)
+}
+
+// find returns group's place in Sums, or -1. While there are few groups it
+// looks through them: a receipt has a handful, and building a map for each
+// made an import's group sums twice as costly (measured). Beyond that it
+// keeps an index.
+func (s *GroupSums) find(group string) int {
 	if s.idx == nil {
-		s.idx = make(map[string]int, len(s.Sums))
+		if len(s.Sums) < 16 {
+			for i := range s.Sums {
+				if s.Sums[i].Group == group {
+					return i
+				}
+			}
+			return -1
+		}
+		s.idx = make(map[string]int, 2*len(s.Sums))
 		for i, g := range s.Sums {
 			s.idx[g.Group] = i
 		}
 	}
-	i, ok := s.idx[group]
-	if !ok {
-		i = len(s.Sums)
-		s.idx[group] = i
-		s.Sums = append(s.Sums, GroupSum{Group: group})
+	if i, ok := s.idx[group]; ok {
+		return i
 	}
-	s.Sums[i].Figures.Add(f)
+	return -1
 }
 
 // Enrolment is a member joining the programme, as the chain's registry sends

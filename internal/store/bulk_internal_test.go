@@ -78,3 +78,56 @@ func TestCopyRows(t *testing.T) {
 		t.Errorf("a []byte value: err = %v", err)
 	}
 }
+
+// TestWriteFigures: the typed row writer gives a figure set's values in
+// the order of kori.FigureColumns, as Values does, each field its own.
+func TestWriteFigures(t *testing.T) {
+	var f kori.Figures
+	v := reflect.ValueOf(&f).Elem()
+	for i := range v.NumField() {
+		switch fv := v.Field(i); fv.Kind() {
+		case reflect.Int64:
+			fv.SetInt(int64(i + 1))
+		case reflect.Float64:
+			fv.SetFloat(float64(i) + 0.5)
+		}
+	}
+	var got boxed
+	writeFigures(&got, &f)
+	if want := f.Values(); !reflect.DeepEqual([]any(got), want) {
+		t.Errorf("writeFigures = %v\nValues       = %v", got, want)
+	}
+	if len(got) != len(kori.FigureColumns) {
+		t.Errorf("%d values for %d columns", len(got), len(kori.FigureColumns))
+	}
+}
+
+// TestCopyRowTyped: a row written typed encodes as the same row through
+// add, and a row of the wrong number of values is refused and leaves no
+// trace in the stream.
+func TestCopyRowTyped(t *testing.T) {
+	typed, boxedRows := newCopyRows(4), newCopyRows(4)
+	typed.begin()
+	typed.int(7)
+	typed.text("maito")
+	typed.float(1.5)
+	typed.boolean(true)
+	if err := typed.end(); err != nil {
+		t.Fatal(err)
+	}
+	if err := boxedRows.add([]any{int64(7), "maito", 1.5, true}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(typed.buf)
+	typed.begin()
+	typed.int(8)
+	if err := typed.end(); err == nil || !strings.Contains(err.Error(), "1 values for 4 columns") {
+		t.Errorf("a short row: err = %v", err)
+	}
+	if len(typed.buf) != before || typed.rows != 1 {
+		t.Errorf("the refused row left %d bytes and %d rows", len(typed.buf)-before, typed.rows)
+	}
+	if got, want := typed.data(), boxedRows.data(); !reflect.DeepEqual(got, want) {
+		t.Errorf("typed =\n% x\nadd   =\n% x", got, want)
+	}
+}

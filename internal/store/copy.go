@@ -16,6 +16,9 @@ type copyRows struct {
 	buf  []byte
 	cols int
 	rows int
+	// start and fields are where the row being written begins in buf and
+	// how many values it has so far.
+	start, fields int
 }
 
 // copySignature opens every binary COPY stream: the signature, no flags and
@@ -32,35 +35,70 @@ func (c *copyRows) add(values []any) error {
 	if len(values) != c.cols {
 		return fmt.Errorf("%d values for %d columns", len(values), c.cols)
 	}
-	b := binary.BigEndian.AppendUint16(c.buf, uint16(len(values)))
+	c.begin()
 	for i, v := range values {
 		switch v := v.(type) {
 		case int64:
-			b = appendInt8(b, v)
+			c.int(v)
 		case int:
-			b = appendInt8(b, int64(v))
+			c.int(int64(v))
 		case kori.MemberID:
-			b = appendInt8(b, int64(v))
+			c.int(int64(v))
 		case float64:
-			b = binary.BigEndian.AppendUint32(b, 8)
-			b = binary.BigEndian.AppendUint64(b, math.Float64bits(v))
+			c.float(v)
 		case string:
-			if len(v) > math.MaxInt32 {
-				return fmt.Errorf("column %d: text of %d bytes", i+1, len(v))
-			}
-			b = binary.BigEndian.AppendUint32(b, uint32(len(v)))
-			b = append(b, v...)
+			c.text(v)
 		case bool:
-			var x byte
-			if v {
-				x = 1
-			}
-			b = append(binary.BigEndian.AppendUint32(b, 1), x)
+			c.boolean(v)
 		default:
+			c.buf = c.buf[:c.start]
 			return fmt.Errorf("column %d: no binary COPY encoding for %T", i+1, v)
 		}
 	}
-	c.buf = b
+	return c.end()
+}
+
+// begin starts a row, whose values follow typed (see row) and end closes.
+func (c *copyRows) begin() {
+	c.start, c.fields = len(c.buf), 0
+	c.buf = binary.BigEndian.AppendUint16(c.buf, uint16(c.cols))
+}
+
+func (c *copyRows) int(v int64) {
+	c.buf, c.fields = appendInt8(c.buf, v), c.fields+1
+}
+
+func (c *copyRows) float(v float64) {
+	c.buf, c.fields = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(c.buf, 8), math.Float64bits(v)), c.fields+1
+}
+
+// text writes a string; one too long for the format (2 GiB) is refused by end.
+func (c *copyRows) text(v string) {
+	if len(v) > math.MaxInt32 {
+		c.fields = -1 << 30
+		return
+	}
+	c.buf, c.fields = append(binary.BigEndian.AppendUint32(c.buf, uint32(len(v))), v...), c.fields+1
+}
+
+func (c *copyRows) boolean(v bool) {
+	var x byte
+	if v {
+		x = 1
+	}
+	c.buf, c.fields = append(binary.BigEndian.AppendUint32(c.buf, 1), x), c.fields+1
+}
+
+// end closes the row begun; a row of the wrong number of values, or with
+// a text too long, is taken back and refused.
+func (c *copyRows) end() error {
+	if c.fields != c.cols {
+		c.buf = c.buf[:c.start]
+		if c.fields < 0 {
+			return fmt.Errorf("a text longer than 2 GiB")
+		}
+		return fmt.Errorf("%d values for %d columns", c.fields, c.cols)
+	}
 	c.rows++
 	return nil
 }

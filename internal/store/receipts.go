@@ -231,8 +231,19 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 					if kind == "" {
 						kind = kori.LineProduct
 					}
-					if err := lines.add(ctx, int64(r.MemberID), id, j+1, r.Year, string(kind), l.GTIN, l.Group, l.Known,
-						l.Quantity, int64(l.Amount), int64(l.Discount)); err != nil {
+					if err := lines.addRow(ctx, func(w row) {
+						w.int(int64(r.MemberID))
+						w.int(id)
+						w.int(int64(j + 1))
+						w.int(int64(r.Year))
+						w.text(string(kind))
+						w.text(l.GTIN)
+						w.text(l.Group)
+						w.boolean(l.Known)
+						w.float(l.Quantity)
+						w.int(int64(l.Amount))
+						w.int(int64(l.Discount))
+					}); err != nil {
 						return err
 					}
 				}
@@ -450,12 +461,23 @@ func (db *DB) addRollups(ctx context.Context, conn *sql.Conn, tx *sql.Tx, order 
 		if held == nil || held[monthKey{k.member, k.year, k.month}] {
 			rs, ts = upRollups, upTotals
 		}
-		if err := rs.add(ctx, append([]any{int64(k.member), k.year, k.month, k.group}, rollups[k].Values()...)...); err != nil {
+		if err := rs.addRow(ctx, func(w row) {
+			w.int(int64(k.member))
+			w.int(int64(k.year))
+			w.int(int64(k.month))
+			w.text(k.group)
+			writeFigures(w, rollups[k])
+		}); err != nil {
 			return err
 		}
 		month.Add(*rollups[k])
 		if next := i + 1; next == len(order) || order[next].member != k.member || order[next].year != k.year || order[next].month != k.month {
-			if err := ts.add(ctx, append([]any{int64(k.member), k.year, k.month}, month.Values()...)...); err != nil {
+			if err := ts.addRow(ctx, func(w row) {
+				w.int(int64(k.member))
+				w.int(int64(k.year))
+				w.int(int64(k.month))
+				writeFigures(w, &month)
+			}); err != nil {
 				return err
 			}
 			month = kori.Figures{}
