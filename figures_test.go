@@ -29,3 +29,24 @@ func TestGroupSums(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupFiguresIn: summing into a reused GroupSums gives each receipt
+// its own sums, as GroupFigures does, whatever the receipt before held.
+func TestGroupFiguresIn(t *testing.T) {
+	line := func(group string, amount Money) StoredLine {
+		return StoredLine{Group: group, Figures: Figures{Lines: 1, Amount: amount}}
+	}
+	receipts := []StoredReceipt{
+		{Grain: LevelProduct, Lines: []StoredLine{line("dairy", 100), line("bread", 50), line("dairy", 20)}},
+		{Grain: LevelProduct, Lines: []StoredLine{line("meat", 300)}},
+		{Grain: LevelTotal, Total: 700},
+		{Grain: LevelProduct, Lines: []StoredLine{line("bread", 10), line("bread", 5)}},
+	}
+	var s GroupSums
+	for i := range receipts {
+		got, want := receipts[i].GroupFiguresIn(&s), receipts[i].GroupFigures()
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("receipt %d: %v, want %v", i, got, want)
+		}
+	}
+}

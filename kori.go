@@ -556,20 +556,37 @@ type GroupSum struct {
 // GroupFigures returns the receipt's figures per group, whatever its grain; this is
 // what goes into the monthly rollups.
 func (r *StoredReceipt) GroupFigures() []GroupSum {
+	return r.GroupFiguresIn(nil)
+}
+
+// GroupFiguresIn is GroupFigures summing a product-level receipt's lines in
+// s, emptied first, when s is not nil: a batch writer reuses one s for all
+// its receipts instead of allocating each receipt's sums (an import's
+// hundred thousand receipts allocated 190 MB so).
+func (r *StoredReceipt) GroupFiguresIn(s *GroupSums) []GroupSum {
 	switch r.Grain {
 	case LevelGroup:
 		return r.Groups
 	case LevelTotal:
 		return []GroupSum{{Group: NotItemised, Figures: Figures{Amount: r.Total}}}
 	case LevelProduct:
-		return SumByGroup(r.Lines)
+		if s == nil {
+			return SumByGroup(r.Lines)
+		}
+		s.Reset()
+		for _, l := range r.Lines {
+			s.Add(l.Group, l.Figures)
+		}
+		return s.Sums
 	}
 	return nil
 }
 
 // SumByGroup collapses lines into one sum per group, in first-seen order.
 func SumByGroup(lines []StoredLine) []GroupSum {
-	var s GroupSums
+	// A receipt's lines fall in a handful of groups: room for eight at
+	// once, where growing the slice from one was a third of the cost.
+	s := GroupSums{Sums: make([]GroupSum, 0, min(len(lines), 8))}
 	for _, l := range lines {
 		s.Add(l.Group, l.Figures)
 	}
@@ -596,6 +613,12 @@ func (s *GroupSums) Add(group string, f Figures) {
 		}
 	}
 	s.Sums[i].Figures.Add(f)
+}
+
+// Reset empties s for reuse, keeping its room.
+func (s *GroupSums) Reset() {
+	s.Sums = s.Sums[:0]
+	s.idx = nil
 }
 
 // find returns group's place in Sums, or -1. While there are few groups it

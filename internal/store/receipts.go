@@ -221,6 +221,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		}
 		rollups := map[rollupKey]*kori.Figures{}
 		var order []rollupKey
+		var sums kori.GroupSums
 		for _, p := range todo {
 			r := &rs[p.i]
 			if out[p.i] != kori.Stored {
@@ -258,7 +259,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 					}
 				}
 			}
-			for _, g := range r.GroupFigures() {
+			for _, g := range r.GroupFiguresIn(&sums) {
 				k := rollupKey{r.MemberID, r.Year, r.Month, g.Group}
 				f, ok := rollups[k]
 				if !ok {
