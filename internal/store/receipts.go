@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -128,10 +129,6 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		groups := db.newBulkInsert(tx, "receipt_groups", groupColumns, "").withBulkLoad(conn)
 		defer groups.close()
 		// Receipts first, many per statement; RETURNING tells which were new.
-		type pending struct {
-			i  int
-			id int64
-		}
 		var todo []pending
 		lastUse := map[kori.MemberID]int64{}
 		type card struct {
@@ -156,10 +153,18 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 			out[i] = kori.Duplicate
 			todo = append(todo, pending{i, ids[len(todo)]})
 		}
+		copied := false
+		if db.d.canBulkLoad() && len(todo) > 0 {
+			var err error
+			if copied, err = db.copyNewReceipts(ctx, conn, tx, rs, todo, out); err != nil {
+				return err
+			}
+		}
 		byID := make(map[int64]int, len(todo))
-		// Plain PostgreSQL takes the batch's receipts in one statement of
-		// column arrays; Citus routes multi-row VALUES to the shards (see
-		// withBulkLoad) and SQLite binds them, 200 a statement.
+		// Where COPY did not (SQLite, or a batch that kept meeting other
+		// writers): plain PostgreSQL takes the batch's receipts in one
+		// statement of column arrays; Citus routes multi-row VALUES to the
+		// shards (see withBulkLoad) and SQLite binds them, 200 a statement.
 		arrays := db.d.canBulkLoad() && !db.citus
 		ins := db.newBulkInsert(tx, "receipts", receiptWriteColumns, receiptConflict)
 		defer ins.close()
@@ -167,7 +172,7 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 		if arrays {
 			perStmt = max(1, len(todo))
 		}
-		for start := 0; start < len(todo); start += perStmt {
+		for start := 0; !copied && start < len(todo); start += perStmt {
 			chunk := todo[start:min(start+perStmt, len(todo))]
 			values := make([][]any, 0, len(chunk))
 			for _, p := range chunk {
@@ -493,6 +498,143 @@ func (db *DB) addRollups(ctx context.Context, conn *sql.Conn, tx *sql.Tx, order 
 		}
 	}
 	return nil
+}
+
+// pending is a receipt of a batch to store: its place in the batch and
+// the id drawn for it.
+type pending struct {
+	i  int
+	id int64
+}
+
+// receiptKey is a receipt's natural key, which the till gives it.
+type receiptKey struct {
+	member kori.MemberID
+	year   int
+	store  string
+	till   int
+	day    int
+	number string
+}
+
+// copyNewReceipts writes the receipts of todo that are not stored yet by
+// COPY and marks them stored in out (PostgreSQL and Citus): 0.54 s against
+// 0.70–0.74 s for the upsert of 100,000 receipts, the held ones' lookup
+// included. Which are held is looked up by their natural key first; a
+// receipt that appears twice in the batch is written once. Should another
+// writer store one of them meanwhile, the COPY fails on the key and is
+// tried again from a savepoint; after three tries copyNewReceipts reports
+// false and leaves out alone, for the upsert to write them.
+func (db *DB) copyNewReceipts(ctx context.Context, conn *sql.Conn, tx *sql.Tx, rs []kori.StoredReceipt, todo []pending, out []kori.WriteOutcome) (bool, error) {
+	keys := make([]receiptKey, len(todo))
+	for n, p := range todo {
+		r := &rs[p.i]
+		keys[n] = receiptKey{r.MemberID, r.Year, r.Key.Store, r.Key.Till, r.Key.BusinessDay, r.Key.Number}
+	}
+	for attempt := 1; attempt <= 3; attempt++ {
+		held, err := db.heldReceipts(ctx, tx, keys)
+		if err != nil {
+			return false, err
+		}
+		load := newCopyRows(len(receiptWriteColumns))
+		var fresh []int
+		for n, p := range todo {
+			if held[keys[n]] {
+				continue
+			}
+			held[keys[n]] = true // a second copy in the batch is a duplicate
+			fresh = append(fresh, p.i)
+			r := &rs[p.i]
+			kind := r.Kind
+			if kind == "" {
+				kind = kori.KindSale
+			}
+			load.begin()
+			load.int(int64(r.MemberID))
+			load.int(p.id)
+			load.int(int64(r.Year))
+			load.text(r.Key.Store)
+			load.int(int64(r.Key.Till))
+			load.text(r.Key.Number)
+			load.int(int64(r.Key.BusinessDay))
+			load.int(r.PurchasedAt.Unix())
+			load.int(int64(r.Total))
+			load.text(string(r.Grain))
+			load.text(string(kind))
+			load.text(r.Original)
+			load.int(int64(r.Eligible))
+			if err := load.end(); err != nil {
+				return false, fmt.Errorf("receipts: %w", err)
+			}
+		}
+		if len(fresh) == 0 {
+			return true, nil
+		}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT new_receipts`); err != nil {
+			return false, err
+		}
+		if db.beforeNewReceipts != nil {
+			db.beforeNewReceipts()
+		}
+		err = db.d.bulkLoad(ctx, conn, "receipts", receiptWriteColumns, load)
+		if err == nil {
+			for _, i := range fresh {
+				out[i] = kori.Stored
+			}
+			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT new_receipts`)
+			return err == nil, err
+		}
+		if !isWriteConflict(err) {
+			return false, err
+		}
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT new_receipts`); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// heldReceipts returns which of keys are stored: on PostgreSQL one probe
+// of the natural key's index each; on Citus, which cannot join a
+// distributed table to a local function so, the batch's members' receipts
+// on the batch's days, one task a shard that holds one of them.
+func (db *DB) heldReceipts(ctx context.Context, tx *sql.Tx, keys []receiptKey) (map[receiptKey]bool, error) {
+	var rows *sql.Rows
+	var err error
+	if db.citus {
+		members, years, days := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
+		for _, k := range keys {
+			members[int64(k.member)], years[int64(k.year)], days[int64(k.day)] = true, true, true
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT member_id, year, store_id, till, business_day, receipt_no FROM receipts
+			WHERE member_id = ANY($1::bigint[]) AND year = ANY($2::bigint[]) AND business_day = ANY($3::bigint[])`,
+			slices.Collect(maps.Keys(members)), slices.Collect(maps.Keys(years)), slices.Collect(maps.Keys(days)))
+	} else {
+		members, years, stores, tills, days, numbers := make([]int64, len(keys)), make([]int64, len(keys)), make([]string, len(keys)),
+			make([]int64, len(keys)), make([]int64, len(keys)), make([]string, len(keys))
+		for i, k := range keys {
+			members[i], years[i], stores[i], tills[i], days[i], numbers[i] = int64(k.member), int64(k.year), k.store, int64(k.till), int64(k.day), k.number
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT v.member_id, v.year, v.store_id, v.till, v.business_day, v.receipt_no
+			FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[])
+				AS v(member_id, year, store_id, till, business_day, receipt_no)
+			CROSS JOIN LATERAL (SELECT 1 FROM receipts r WHERE r.member_id = v.member_id AND r.year = v.year
+				AND r.store_id = v.store_id AND r.till = v.till AND r.business_day = v.business_day
+				AND r.receipt_no = v.receipt_no LIMIT 1) AS held`, members, years, stores, tills, days, numbers)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	held := map[receiptKey]bool{}
+	for rows.Next() {
+		var k receiptKey
+		if err := rows.Scan(&k.member, &k.year, &k.store, &k.till, &k.day, &k.number); err != nil {
+			return nil, err
+		}
+		held[k] = true
+	}
+	return held, rows.Err()
 }
 
 // writer holds the prepared statements of one write transaction.

@@ -56,6 +56,9 @@ type DB struct {
 	// a batch's months are new and writing them, where another writer
 	// can add the same months (see writeRollups).
 	beforeNewMonths func()
+	// beforeNewReceipts is the same between copyNewReceipts' lookup of
+	// the receipts held and its writing the others.
+	beforeNewReceipts func()
 }
 
 // jobWorkers is JobWorkers with its default.
