@@ -98,16 +98,19 @@ func alternate(fns ...func() (result, error)) ([]result, error) {
 	}
 	out := make([]result, len(fns))
 	for i, rs := range all {
+		var runs []time.Duration
+		for _, r := range rs {
+			runs = append(runs, r.elapsed) // in the order they ran
+		}
 		slices.SortFunc(rs, func(a, b result) int { return cmp.Compare(a.elapsed, b.elapsed) })
 		out[i] = rs[len(rs)/2]
-		for _, r := range rs {
-			out[i].runs = append(out[i].runs, r.elapsed)
-		}
+		out[i].runs = runs
 	}
 	return out, nil
 }
 
-// runTimes lists r's runs in seconds, for a table cell.
+// runTimes lists r's runs in seconds, in the order they ran, for a table
+// cell.
 func (r result) runTimes() string {
 	if len(r.runs) == 0 {
 		return "—"

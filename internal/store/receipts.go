@@ -176,14 +176,10 @@ func (db *DB) WriteReceipts(ctx context.Context, rs []kori.StoredReceipt) ([]kor
 			chunk := todo[start:min(start+perStmt, len(todo))]
 			values := make([][]any, 0, len(chunk))
 			for _, p := range chunk {
-				r := &rs[p.i]
 				byID[p.id] = p.i
-				kind := r.Kind
-				if kind == "" {
-					kind = kori.KindSale
-				}
-				values = append(values, []any{int64(r.MemberID), p.id, r.Year, r.Key.Store, r.Key.Till, r.Key.Number,
-					r.Key.BusinessDay, r.PurchasedAt.Unix(), int64(r.Total), string(r.Grain), string(kind), r.Original, int64(r.Eligible)})
+				v := make(boxed, 0, len(receiptWriteColumns))
+				writeReceipt(&v, &rs[p.i], p.id)
+				values = append(values, v)
 			}
 			var rows *sql.Rows
 			var err error
@@ -374,14 +370,10 @@ func (db *DB) writeRollups(ctx context.Context, conn *sql.Conn, tx *sql.Tx, orde
 	if len(order) == 0 || !db.d.canBulkLoad() {
 		return db.addRollups(ctx, conn, tx, order, rollups, nil)
 	}
-	const attempts = 3
-	for attempt := 1; ; attempt++ {
+	for attempt := 1; attempt <= 3; attempt++ {
 		held, err := db.heldMonths(ctx, tx, order)
 		if err != nil {
 			return err
-		}
-		if attempt > attempts {
-			return db.addRollups(ctx, conn, tx, order, rollups, nil)
 		}
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT new_months`); err != nil {
 			return err
@@ -401,6 +393,7 @@ func (db *DB) writeRollups(ctx context.Context, conn *sql.Conn, tx *sql.Tx, orde
 			return err
 		}
 	}
+	return db.addRollups(ctx, conn, tx, order, rollups, nil)
 }
 
 // heldMonths returns which of the months of order (sorted) have a row in
@@ -507,6 +500,28 @@ type pending struct {
 	id int64
 }
 
+// writeReceipt writes r's row of receipts, stored under id, in
+// receiptWriteColumns order.
+func writeReceipt(w row, r *kori.StoredReceipt, id int64) {
+	kind := r.Kind
+	if kind == "" {
+		kind = kori.KindSale
+	}
+	w.int(int64(r.MemberID))
+	w.int(id)
+	w.int(int64(r.Year))
+	w.text(r.Key.Store)
+	w.int(int64(r.Key.Till))
+	w.text(r.Key.Number)
+	w.int(int64(r.Key.BusinessDay))
+	w.int(r.PurchasedAt.Unix())
+	w.int(int64(r.Total))
+	w.text(string(r.Grain))
+	w.text(string(kind))
+	w.text(r.Original)
+	w.int(int64(r.Eligible))
+}
+
 // receiptKey is a receipt's natural key, which the till gives it.
 type receiptKey struct {
 	member kori.MemberID
@@ -544,25 +559,8 @@ func (db *DB) copyNewReceipts(ctx context.Context, conn *sql.Conn, tx *sql.Tx, r
 			}
 			held[keys[n]] = true // a second copy in the batch is a duplicate
 			fresh = append(fresh, p.i)
-			r := &rs[p.i]
-			kind := r.Kind
-			if kind == "" {
-				kind = kori.KindSale
-			}
 			load.begin()
-			load.int(int64(r.MemberID))
-			load.int(p.id)
-			load.int(int64(r.Year))
-			load.text(r.Key.Store)
-			load.int(int64(r.Key.Till))
-			load.text(r.Key.Number)
-			load.int(int64(r.Key.BusinessDay))
-			load.int(r.PurchasedAt.Unix())
-			load.int(int64(r.Total))
-			load.text(string(r.Grain))
-			load.text(string(kind))
-			load.text(r.Original)
-			load.int(int64(r.Eligible))
+			writeReceipt(load, &rs[p.i], p.id)
 			if err := load.end(); err != nil {
 				return false, fmt.Errorf("receipts: %w", err)
 			}
