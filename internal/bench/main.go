@@ -79,8 +79,9 @@ type result struct {
 
 // compareRuns is how many times each side of an ingest comparison runs:
 // one run of a few seconds moved by a fifth between runs on a busy machine
-// (PostgreSQL import ÷ bare COPY 0.53 and 0.65 back to back).
-const compareRuns = 3
+// (PostgreSQL import ÷ bare COPY 0.53 and 0.65 back to back), and the
+// median of three still by a tenth between bench runs.
+const compareRuns = 5
 
 // alternate runs each of fns compareRuns times, one after the other in
 // turn, so that a slow spell of the machine falls on all of them, and
@@ -569,12 +570,21 @@ func copyFile(from, to string) error {
 // postgresRuns imports the file with Kori into PostgreSQL and COPYs the same
 // line rows into a fresh database, when PostgreSQL can be started here.
 func postgresRuns(ctx context.Context, bin string, engine pgEngine, opts demo.Options, file string, lines int64, rows []lineRow) ([]result, error) {
+	// The databases are dropped after all the runs: dropping one frees
+	// hundreds of megabytes of page cache, which the kernel reclaims while
+	// the next run goes.
+	var drops []func()
+	defer func() {
+		for _, drop := range drops {
+			drop()
+		}
+	}()
 	koriOnce := func() (result, error) {
 		url, drop, err := engine.newDatabase(ctx, bin)
 		if err != nil {
 			return result{}, err
 		}
-		defer drop()
+		drops = append(drops, drop)
 		db, err := store.Open(ctx, url)
 		if err != nil {
 			return result{}, err
@@ -599,7 +609,7 @@ func postgresRuns(ctx context.Context, bin string, engine pgEngine, opts demo.Op
 		if err != nil {
 			return result{}, err
 		}
-		defer drop()
+		drops = append(drops, drop)
 		fmt.Fprintf(os.Stderr, "%s: bare COPY…\n", engine.name)
 		conn, err := pgx.Connect(ctx, url)
 		if err != nil {
