@@ -375,21 +375,10 @@ func (db *DB) writeRollups(ctx context.Context, conn *sql.Conn, tx *sql.Tx, orde
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT new_months`); err != nil {
-			return err
-		}
-		if db.beforeNewMonths != nil {
-			db.beforeNewMonths()
-		}
-		err = db.addRollups(ctx, conn, tx, order, rollups, held)
-		if err == nil {
-			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT new_months`)
-			return err
-		}
-		if !isWriteConflict(err) {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT new_months`); err != nil {
+		wrote, err := inSavepoint(ctx, tx, db.beforeNewMonths, func() error {
+			return db.addRollups(ctx, conn, tx, order, rollups, held)
+		})
+		if wrote || err != nil {
 			return err
 		}
 	}
@@ -568,28 +557,44 @@ func (db *DB) copyNewReceipts(ctx context.Context, conn *sql.Conn, tx *sql.Tx, r
 		if len(fresh) == 0 {
 			return true, nil
 		}
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT new_receipts`); err != nil {
+		wrote, err := inSavepoint(ctx, tx, db.beforeNewReceipts, func() error {
+			return db.d.bulkLoad(ctx, conn, "receipts", receiptWriteColumns, load)
+		})
+		if err != nil {
 			return false, err
 		}
-		if db.beforeNewReceipts != nil {
-			db.beforeNewReceipts()
-		}
-		err = db.d.bulkLoad(ctx, conn, "receipts", receiptWriteColumns, load)
-		if err == nil {
+		if wrote {
 			for _, i := range fresh {
 				out[i] = kori.Stored
 			}
-			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT new_receipts`)
-			return err == nil, err
-		}
-		if !isWriteConflict(err) {
-			return false, err
-		}
-		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT new_receipts`); err != nil {
-			return false, err
+			return true, nil
 		}
 	}
 	return false, nil
+}
+
+// inSavepoint runs write from a savepoint and tells whether it wrote.
+// When write met another transaction's rows (isWriteConflict), its work is
+// rolled back to the savepoint and inSavepoint reports false with no
+// error, for the caller to look again. hook, set only by tests, runs
+// first.
+func inSavepoint(ctx context.Context, tx *sql.Tx, hook func(), write func() error) (bool, error) {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT new_rows`); err != nil {
+		return false, err
+	}
+	if hook != nil {
+		hook()
+	}
+	err := write()
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT new_rows`)
+		return err == nil, err
+	}
+	if !isWriteConflict(err) {
+		return false, err
+	}
+	_, err = tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT new_rows`)
+	return false, err
 }
 
 // heldReceipts returns which of keys are stored: on PostgreSQL one probe
